@@ -1,0 +1,80 @@
+"""
+Reassembly of messages the kernel hands over in pieces (partial delivery,
+or a message longer than one receive slot).
+
+Pieces are keyed by association and stream, so that interleaved partial
+deliveries (C{SCTP_FRAGMENT_INTERLEAVE} level 2) reassemble correctly; with
+the kernel's default level pieces of one message are never interleaved with
+others anyway.  Pure logic, no system calls.
+"""
+
+from __future__ import annotations
+
+from typing import Dict, List, Optional, Tuple
+
+from txsctp.errors import MessageTooLongError
+from txsctp.info import Message
+
+
+class MessageAssembler:
+    """
+    Collects message pieces until C{MSG_EOR}.
+
+    @ivar maxMessageSize: the largest whole message accepted, in bytes.
+    """
+
+    def __init__(self, maxMessageSize: int) -> None:
+        if maxMessageSize <= 0:
+            raise ValueError(f"maxMessageSize must be positive, not {maxMessageSize}")
+        self.maxMessageSize = maxMessageSize
+        self._partial: Dict[Tuple[int, int], Tuple[List[bytes], int, Message]] = {}
+
+    def feed(self, piece: Message) -> Optional[Message]:
+        """
+        Add one piece.
+
+        @return: the whole message once its last piece is in, else C{None}.
+        @raise MessageTooLongError: the message being assembled exceeds
+            L{maxMessageSize}; its pieces are dropped.
+        """
+        key = (piece.info.assocId, piece.info.stream)
+        pending = self._partial.get(key)
+        if pending is None:
+            if piece.complete:
+                if len(piece.data) > self.maxMessageSize:
+                    raise MessageTooLongError(len(piece.data), self.maxMessageSize, "received message")
+                return piece
+            pending = ([], 0, piece)
+        chunks, size, first = pending
+        size += len(piece.data)
+        if size > self.maxMessageSize:
+            self._partial.pop(key, None)
+            raise MessageTooLongError(size, self.maxMessageSize, "received message")
+        chunks.append(piece.data)
+        if not piece.complete:
+            self._partial[key] = (chunks, size, first)
+            return None
+        self._partial.pop(key, None)
+        return Message(
+            data=b"".join(chunks),
+            info=first.info,
+            complete=True,
+            address=first.address,
+            nxtInfo=piece.nxtInfo,
+        )
+
+    def pendingBytes(self, assocId: Optional[int] = None) -> int:
+        """
+        Bytes held in incomplete messages (of one association, or all).
+        """
+        return sum(
+            size for (aid, _), (_, size, _) in self._partial.items()
+            if assocId is None or aid == assocId
+        )
+
+    def discard(self, assocId: int) -> None:
+        """
+        Drop the incomplete messages of an association that has ended.
+        """
+        for key in [k for k in self._partial if k[0] == assocId]:
+            del self._partial[key]

@@ -1,0 +1,154 @@
+"""
+Exceptions raised by txsctp.
+
+Every txsctp exception derives from L{SCTPError}; those that stand for a
+failed system call also derive from L{OSError} (so C{errno} is set and
+C{except ConnectionRefusedError} style handling keeps working), and those
+that reject bad input also derive from L{ValueError} or L{TypeError}.
+"""
+
+from __future__ import annotations
+
+import errno as _errno
+import os
+
+__all__ = [
+    "SCTPError",
+    "SCTPNotSupportedError",
+    "StreamOutOfRangeError",
+    "MessageTooLongError",
+    "AddressFamilyError",
+    "SocketClosedError",
+    "AssociationClosedError",
+    "TooManyAssociationsError",
+    "fromErrno",
+]
+
+
+class SCTPError(Exception):
+    """
+    Base class of every txsctp error.
+    """
+
+
+class SCTPNotSupportedError(SCTPError, OSError):
+    """
+    The running kernel has no SCTP support (C{EPROTONOSUPPORT} from
+    C{socket(..., IPPROTO_SCTP)}).
+    """
+
+    HINT = (
+        "this kernel has no SCTP support: load it with 'modprobe sctp' "
+        "(Debian/Ubuntu: package linux-modules-extra for your kernel), or run "
+        "your program inside txsctp's test kernel with "
+        "'scripts/sctp-run -- <command>' (see docs/running-without-sctp.md)"
+    )
+
+    def __init__(self, call: str = "socket") -> None:
+        super().__init__(
+            _errno.EPROTONOSUPPORT,
+            f"{call}: {os.strerror(_errno.EPROTONOSUPPORT)}: {self.HINT}",
+        )
+
+
+class StreamOutOfRangeError(SCTPError, ValueError):
+    """
+    A message was addressed to a stream at or beyond the association's
+    negotiated number of outbound streams.
+
+    @ivar stream: the stream asked for.
+    @ivar outboundStreams: the number of outbound streams negotiated, or
+        C{None} where it was not known.
+    """
+
+    def __init__(self, stream: int, outboundStreams: int | None) -> None:
+        self.stream = stream
+        self.outboundStreams = outboundStreams
+        if outboundStreams is None:
+            detail = "the association's negotiated outbound stream count"
+        else:
+            detail = (
+                f"the {outboundStreams} outbound streams negotiated "
+                f"(valid: 0..{outboundStreams - 1})"
+            )
+        super().__init__(f"stream {stream} is beyond {detail}")
+
+
+class MessageTooLongError(SCTPError, OSError):
+    """
+    A message is longer than what may be sent or received: the kernel's
+    limit (C{EMSGSIZE}) on send, or the configured maximum message size on
+    receive.
+
+    @ivar size: the message's size in bytes (or at least the size seen when
+        the limit was crossed).
+    @ivar limit: the limit in bytes, where known.
+    """
+
+    def __init__(self, size: int, limit: int | None, what: str = "message") -> None:
+        self.size = size
+        self.limit = limit
+        lim = f" (limit {limit} bytes)" if limit is not None else ""
+        super().__init__(
+            _errno.EMSGSIZE, f"{what} of {size} bytes is too long{lim}"
+        )
+
+
+class AddressFamilyError(SCTPError, ValueError):
+    """
+    An address does not fit the socket's address family (for example an IPv6
+    address given to an AF_INET socket), or is not an IP address literal.
+    """
+
+
+class SocketClosedError(SCTPError, OSError):
+    """
+    An operation was attempted on a socket that has been closed.
+    """
+
+    def __init__(self, call: str) -> None:
+        super().__init__(_errno.EBADF, f"{call}: the SCTP socket is closed")
+
+
+class AssociationClosedError(SCTPError, OSError):
+    """
+    An operation was attempted on an association that has ended.
+    """
+
+    def __init__(self, call: str, assocId: int | None = None) -> None:
+        which = f" {assocId}" if assocId is not None else ""
+        super().__init__(
+            _errno.ENOTCONN, f"{call}: the SCTP association{which} is closed"
+        )
+
+
+class TooManyAssociationsError(SCTPError):
+    """
+    A port refused a new association because its configured limit on
+    concurrent associations was reached.
+    """
+
+
+def fromErrno(err: int, call: str, detail: str = "") -> OSError:
+    """
+    Build the right exception for a failed system call.
+
+    C{OSError(errno, ...)} already picks the matching builtin subclass
+    (C{ConnectionRefusedError}, C{BlockingIOError}, ...); C{EPROTONOSUPPORT}
+    becomes L{SCTPNotSupportedError} and C{EMSGSIZE} L{MessageTooLongError}.
+
+    @param err: the C{errno} value, read right after the failing call.
+    @param call: the name of the call that failed, for the message.
+    @param detail: optional extra context (an address, an option name).
+    @return: the exception, ready to raise.
+    """
+    if err == _errno.EPROTONOSUPPORT and call.startswith("socket"):
+        return SCTPNotSupportedError(call)
+    where = f"{call}({detail})" if detail else call
+    if err == _errno.EMSGSIZE:
+        exc = MessageTooLongError.__new__(MessageTooLongError)
+        OSError.__init__(exc, err, f"{where}: {os.strerror(err)}")
+        exc.size = -1
+        exc.limit = None
+        return exc
+    return OSError(err, f"{where}: {os.strerror(err)}")
