@@ -1,0 +1,65 @@
+"""
+The address type of SCTP transports.
+
+Twisted's C{IPv4Address} refuses the type C{"SCTP"} and has room for one host
+only; an SCTP association has a port and a I{list} of addresses (the primary
+one first).
+"""
+
+from __future__ import annotations
+
+from typing import Tuple
+
+import attr
+from zope.interface import implementer
+
+from twisted.internet.interfaces import IAddress
+
+__all__ = ["SCTPAddress"]
+
+
+@implementer(IAddress)
+@attr.s(frozen=True, slots=True, auto_attribs=True)
+class SCTPAddress:
+    """
+    An SCTP endpoint: one port, one or more IP addresses.
+
+    @ivar type: always C{"SCTP"}.
+    @ivar host: the primary address (C{addresses[0]}).
+    @ivar port: the SCTP port.
+    @ivar addresses: every address of the endpoint, primary first.
+    @ivar assocId: the association id this address was read for (0 for a
+        socket's own endpoint).
+    """
+
+    host: str
+    port: int
+    addresses: Tuple[str, ...] = attr.ib(default=(), converter=tuple)
+    assocId: int = 0
+    type: str = attr.ib(default="SCTP", init=False)
+
+    def __attrs_post_init__(self) -> None:
+        if not self.addresses:
+            object.__setattr__(self, "addresses", (self.host,))
+
+    @classmethod
+    def fromPairs(cls, pairs, assocId: int = 0) -> "SCTPAddress":
+        """
+        Build from a list of C{(host, port)} pairs as the socket layer
+        returns them (primary first).
+
+        @raise ValueError: for an empty list.
+        """
+        pairs = list(pairs)
+        if not pairs:
+            raise ValueError("an SCTP address needs at least one (host, port)")
+        host, port = pairs[0]
+        hosts = []
+        for h, _ in pairs:
+            if h not in hosts:
+                hosts.append(h)
+        return cls(host=host, port=port, addresses=tuple(hosts), assocId=assocId)
+
+    def __str__(self) -> str:
+        hosts = ",".join(f"[{h}]" if ":" in h else h for h in self.addresses)
+        return f"sctp:{hosts}:{self.port}"

@@ -1,0 +1,262 @@
+"""
+Interfaces of txsctp's Twisted layer.
+
+L{ISCTPTransport} is what a Protocol's C{transport} provides on top of
+C{ITransport}: per-message writes with stream, PPID and flags, and access to
+the association (addresses, paths, status).  L{ISCTPProtocol} lists the
+callbacks a Protocol may implement to hear about the association;
+L{txsctp.protocol.SCTPProtocol} implements all of them with sensible
+defaults.  L{ISCTPListeningPort} adds what an SCTP port can do beyond
+C{IListeningPort}.
+"""
+
+from __future__ import annotations
+
+from zope.interface import Attribute, Interface
+
+from twisted.internet.interfaces import IListeningPort
+
+__all__ = ["ISCTPTransport", "ISCTPProtocol", "ISCTPListeningPort"]
+
+
+class ISCTPTransport(Interface):
+    """
+    The transport of one SCTP association.
+
+    Besides these, it provides C{ITransport}, C{IConsumer},
+    C{IPushProducer} and C{IHalfCloseableDescriptor}-free closing: SCTP has
+    no half-close, so C{loseConnection} ends both directions after sending
+    everything queued.
+    """
+
+    assocId = Attribute("The association's id on its socket (int).")
+    outboundStreams = Attribute(
+        "Outbound streams negotiated (int); writes to a stream at or above it "
+        "raise StreamOutOfRangeError at once."
+    )
+    inboundStreams = Attribute("Inbound streams negotiated (int).")
+    defaultStream = Attribute("Stream used by write() and writeSequence() (int, 0).")
+    defaultPPID = Attribute("PPID used by write() and writeSequence() (int, host order, 0).")
+    maxMessageSize = Attribute(
+        "Largest message accepted on receive (bytes); a larger one aborts the "
+        "association with MessageTooLongError as the reason."
+    )
+    socket = Attribute(
+        "The L{txsctp.sctpsocket.SCTPSocket} carrying the association (shared "
+        "with other associations on a one-to-many port), for socket options."
+    )
+
+    def writeMessage(
+        data,
+        stream=0,
+        ppid=None,
+        unordered=False,
+        ttl=None,
+        prPolicy=None,
+        prValue=0,
+        context=0,
+        to=None,
+        sackImmediately=False,
+    ):
+        """
+        Queue one whole message; it is sent as one SCTP message, never merged
+        with or split from another.
+
+        @param data: the payload (bytes-like, non-empty).
+        @param stream: stream id, below L{outboundStreams}.
+        @param ppid: Payload Protocol Identifier in host byte order
+            (C{None}: L{defaultPPID}).
+        @param unordered: deliver without regard to stream order.
+        @param ttl: PR-SCTP lifetime in ms (C{None}: fully reliable).
+        @param prPolicy: a L{txsctp.options.PRPolicy} (overrides C{ttl}).
+        @param prValue: the policy's value.
+        @param context: opaque value returned in a send-failed notification.
+        @param to: C{(host, port)} of one peer address to send to instead of
+            the primary path.
+        @param sackImmediately: ask the peer to SACK this at once.
+        @raise StreamOutOfRangeError: C{stream} is not below
+            L{outboundStreams}.
+        @raise TypeError: C{data} is not bytes-like.
+        @raise ValueError: a value is out of range.
+        @raise AssociationClosedError: the association has closed or is
+            closing.
+        """
+
+    def getPeerAddresses():
+        """
+        Every address of the peer, C{[(host, port), ...]}, primary first.
+        """
+
+    def getLocalAddresses():
+        """
+        Every local address of the association, C{[(host, port), ...]}.
+        """
+
+    def getPathStates():
+        """
+        The state of each path: C{{(host, port): PeerAddrInfo}}.
+        """
+
+    def setPrimaryAddress(address):
+        """
+        Send to this peer address by default (C{(host, port)}).
+        """
+
+    def getStatus():
+        """
+        The association's L{txsctp.options.Status}.
+        """
+
+    def peelOff():
+        """
+        Move this association of a one-to-many port to a socket of its own,
+        keeping the Protocol, the write queue and the order of messages.  A
+        no-op error (L{ValueError}) on a one-to-one transport.
+        """
+
+    def whenSenderDry():
+        """
+        A Deferred that fires (with None) once every message written so far
+        has been sent and acknowledged by the peer.
+        """
+
+    def whenClosed():
+        """
+        A Deferred that fires with the reason (a Failure) once the
+        association has ended, however it ended.
+        """
+
+
+class ISCTPProtocol(Interface):
+    """
+    Callbacks an SCTP Protocol may implement.  All notification callbacks
+    receive the typed notification from L{txsctp.notifications}.
+    """
+
+    def messageReceived(data, info):
+        """
+        One whole message arrived.
+
+        @param data: the payload (bytes).
+        @param info: its L{txsctp.info.RcvInfo} (C{stream}, C{ppid} in host
+            order, C{unordered}, C{ssn}, C{tsn}, C{context}, C{assocId}).
+        """
+
+    def notificationReceived(notification):
+        """
+        Any notification for this association; the default implementation
+        calls the specific callback below for it.
+        """
+
+    def associationUp(notification):
+        """
+        C{COMM_UP}: called right after C{connectionMade}.
+        """
+
+    def associationRestarted(notification):
+        """
+        C{RESTART}: the peer restarted; its state is gone (sequence numbers,
+        anything in flight), the association continues.
+        """
+
+    def associationLost(notification):
+        """
+        C{COMM_LOST}: the association was aborted or failed;
+        C{connectionLost} follows.
+        """
+
+    def shutdownComplete(notification):
+        """
+        C{SHUTDOWN_COMP}: the graceful shutdown finished; C{connectionLost}
+        follows.
+        """
+
+    def cannotStartAssociation(notification):
+        """
+        C{CANT_STR_ASSOC}: the association never came up.
+        """
+
+    def peerAddressChanged(notification):
+        """
+        A peer address (path) changed state: available, unreachable,
+        potentially failed, added, removed, made primary, confirmed.
+        """
+
+    def sendFailed(notification):
+        """
+        A message could not be delivered; C{notification.data} holds it.
+        """
+
+    def remoteErrorReceived(notification):
+        """
+        The peer sent an ERROR chunk.
+        """
+
+    def shutdownReceived(notification):
+        """
+        The peer started a graceful shutdown.
+        """
+
+    def senderDry(notification):
+        """
+        Everything sent has been acknowledged.
+        """
+
+    def adaptationIndication(notification):
+        """
+        The peer's adaptation layer indication arrived.
+        """
+
+    def partialDeliveryAborted(notification):
+        """
+        A partially delivered message was aborted by the kernel.
+        """
+
+    def authenticationEvent(notification):
+        """
+        SCTP-AUTH key events (new key, key free, no AUTH).
+        """
+
+    def streamReset(notification):
+        """
+        Streams were reset (RFC 6525).
+        """
+
+    def associationReset(notification):
+        """
+        The association's TSNs were reset (RFC 6525).
+        """
+
+    def streamChange(notification):
+        """
+        The number of streams changed (RFC 6525).
+        """
+
+    def unknownNotificationReceived(notification):
+        """
+        A notification of a type txsctp does not know (raw bytes inside).
+        """
+
+
+class ISCTPListeningPort(IListeningPort):
+    """
+    An SCTP listening port.
+    """
+
+    style = Attribute("'one-to-one' or 'one-to-many'.")
+    socket = Attribute("The listening L{txsctp.sctpsocket.SCTPSocket}.")
+
+    def associate(host, port, timeout=30):
+        """
+        One-to-many ports only: open an association outward from this port's
+        socket; its Protocol comes from the port's factory.
+
+        @param host: one address or a list of them (connectx).
+        @return: a Deferred firing with the connected Protocol, or failing
+            with C{ConnectError} subclasses.
+        """
+
+    def getAssociations():
+        """
+        The transports of the associations currently up on this port.
+        """
