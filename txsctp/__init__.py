@@ -1,0 +1,48 @@
+"""
+txsctp: SCTP (RFC 9260) for Twisted.
+
+Importing this package is cheap: it loads neither the compiled cffi module
+nor a reactor; the names below are imported on first use.
+
+  - L{listenSCTP}, L{connectSCTP}: ports and connectors.
+  - L{SCTPProtocol}: Protocols with C{messageReceived(data, info)} and
+    notification callbacks.
+  - L{SCTPAddress}: the address type of SCTP transports.
+  - L{SCTPSocket}: the socket layer, usable without a reactor.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "listenSCTP": "txsctp._api",
+    "connectSCTP": "txsctp._api",
+    "SCTPProtocol": "txsctp.protocol",
+    "SCTPAddress": "txsctp.address",
+    "SCTPSocket": "txsctp.sctpsocket",
+    "SCTPTransport": "txsctp._transport",
+    "RcvInfo": "txsctp.info",
+    "PPID": "txsctp.info",
+    "Tuning": "txsctp.options",
+    "ONE_TO_ONE": "txsctp.sctpsocket",
+    "ONE_TO_MANY": "txsctp.sctpsocket",
+}
+
+__all__ = sorted(_LAZY) + ["__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'txsctp' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return __all__

@@ -12,6 +12,8 @@ from __future__ import annotations
 import errno as _errno
 import os
 
+from twisted.internet import error as _twerror
+
 __all__ = [
     "SCTPError",
     "SCTPNotSupportedError",
@@ -21,6 +23,10 @@ __all__ = [
     "SocketClosedError",
     "AssociationClosedError",
     "TooManyAssociationsError",
+    "WriteQueueFullError",
+    "PeerAbortedError",
+    "CommunicationLostError",
+    "CannotStartAssociationError",
     "fromErrno",
 ]
 
@@ -126,6 +132,48 @@ class TooManyAssociationsError(SCTPError):
     """
     A port refused a new association because its configured limit on
     concurrent associations was reached.
+    """
+
+
+class WriteQueueFullError(SCTPError, BufferError):
+    """
+    A write would take an association's queue of unsent messages beyond its
+    cap (C{maxQueuedBytes}); the message was not accepted.  Register a
+    producer (C{IPushProducer}) to be paused before this happens.
+    """
+
+
+class PeerAbortedError(_twerror.ConnectionLost, SCTPError):
+    """
+    C{connectionLost} reason: the peer aborted the association (an ABORT
+    chunk arrived).
+
+    @ivar cause: the ABORT's error cause code (0 if none was given).
+    """
+
+    def __init__(self, cause: int = 0, detail: str = "") -> None:
+        self.cause = cause
+        super().__init__(f"the peer aborted the association (cause {cause}){detail}")
+
+
+class CommunicationLostError(_twerror.ConnectionLost, SCTPError):
+    """
+    C{connectionLost} reason: the association failed without an ABORT from
+    the peer (retransmission limit reached on every path, or a local
+    error).
+
+    @ivar error: the kernel's C{sac_error} value.
+    """
+
+    def __init__(self, error: int = 0) -> None:
+        self.error = error
+        super().__init__(f"communication with the peer was lost (error {error})")
+
+
+class CannotStartAssociationError(_twerror.ConnectError, SCTPError):
+    """
+    The association could not be set up: INIT retransmissions exhausted,
+    or the peer answered with ABORT.
     """
 
 

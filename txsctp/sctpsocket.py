@@ -668,11 +668,13 @@ class SCTPSocket:
             return MessageTooLongError(size, limit, "message (larger than the socket's send buffer)")
         return fromErrno(err, "sendmsg", f"{size} bytes, stream {stream}, assocId {assocId}")
 
-    def sendBatch(self, messages: Sequence[Tuple[bytes, int, int, int, int, int]]) -> int:
+    def sendBatch(self, messages: Sequence[tuple]) -> int:
         """
         Send several whole messages with as few system calls as possible
         (C{sendmmsg}).  Each item is C{(data, stream, ppid, flags, assocId,
-        context)} with C{flags} made of C{SCTP_UNORDERED}, C{SCTP_EOF}...
+        context)}, optionally followed by C{prPolicy, prValue}, with
+        C{flags} made of C{SCTP_UNORDERED}, C{SCTP_EOF}... and the values
+        already validated by the caller.
 
         @return: how many messages were accepted, from the front; fewer than
             given when the send buffer filled (the rest were not sent).
@@ -689,7 +691,8 @@ class SCTPSocket:
             n = min(count - total, lib.TXSCTP_MAX_BATCH)
             keep = []
             for i in range(n):
-                data, stream, ppid, flags, assocId, context = messages[total + i]
+                item = messages[total + i]
+                data, stream, ppid, flags, assocId, context = item[:6]
                 buf = ffi.from_buffer(data)
                 keep.append(buf)
                 r = recs[i]
@@ -700,8 +703,12 @@ class SCTPSocket:
                 r.ppid = ppid
                 r.context = context
                 r.assoc_id = assocId
-                r.pr_policy = 0
-                r.pr_value = 0
+                if len(item) > 6:
+                    r.pr_policy = item[6]
+                    r.pr_value = item[7]
+                else:
+                    r.pr_policy = 0
+                    r.pr_value = 0
                 r.to = ffi.NULL
             sent = lib.txsctp_sendmany(fd, recs, n, lib.MSG_NOSIGNAL)
             if sent < 0:

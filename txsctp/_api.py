@@ -1,0 +1,140 @@
+"""
+C{listenSCTP} and C{connectSCTP}: what C{reactor.listenTCP} and
+C{reactor.connectTCP} are for TCP.  Reactors cannot gain methods, so these
+are functions taking an optional reactor (the global one, imported only
+when called, by default).
+"""
+
+from __future__ import annotations
+
+from typing import Optional, Sequence, Union
+
+from twisted.internet.interfaces import IConnector, IListeningPort
+
+from txsctp._transport import (
+    DEFAULT_MAX_MESSAGE_SIZE,
+    AssociationOptions,
+    Connector,
+    OneToManyPort,
+    OneToOnePort,
+)
+from txsctp.options import DEFAULT_TUNING, Tuning
+from txsctp.sctpsocket import DEFAULT_EVENTS, ONE_TO_MANY, ONE_TO_ONE
+
+__all__ = ["listenSCTP", "connectSCTP"]
+
+
+def _reactor(reactor):
+    if reactor is None:
+        from twisted.internet import reactor as globalReactor
+
+        return globalReactor
+    return reactor
+
+
+def listenSCTP(
+    port: int,
+    factory,
+    interface: Union[str, Sequence[str]] = "",
+    backlog: int = 128,
+    reactor=None,
+    *,
+    style: str = ONE_TO_ONE,
+    outStreams: Optional[int] = None,
+    inStreams: Optional[int] = None,
+    maxAttempts: Optional[int] = None,
+    maxInitTimeout: Optional[int] = None,
+    maxMessageSize: int = DEFAULT_MAX_MESSAGE_SIZE,
+    maxAssociations: Optional[int] = None,
+    bufferSize: int = 256 * 1024,
+    maxQueuedBytes: Optional[int] = 64 << 20,
+    tuning: Optional[Tuning] = DEFAULT_TUNING,
+    events: Sequence[int] = DEFAULT_EVENTS,
+) -> IListeningPort:
+    """
+    Listen for SCTP associations.
+
+    @param port: the port (0: any free one; C{getHost().port} tells).
+    @param factory: builds one Protocol per association.
+    @param interface: C{""} for every local IPv4 address (C{"::"} for IPv4
+        and IPv6), one IP literal, or a list of them bound together with
+        bindx (multi-homing).  Any IPv6 literal makes it an AF_INET6 socket,
+        which also serves IPv4 peers.
+    @param backlog: listen backlog.
+    @param reactor: the reactor (default: the global one).
+    @param style: C{"one-to-one"} (a socket per association, accepted) or
+        C{"one-to-many"} (every association on one socket, demultiplexed by
+        association id; associations can then be opened outward with
+        C{port.associate(...)}).
+    @param outStreams: outbound streams to negotiate (kernel default: 10).
+    @param inStreams: most inbound streams to accept.
+    @param maxAttempts: INIT retransmissions for outward associations.
+    @param maxInitTimeout: largest INIT retransmission timeout, ms.
+    @param maxMessageSize: largest message accepted on receive; a larger
+        one aborts its association (reason L{MessageTooLongError}).
+    @param maxAssociations: refuse (abort) associations beyond this many.
+    @param bufferSize: queued bytes above which a registered producer is
+        paused.
+    @param maxQueuedBytes: cap on queued bytes per association; writes past
+        it raise L{WriteQueueFullError} (C{None}: no cap).
+    @param tuning: socket settings (L{txsctp.options.Tuning}).
+    @param events: notification types to subscribe to.
+    @return: an L{ISCTPListeningPort}, already listening.
+    @raise CannotListenError: binding or listening failed.
+    """
+    if style not in (ONE_TO_ONE, ONE_TO_MANY):
+        raise ValueError(f"style must be {ONE_TO_ONE!r} or {ONE_TO_MANY!r}, not {style!r}")
+    options = AssociationOptions(
+        outStreams=outStreams, inStreams=inStreams, maxAttempts=maxAttempts,
+        maxInitTimeout=maxInitTimeout, maxMessageSize=maxMessageSize, bufferSize=bufferSize,
+        maxQueuedBytes=maxQueuedBytes, tuning=tuning, events=events,
+    )
+    portClass = OneToManyPort if style == ONE_TO_MANY else OneToOnePort
+    p = portClass(port, factory, interface, backlog, _reactor(reactor), options, maxAssociations)
+    p.startListening()
+    return p
+
+
+def connectSCTP(
+    host: Union[str, Sequence[str]],
+    port: int,
+    factory,
+    timeout: Optional[float] = 30,
+    bindAddress=None,
+    reactor=None,
+    *,
+    outStreams: Optional[int] = None,
+    inStreams: Optional[int] = None,
+    maxAttempts: Optional[int] = None,
+    maxInitTimeout: Optional[int] = None,
+    maxMessageSize: int = DEFAULT_MAX_MESSAGE_SIZE,
+    bufferSize: int = 256 * 1024,
+    maxQueuedBytes: Optional[int] = 64 << 20,
+    tuning: Optional[Tuning] = DEFAULT_TUNING,
+    events: Sequence[int] = DEFAULT_EVENTS,
+) -> IConnector:
+    """
+    Connect to an SCTP peer (a one-to-one socket per association).
+
+    @param host: the peer: one address or a list of its addresses (tried
+        together by connectx; names are resolved first).
+    @param port: the peer's port.
+    @param factory: a C{ClientFactory}; its protocol is built once the
+        association is up (C{COMM_UP}).
+    @param timeout: seconds before giving up (C{TimeoutError} reaches
+        C{clientConnectionFailed}); C{None}: wait for the kernel's INIT
+        retries.
+    @param bindAddress: local address(es): a host, C{(host, port)}, or a
+        list of them (one port), bound with bindx.
+    @param reactor: the reactor (default: the global one).
+    @return: an C{IConnector}, connecting.
+    @raise AddressFamilyError: a malformed or mixed-up address list.
+    """
+    options = AssociationOptions(
+        outStreams=outStreams, inStreams=inStreams, maxAttempts=maxAttempts,
+        maxInitTimeout=maxInitTimeout, maxMessageSize=maxMessageSize, bufferSize=bufferSize,
+        maxQueuedBytes=maxQueuedBytes, tuning=tuning, events=events,
+    )
+    c = Connector(host, port, factory, timeout, bindAddress, _reactor(reactor), options)
+    c.connect()
+    return c

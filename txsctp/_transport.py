@@ -1,0 +1,1706 @@
+"""
+The Twisted transport for SCTP: association transports, the file
+descriptors that carry them, listening ports and the client connector.
+
+Shape, after C{twisted.internet.tcp}:
+
+  - L{_SocketDescriptor} is the L{FileDescriptor} registered with the
+    reactor for one kernel SCTP socket.  It reads messages and notifications
+    in batches (C{recvmmsg}) and dispatches them to associations by id, and
+    flushes the associations' queues of whole messages in batches
+    (C{sendmmsg}).
+  - L{SCTPTransport} is one association: what a Protocol's C{transport} is.
+    Several of them share one descriptor on a one-to-many port.
+  - L{_OneToOneSocket} carries one association (an accepted or peeled-off
+    socket); L{Client} is one that connects, for L{Connector}.
+  - L{OneToOnePort} accepts associations on a listening one-to-one socket;
+    L{OneToManyPort} is itself the descriptor of every association on its
+    one-to-many socket.
+
+SCTP has no half-close: C{loseConnection} sends everything queued, then a
+graceful SHUTDOWN, and the association ends in both directions.
+"""
+
+from __future__ import annotations
+
+import errno
+import socket as _stdsocket
+from collections import deque
+from typing import Any, Callable, Deque, Dict, List, Optional, Sequence, Tuple, Union
+
+from zope.interface import implementer
+
+from twisted.internet import abstract, base, defer, error, interfaces
+from twisted.logger import Logger
+from twisted.python import failure
+
+from txsctp import _addresses
+from txsctp._assembly import MessageAssembler
+from txsctp.address import SCTPAddress
+from txsctp.errors import (
+    AssociationClosedError,
+    CannotStartAssociationError,
+    CommunicationLostError,
+    MessageTooLongError,
+    PeerAbortedError,
+    StreamOutOfRangeError,
+    WriteQueueFullError,
+)
+from txsctp.info import Message
+from txsctp.interfaces import ISCTPListeningPort, ISCTPTransport
+from txsctp.notifications import (
+    AssociationChange,
+    AssociationState,
+    Notification,
+    NotificationType,
+    SendFailed,
+    SenderDry,
+    StreamChange,
+)
+from txsctp.options import DEFAULT_TUNING, InitMsg, PRPolicy, Tuning
+from txsctp.sctpsocket import DEFAULT_EVENTS, ONE_TO_MANY, ONE_TO_ONE, SCTPSocket
+from txsctp._sctp_cffi import lib
+
+__all__ = [
+    "SCTPTransport",
+    "OneToOnePort",
+    "OneToManyPort",
+    "Client",
+    "Connector",
+    "AssociationOptions",
+    "DEFAULT_MAX_MESSAGE_SIZE",
+]
+
+_log = Logger()
+
+DEFAULT_MAX_MESSAGE_SIZE = 16 << 20
+"""Largest message a transport accepts on receive unless told otherwise."""
+
+_RECEIVE_BATCH = 64
+_MAX_BATCHES_PER_READ = 16
+_MAX_BATCHES_PER_FLUSH = 16
+_FLAG_UNORDERED = lib.SCTP_UNORDERED
+_FLAG_SACK_IMMEDIATELY = lib.SCTP_SACK_IMMEDIATELY
+
+
+class AssociationOptions:
+    """
+    Settings shared by every association of a port or connector.
+
+    @ivar outStreams: outbound streams to ask for (C{None}: kernel default).
+    @ivar inStreams: inbound streams to accept at most.
+    @ivar maxAttempts: INIT retransmissions before giving up.
+    @ivar maxInitTimeout: largest INIT retransmission timeout, ms.
+    @ivar maxMessageSize: largest message accepted on receive; a larger one
+        aborts the association with L{MessageTooLongError} as the reason.
+    @ivar bufferSize: queued bytes above which a registered producer is
+        paused (the high-water mark); it is resumed when the queue is empty.
+    @ivar maxQueuedBytes: queued bytes beyond which C{write} refuses a
+        message with L{WriteQueueFullError} (C{None}: no cap).
+    @ivar tuning: socket settings (L{Tuning}).
+    @ivar events: notification types to subscribe to.
+    """
+
+    def __init__(
+        self,
+        outStreams: Optional[int] = None,
+        inStreams: Optional[int] = None,
+        maxAttempts: Optional[int] = None,
+        maxInitTimeout: Optional[int] = None,
+        maxMessageSize: int = DEFAULT_MAX_MESSAGE_SIZE,
+        bufferSize: int = 256 * 1024,
+        maxQueuedBytes: Optional[int] = 64 << 20,
+        tuning: Optional[Tuning] = DEFAULT_TUNING,
+        events: Sequence[int] = DEFAULT_EVENTS,
+    ) -> None:
+        for name, value, high in (
+            ("outStreams", outStreams, 0xFFFF),
+            ("inStreams", inStreams, 0xFFFF),
+            ("maxAttempts", maxAttempts, 0xFFFF),
+            ("maxInitTimeout", maxInitTimeout, 0xFFFF),
+        ):
+            if value is not None:
+                if isinstance(value, bool) or not isinstance(value, int):
+                    raise TypeError(f"{name} must be an int, not {type(value).__name__}")
+                if not 1 <= value <= high:
+                    raise ValueError(f"{name} {value} is out of range 1..{high}")
+        if isinstance(maxMessageSize, bool) or not isinstance(maxMessageSize, int) or maxMessageSize <= 0:
+            raise ValueError(f"maxMessageSize must be a positive int, not {maxMessageSize!r}")
+        self.outStreams = outStreams
+        self.inStreams = inStreams
+        self.maxAttempts = maxAttempts
+        self.maxInitTimeout = maxInitTimeout
+        self.maxMessageSize = maxMessageSize
+        self.bufferSize = bufferSize
+        self.maxQueuedBytes = maxQueuedBytes
+        self.tuning = tuning
+        self.events = tuple(events)
+
+    def initMsg(self) -> Optional[InitMsg]:
+        if not any((self.outStreams, self.inStreams, self.maxAttempts, self.maxInitTimeout)):
+            return None
+        return InitMsg(
+            numOutStreams=self.outStreams or 0,
+            maxInStreams=self.inStreams or 0,
+            maxAttempts=self.maxAttempts or 0,
+            maxInitTimeout=self.maxInitTimeout or 0,
+        )
+
+    def makeSocket(self, family: int, style: str) -> SCTPSocket:
+        return SCTPSocket(
+            family, style, blocking=False, events=self.events, tuning=self.tuning,
+            initMsg=self.initMsg(),
+        )
+
+
+def _familyFor(hosts: Sequence[str]) -> int:
+    for h in hosts:
+        if _addresses.ipFamily(h) == _stdsocket.AF_INET6:
+            return _stdsocket.AF_INET6
+    return _stdsocket.AF_INET
+
+
+def _hostList(host: Union[str, Sequence[str]], what: str) -> List[str]:
+    if isinstance(host, str):
+        hosts = [host]
+    else:
+        try:
+            hosts = list(host)
+        except TypeError:
+            raise TypeError(f"{what} must be an address string or a list of them, not {host!r}") from None
+    if not hosts:
+        raise ValueError(f"{what} is an empty list")
+    for h in hosts:
+        if not isinstance(h, str):
+            raise TypeError(f"{what} entries must be strings, not {h!r}")
+    return hosts
+
+
+def _lostReason(notification: AssociationChange) -> failure.Failure:
+    """
+    The C{connectionLost} reason for an association-change notification
+    that ends an association.
+    """
+    if notification.state == AssociationState.SHUTDOWN_COMP:
+        return failure.Failure(error.ConnectionDone("the SCTP association was shut down cleanly"))
+    if notification.info:
+        # The ABORT chunk the peer sent: its first cause code, if any.
+        cause = 0
+        info = notification.info
+        if len(info) >= 8:
+            cause = int.from_bytes(info[4:6], "big")
+        return failure.Failure(PeerAbortedError(cause or notification.error))
+    return failure.Failure(CommunicationLostError(notification.error))
+
+
+@implementer(
+    ISCTPTransport,
+    interfaces.ITransport,
+    interfaces.IConsumer,
+    interfaces.IPushProducer,
+    interfaces.ILoggingContext,
+)
+class SCTPTransport:
+    """
+    The transport of one SCTP association.
+
+    @ivar protocol: the Protocol driven by this association.
+    @ivar assocId: the association id on its socket.
+    @ivar outboundStreams: negotiated outbound streams.
+    @ivar inboundStreams: negotiated inbound streams.
+    @ivar defaultStream: the stream C{write} uses.
+    @ivar defaultPPID: the PPID C{write} uses (host order).
+    @ivar maxMessageSize: the largest message accepted on receive.
+    @ivar connected: C{True} while the association is up.
+    @ivar disconnecting: C{True} once C{loseConnection} was called.
+    @ivar disconnected: C{True} once the association has ended.
+    """
+
+    defaultStream = 0
+    defaultPPID = 0
+
+    def __init__(
+        self,
+        handle: "_SocketDescriptor",
+        assocId: int,
+        protocol: Any,
+        outboundStreams: int,
+        inboundStreams: int,
+        peer: SCTPAddress,
+        options: AssociationOptions,
+    ) -> None:
+        self._handle = handle
+        self.reactor = handle.reactor
+        self.assocId = assocId
+        self.protocol = protocol
+        self.outboundStreams = outboundStreams
+        self.inboundStreams = inboundStreams
+        self._peer = peer
+        self._options = options
+        self.maxMessageSize = options.maxMessageSize
+        self.bufferSize = options.bufferSize
+        self.maxQueuedBytes = options.maxQueuedBytes
+        self._queue: Deque[tuple] = deque()
+        self._queuedBytes = 0
+        self._assembler: Optional[MessageAssembler] = None
+        self.connected = True
+        self.disconnecting = False
+        self.disconnected = False
+        self._shutdownSent = False
+        self.producer: Any = None
+        self.streamingProducer = False
+        self.producerPaused = False
+        self._readingPaused = False
+        self._held: Deque[Message] = deque()
+        self._heldBytes = 0
+        self._dryWaiters: List[defer.Deferred] = []
+        self._drySubscribed = False
+        self._closedWaiters: List[defer.Deferred] = []
+        self._lostReason: Optional[failure.Failure] = None
+        self.logstr = f"{type(protocol).__name__},{assocId},{peer.host}"
+
+    # -- ILoggingContext ------------------------------------------------
+
+    def logPrefix(self) -> str:
+        return self.logstr
+
+    def __repr__(self) -> str:
+        state = "disconnected" if self.disconnected else "connected"
+        return f"<SCTPTransport assoc {self.assocId} to {self._peer} {state}>"
+
+    # -- addresses and association state ----------------------------------
+
+    @property
+    def socket(self) -> SCTPSocket:
+        """
+        The L{SCTPSocket} carrying this association.
+        """
+        return self._handle.sock
+
+    def getHost(self) -> SCTPAddress:
+        """
+        This end's addresses for the association.
+        """
+        return SCTPAddress.fromPairs(self.getLocalAddresses(), self.assocId)
+
+    def getPeer(self) -> SCTPAddress:
+        """
+        The peer's addresses (read when the association came up; see
+        L{getPeerAddresses} for the current list).
+        """
+        return self._peer
+
+    def getLocalAddresses(self) -> List[Tuple[str, int]]:
+        return self._handle.sock.getLocalAddresses(self.assocId)
+
+    def getPeerAddresses(self) -> List[Tuple[str, int]]:
+        return self._handle.sock.getPeerAddresses(self.assocId)
+
+    def getPathStates(self):
+        """
+        C{{(host, port): PeerAddrInfo}} for every path.
+        """
+        sock = self._handle.sock
+        return {addr: sock.getPeerAddrInfo(addr, self.assocId) for addr in sock.getPeerAddresses(self.assocId)}
+
+    def setPrimaryAddress(self, address: Tuple[str, int]) -> None:
+        self._handle.sock.setPrimaryAddress(address, self.assocId)
+
+    def getStatus(self):
+        return self._handle.sock.getStatus(self.assocId)
+
+    # -- writing ----------------------------------------------------------
+
+    def writeMessage(
+        self,
+        data: bytes,
+        stream: int = 0,
+        ppid: Optional[int] = None,
+        unordered: bool = False,
+        ttl: Optional[int] = None,
+        prPolicy: Optional[int] = None,
+        prValue: int = 0,
+        context: int = 0,
+        to: Optional[Tuple[str, int]] = None,
+        sackImmediately: bool = False,
+    ) -> None:
+        """
+        Queue one whole message.  See L{ISCTPTransport.writeMessage}.
+        """
+        if self.disconnected or self.disconnecting:
+            raise AssociationClosedError("writeMessage", self.assocId)
+        if type(data) is not bytes:
+            if isinstance(data, (bytearray, memoryview)):
+                data = bytes(data)
+            else:
+                raise TypeError(f"data must be bytes, not {type(data).__name__}")
+        size = len(data)
+        if not size:
+            raise ValueError("SCTP cannot carry an empty message")
+        if type(stream) is not int:
+            raise TypeError(f"stream must be an int, not {type(stream).__name__}")
+        if stream < 0:
+            raise ValueError(f"stream {stream} is negative")
+        if stream >= self.outboundStreams:
+            raise StreamOutOfRangeError(stream, self.outboundStreams)
+        if ppid is None:
+            ppid = self.defaultPPID
+        elif type(ppid) is not int or not 0 <= ppid <= 0xFFFFFFFF:
+            if type(ppid) is not int:
+                raise TypeError(f"ppid must be an int, not {type(ppid).__name__}")
+            raise ValueError(f"ppid {ppid} is out of range 0..4294967295")
+        if type(context) is not int or not 0 <= context <= 0xFFFFFFFF:
+            raise ValueError(f"context {context!r} is not an int in 0..4294967295")
+        if size > self._handle.maxSendSize:
+            raise MessageTooLongError(size, self._handle.maxSendSize,
+                                      "message (larger than the socket's send buffer)")
+        limit = self.maxQueuedBytes
+        if limit is not None and self._queuedBytes + size > limit:
+            raise WriteQueueFullError(
+                f"association {self.assocId}: {self._queuedBytes} bytes already queued, "
+                f"a {size}-byte message would pass the {limit}-byte cap"
+            )
+        flags = _FLAG_UNORDERED if unordered else 0
+        if sackImmediately:
+            flags |= _FLAG_SACK_IMMEDIATELY
+        if ttl is not None and prPolicy is None:
+            prPolicy, prValue = PRPolicy.TTL, ttl
+        if prPolicy is not None and prPolicy != PRPolicy.NONE:
+            if prPolicy not in (PRPolicy.TTL, PRPolicy.RTX, PRPolicy.PRIO):
+                raise ValueError(f"prPolicy {prPolicy!r} is not a PRPolicy")
+            if type(prValue) is not int or not 0 <= prValue <= 0xFFFFFFFF:
+                raise ValueError(f"prValue {prValue!r} is not an int in 0..4294967295")
+            entry: tuple = (data, stream, ppid, flags, self.assocId, context, int(prPolicy), prValue)
+        else:
+            entry = (data, stream, ppid, flags, self.assocId, context)
+        if to is not None:
+            host, port = _addresses.normalizeAddresses([to])[0]
+            entry = (data, stream, ppid, flags, self.assocId, context,
+                     int(prPolicy or 0), prValue if prPolicy else 0, (host, port))
+        self._queue.append(entry)
+        self._queuedBytes += size
+        self._handle._scheduleFlush(self)
+        if self.producer is not None and self._queuedBytes > self.bufferSize and not self.producerPaused:
+            self.producerPaused = True
+            self.producer.pauseProducing()
+
+    def write(self, data: bytes) -> None:
+        """
+        Queue C{data} as one message on L{defaultStream} with
+        L{defaultPPID}.
+        """
+        self.writeMessage(data, self.defaultStream, self.defaultPPID)
+
+    def writeSequence(self, iovec) -> None:
+        """
+        Queue the concatenation of C{iovec} as one message (as
+        C{ITransport.writeSequence} is C{write} of the joined bytes).
+        """
+        self.write(b"".join(iovec))
+
+    def _sent(self, count: int) -> None:
+        """
+        C{count} messages from the front of the queue were accepted by the
+        kernel.
+        """
+        queue = self._queue
+        freed = 0
+        for _ in range(count):
+            freed += len(queue.popleft()[0])
+        self._queuedBytes -= freed
+        if not queue:
+            self._queueDrained()
+
+    def _queueDrained(self) -> None:
+        if self.producer is not None:
+            if self.streamingProducer:
+                if self.producerPaused:
+                    self.producerPaused = False
+                    self.producer.resumeProducing()
+            else:
+                self.producer.resumeProducing()
+        if self._queue:
+            return
+        if self.disconnecting and self.producer is None and not self._shutdownSent:
+            self._startShutdown()
+        if self._dryWaiters and not self._drySubscribed:
+            self._subscribeDry()
+
+    def _sendFailedOnWrite(self, err: OSError) -> None:
+        """
+        The kernel refused this association's next message with an error
+        other than "try again": the association is unusable; abort it.
+        """
+        _log.failure("SCTP send failed on association {assocId}", failure.Failure(err), assocId=self.assocId)
+        self._abortWith(failure.Failure(err))
+
+    # -- producer / consumer ---------------------------------------------
+
+    def registerProducer(self, producer, streaming: bool) -> None:
+        """
+        Register a producer (C{IConsumer}): a streaming one is paused when
+        more than L{bufferSize} bytes are queued and resumed when the queue
+        empties; a pull one is asked for more each time it empties.
+        """
+        if self.producer is not None:
+            raise RuntimeError(
+                f"Cannot register producer {producer}, because producer {self.producer} "
+                "was never unregistered."
+            )
+        if self.disconnected:
+            producer.stopProducing()
+            return
+        self.producer = producer
+        self.streamingProducer = streaming
+        self.producerPaused = False
+        if not streaming:
+            producer.resumeProducing()
+        elif self._queuedBytes > self.bufferSize:
+            self.producerPaused = True
+            producer.pauseProducing()
+
+    def unregisterProducer(self) -> None:
+        self.producer = None
+        self.producerPaused = False
+        if self.disconnecting and not self._queue and not self._shutdownSent and not self.disconnected:
+            self._startShutdown()
+
+    def pauseProducing(self) -> None:
+        """
+        Stop delivering received messages (C{IPushProducer}).  On a
+        one-to-one socket reading stops; on a one-to-many port this
+        association's messages are held, and if held messages pass the
+        port's cap the port stops reading until they are taken.
+        """
+        if self.disconnected:
+            return
+        self._readingPaused = True
+        self._handle._associationPaused(self)
+
+    def resumeProducing(self) -> None:
+        if self.disconnected or not self._readingPaused:
+            return
+        self._readingPaused = False
+        self._handle._associationResumed(self)
+        if self._held:
+            self.reactor.callLater(0, self._deliverHeld)
+
+    def stopProducing(self) -> None:
+        self.loseConnection()
+
+    # -- receiving --------------------------------------------------------
+
+    def _pieceReceived(self, piece: Message) -> None:
+        if self.disconnected:
+            return
+        if piece.complete and self._assembler is None:
+            whole: Optional[Message] = piece
+            if len(piece.data) > self.maxMessageSize:
+                self._messageTooLong(MessageTooLongError(len(piece.data), self.maxMessageSize, "received message"))
+                return
+        else:
+            if self._assembler is None:
+                self._assembler = MessageAssembler(self.maxMessageSize)
+            try:
+                whole = self._assembler.feed(piece)
+            except MessageTooLongError as e:
+                self._messageTooLong(e)
+                return
+        if whole is None:
+            return
+        if self._readingPaused or self._held:
+            self._held.append(whole)
+            self._heldBytes += len(whole.data)
+            self._handle._heldChanged(len(whole.data))
+            return
+        self._deliver(whole)
+
+    def _deliver(self, message: Message) -> None:
+        try:
+            self.protocol.messageReceived(message.data, message.info)
+        except Exception:
+            f = failure.Failure()
+            _log.failure("Unhandled error in messageReceived of {protocol}", f, protocol=self.protocol)
+            self._abortWith(f)
+
+    def _deliverHeld(self) -> None:
+        while self._held and not self._readingPaused and not self.disconnected:
+            message = self._held.popleft()
+            self._heldBytes -= len(message.data)
+            self._handle._heldChanged(-len(message.data))
+            self._deliver(message)
+
+    def _messageTooLong(self, err: MessageTooLongError) -> None:
+        _log.warn(
+            "Aborting SCTP association {assocId}: {error}", assocId=self.assocId, error=str(err)
+        )
+        self._abortWith(failure.Failure(err))
+
+    def _notify(self, notification: Notification) -> None:
+        if isinstance(notification, AssociationChange):
+            state = notification.state
+            if state in (AssociationState.COMM_LOST, AssociationState.SHUTDOWN_COMP,
+                         AssociationState.CANT_STR_ASSOC):
+                self._callProtocol(self.protocol.notificationReceived, notification)
+                self._lost(_lostReason(notification))
+                return
+            if state == AssociationState.RESTART:
+                self.outboundStreams = notification.outboundStreams or self.outboundStreams
+                self.inboundStreams = notification.inboundStreams or self.inboundStreams
+                if self._assembler is not None:
+                    self._assembler.discard(self.assocId)
+        elif isinstance(notification, StreamChange):
+            if not (notification.denied or notification.failed):
+                self.outboundStreams = notification.outboundStreams or self.outboundStreams
+                self.inboundStreams = notification.inboundStreams or self.inboundStreams
+        elif isinstance(notification, SenderDry):
+            self._senderDry()
+        self._callProtocol(self.protocol.notificationReceived, notification)
+
+    def _callProtocol(self, method: Callable, *args) -> None:
+        try:
+            method(*args)
+        except Exception:
+            f = failure.Failure()
+            _log.failure("Unhandled error in {method} of {protocol}", f,
+                         method=getattr(method, "__name__", method), protocol=self.protocol)
+            if not self.disconnected:
+                self._abortWith(f)
+
+    # -- deferreds --------------------------------------------------------
+
+    def whenSenderDry(self) -> defer.Deferred:
+        """
+        A Deferred firing once every message written so far has been
+        handed to the kernel and acknowledged by the peer (C{SENDER_DRY}).
+        It fails with the C{connectionLost} reason if the association ends
+        first.
+        """
+        d: defer.Deferred = defer.Deferred()
+        if self.disconnected:
+            d.errback(self._lostReason or failure.Failure(AssociationClosedError("whenSenderDry", self.assocId)))
+            return d
+        self._dryWaiters.append(d)
+        if not self._queue and not self._drySubscribed:
+            self._subscribeDry()
+        return d
+
+    def _subscribeDry(self) -> None:
+        # Subscribing while the kernel's queue is empty makes it send the
+        # event at once; otherwise it comes when the last data is acked.
+        self._drySubscribed = True
+        try:
+            self._handle.sock.subscribe([NotificationType.SENDER_DRY_EVENT], True, self._dryAssocId())
+        except OSError as e:
+            self._drySubscribed = False
+            waiters, self._dryWaiters = self._dryWaiters, []
+            for d in waiters:
+                d.errback(failure.Failure(e))
+
+    def _dryAssocId(self) -> int:
+        return self.assocId if self._handle.style == ONE_TO_MANY else 0
+
+    def _senderDry(self) -> None:
+        if self._queue or not self._dryWaiters:
+            return
+        waiters, self._dryWaiters = self._dryWaiters, []
+        self._drySubscribed = False
+        try:
+            self._handle.sock.subscribe([NotificationType.SENDER_DRY_EVENT], False, self._dryAssocId())
+        except OSError:
+            pass
+        for d in waiters:
+            d.callback(None)
+
+    def whenClosed(self) -> defer.Deferred:
+        """
+        A Deferred firing with the C{connectionLost} reason (a Failure, not
+        an errback) once the association has ended.
+        """
+        d: defer.Deferred = defer.Deferred()
+        if self.disconnected:
+            d.callback(self._lostReason)
+        else:
+            self._closedWaiters.append(d)
+        return d
+
+    # -- closing ----------------------------------------------------------
+
+    def loseConnection(self) -> None:
+        """
+        Send everything queued, then shut the association down gracefully;
+        C{connectionLost} follows with C{ConnectionDone} once the peer has
+        acknowledged the SHUTDOWN.
+        """
+        if self.disconnected or self.disconnecting:
+            return
+        self.disconnecting = True
+        if not self._queue and self.producer is None:
+            self._startShutdown()
+
+    def _startShutdown(self) -> None:
+        self._shutdownSent = True
+        try:
+            self._handle._shutdownAssociation(self)
+        except OSError as e:
+            if e.errno in (errno.ENOTCONN, errno.EPIPE, errno.EINVAL, errno.ESHUTDOWN):
+                self._lost(failure.Failure(error.ConnectionDone("the SCTP association was already closed")))
+            else:
+                self._abortWith(failure.Failure(e))
+
+    def abortConnection(self) -> None:
+        """
+        Abort the association at once (ABORT chunk); queued messages are
+        reported through C{sendFailed} and C{connectionLost} gets
+        C{ConnectionAborted}.
+        """
+        self._abortWith(failure.Failure(error.ConnectionAborted()))
+
+    def _abortWith(self, reason: failure.Failure) -> None:
+        if self.disconnected:
+            return
+        try:
+            self._handle._abortAssociation(self)
+        except OSError:
+            pass
+        self._lost(reason)
+
+    def _lost(self, reason: failure.Failure) -> None:
+        """
+        The association has ended: report unsent messages, stop the
+        producer, tell the Protocol, fire the close Deferreds.
+        """
+        if self.disconnected:
+            return
+        self.disconnected = True
+        self.connected = False
+        self.disconnecting = False
+        self._lostReason = reason
+        unsent = list(self._queue)
+        self._queue.clear()
+        self._queuedBytes = 0
+        self._held.clear()
+        self._handle._heldChanged(-self._heldBytes)
+        self._heldBytes = 0
+        self._handle._associationLost(self)
+        for entry in unsent:
+            note = SendFailed(
+                assocId=self.assocId, flags=lib.SCTP_DATA_UNSENT, error=0, data=entry[0],
+                stream=entry[1], ppid=entry[2], context=entry[5], sendFlags=entry[3],
+            )
+            self._callProtocol(self.protocol.notificationReceived, note)
+        if self.producer is not None:
+            producer, self.producer = self.producer, None
+            try:
+                producer.stopProducing()
+            except Exception:
+                _log.failure("Error stopping producer {producer}", producer=producer)
+        try:
+            self.protocol.connectionLost(reason)
+        except Exception:
+            _log.failure("Unhandled error in connectionLost of {protocol}", protocol=self.protocol)
+        waiters, self._closedWaiters = self._closedWaiters, []
+        for d in waiters:
+            d.callback(reason)
+        dry, self._dryWaiters = self._dryWaiters, []
+        for d in dry:
+            d.errback(reason)
+        self._handle._associationEnded(self, reason)
+
+    # -- peeloff ----------------------------------------------------------
+
+    def peelOff(self) -> None:
+        """
+        Move this association from its one-to-many port to a socket of its
+        own.  The Protocol, the queue of unsent messages, partially received
+        messages and the order of everything are kept.
+
+        @raise ValueError: the association is not on a one-to-many socket.
+        """
+        if self.disconnected:
+            raise AssociationClosedError("peelOff", self.assocId)
+        self._handle._peelOff(self)
+
+
+class _SocketDescriptor(abstract.FileDescriptor):
+    """
+    The reactor's view of one SCTP socket: reads and dispatches messages
+    and notifications, flushes association queues.
+
+    @ivar sock: the L{SCTPSocket}.
+    @ivar maxSendSize: the largest message the kernel takes in one send
+        (its send buffer size).
+    """
+
+    style = ONE_TO_ONE
+    heldBytesLimit = 4 << 20
+
+    def __init__(self, sock: Optional[SCTPSocket], reactor, options: AssociationOptions) -> None:
+        abstract.FileDescriptor.__init__(self, reactor)
+        self.options = options
+        self._dirty: Deque[SCTPTransport] = deque()
+        self._flushScheduled = False
+        self._heldTotal = 0
+        self._readingStoppedForHeld = False
+        self._pausedCount = 0
+        if sock is not None:
+            self._setSocket(sock)
+
+    def _setSocket(self, sock: SCTPSocket) -> None:
+        self.sock = sock
+        self._fd = sock.fileno()
+        self.maxSendSize = sock.getSendBufferSize()
+
+    def fileno(self) -> int:
+        sock = getattr(self, "sock", None)
+        return sock.fileno() if sock is not None else -1
+
+    # -- association lookup (overridden) ---------------------------------
+
+    def _lookup(self, assocId: int) -> Optional[SCTPTransport]:
+        raise NotImplementedError()
+
+    def _buildAssociation(self, notification: AssociationChange) -> None:
+        raise NotImplementedError()
+
+    def _orphan(self, item) -> None:
+        """
+        A message or notification for no known association.
+        """
+        if isinstance(item, Notification):
+            _log.debug("SCTP notification for no known association: {n!r}", n=item)
+        else:
+            _log.warn(
+                "Dropping a {size}-byte SCTP message for unknown association {assocId}",
+                size=len(item.data), assocId=item.info.assocId,
+            )
+
+    # -- reading ----------------------------------------------------------
+
+    def doRead(self):
+        sock = self.sock
+        receive = sock.receiveBatch
+        for _ in range(_MAX_BATCHES_PER_READ):
+            try:
+                items = receive(_RECEIVE_BATCH)
+            except BlockingIOError:
+                return None
+            except InterruptedError:
+                continue
+            except OSError as e:
+                return self._readError(e)
+            if not items:
+                return self._readEOF()
+            for item in items:
+                if type(item) is Message:
+                    transport = self._lookup(item.info.assocId)
+                    if transport is None:
+                        self._orphan(item)
+                    else:
+                        transport._pieceReceived(item)
+                else:
+                    self._dispatchNotification(item)
+            if len(items) < _RECEIVE_BATCH or self.disconnected:
+                return None
+        return None
+
+    def _dispatchNotification(self, n: Notification) -> None:
+        if isinstance(n, AssociationChange) and n.state == AssociationState.COMM_UP:
+            existing = self._lookup(n.assocId)
+            if existing is None:
+                self._buildAssociation(n)
+                return
+            existing._notify(n)
+            return
+        transport = self._lookup(n.assocId)
+        if transport is None:
+            self._orphan(n)
+        else:
+            transport._notify(n)
+
+    def _readError(self, e: OSError):
+        return failure.Failure(e)
+
+    def _readEOF(self):
+        return failure.Failure(error.ConnectionDone())
+
+    # -- writing ----------------------------------------------------------
+
+    def _scheduleFlush(self, transport: SCTPTransport) -> None:
+        if not transport._queued:
+            transport._queued = True
+            self._dirty.append(transport)
+        if not self._flushScheduled:
+            self._flushScheduled = True
+            self.reactor.callLater(0, self._flush)
+
+    def doWrite(self):
+        self.stopWriting()
+        self._flush()
+        return None
+
+    def _flush(self) -> None:
+        """
+        Hand queued messages to the kernel, many per system call, round
+        robin over the associations with something queued.
+        """
+        self._flushScheduled = False
+        dirty = self._dirty
+        sendBatch = self.sock.sendBatch if not self.disconnected else None
+        batches = 0
+        while dirty and sendBatch is not None:
+            if batches >= _MAX_BATCHES_PER_FLUSH:
+                self._flushScheduled = True
+                self.reactor.callLater(0, self._flush)
+                return
+            batches += 1
+            batch: List[tuple] = []
+            owners: List[SCTPTransport] = []
+            special: Optional[tuple] = None
+            for transport in dirty:
+                for entry in transport._queue:
+                    if len(entry) == 9:
+                        if not batch:
+                            special = entry
+                            owners.append(transport)
+                        break
+                    batch.append(entry)
+                    owners.append(transport)
+                    if len(batch) >= _RECEIVE_BATCH:
+                        break
+                if special is not None or len(batch) >= _RECEIVE_BATCH or (batch and len(entry) == 9):
+                    break
+            try:
+                if special is not None:
+                    data, stream, ppid, flags, assocId, context, prPolicy, prValue, to = special
+                    self.sock.sendMessage(
+                        data, stream, ppid, unordered=bool(flags & _FLAG_UNORDERED),
+                        sackImmediately=bool(flags & _FLAG_SACK_IMMEDIATELY), context=context,
+                        assocId=assocId if self.style == ONE_TO_MANY else 0,
+                        prPolicy=prPolicy, prValue=prValue, to=to,
+                    )
+                    sent = 1
+                else:
+                    sent = sendBatch(batch)
+            except (BlockingIOError, InterruptedError):
+                self.startWriting()
+                return
+            except OSError as e:
+                owners[0]._sendFailedOnWrite(e)
+                self._cleanDirty()
+                continue
+            # Credit the messages sent to their owners, in order.
+            i = 0
+            while i < sent:
+                owner = owners[i]
+                n = 1
+                while i + n < sent and owners[i + n] is owner:
+                    n += 1
+                owner._sent(n)
+                i += n
+            self._cleanDirty()
+            if sent < len(owners):
+                self.startWriting()
+                return
+
+    def _cleanDirty(self) -> None:
+        dirty = self._dirty
+        for _ in range(len(dirty)):
+            t = dirty.popleft()
+            if t._queue and not t.disconnected:
+                dirty.append(t)
+            else:
+                t._queued = False
+
+    # -- paused associations ----------------------------------------------
+
+    def _associationPaused(self, transport: SCTPTransport) -> None:
+        raise NotImplementedError()
+
+    def _associationResumed(self, transport: SCTPTransport) -> None:
+        raise NotImplementedError()
+
+    def _heldChanged(self, delta: int) -> None:
+        self._heldTotal += delta
+        if self._heldTotal > self.heldBytesLimit and not self._readingStoppedForHeld:
+            self._readingStoppedForHeld = True
+            self.stopReading()
+        elif self._readingStoppedForHeld and self._heldTotal <= self.heldBytesLimit // 2:
+            self._readingStoppedForHeld = False
+            if not self.disconnected:
+                self.startReading()
+
+    # -- association ends -------------------------------------------------
+
+    def _associationLost(self, transport: SCTPTransport) -> None:
+        """
+        Forget an association that has ended (before its Protocol is told).
+        """
+        raise NotImplementedError()
+
+    def _associationEnded(self, transport: SCTPTransport, reason: failure.Failure) -> None:
+        """
+        After the Protocol was told: connectors and ports may react.
+        """
+
+    def _shutdownAssociation(self, transport: SCTPTransport) -> None:
+        raise NotImplementedError()
+
+    def _abortAssociation(self, transport: SCTPTransport) -> None:
+        raise NotImplementedError()
+
+    def _peelOff(self, transport: SCTPTransport) -> None:
+        raise ValueError("peelOff: only an association of a one-to-many port can be peeled off")
+
+    def _closeSocket(self) -> None:
+        sock = getattr(self, "sock", None)
+        if sock is not None:
+            sock.close()
+
+
+SCTPTransport._queued = False  # type: ignore[attr-defined]
+
+
+class _OneToOneSocket(_SocketDescriptor):
+    """
+    A socket carrying exactly one association (accepted, peeled off, or a
+    client's).
+    """
+
+    def __init__(self, sock: Optional[SCTPSocket], reactor, options: AssociationOptions) -> None:
+        _SocketDescriptor.__init__(self, sock, reactor, options)
+        self.transport: Optional[SCTPTransport] = None
+        self._pendingUp: Optional[AssociationChange] = None
+
+    def _lookup(self, assocId: int) -> Optional[SCTPTransport]:
+        return self.transport
+
+    def _makeTransport(self, notification: AssociationChange, protocol) -> SCTPTransport:
+        peer = self._peerAddress(notification.assocId)
+        transport = SCTPTransport(
+            self, notification.assocId, protocol, notification.outboundStreams,
+            notification.inboundStreams, peer, self.options,
+        )
+        self.transport = transport
+        self.connected = 1
+        protocol.makeConnection(transport)
+        transport._callProtocol(protocol.notificationReceived, notification)
+        return transport
+
+    def _peerAddress(self, assocId: int) -> SCTPAddress:
+        try:
+            return SCTPAddress.fromPairs(self.sock.getPeerAddresses(0), assocId)
+        except (OSError, ValueError):
+            host, port = self.sock.getpeername()
+            return SCTPAddress(host, port, (host,), assocId)
+
+    def _readError(self, e: OSError):
+        if self.transport is not None and not self.transport.disconnected:
+            if e.errno in (errno.ECONNRESET, errno.EPIPE, errno.ENOTCONN):
+                self.transport._lost(failure.Failure(PeerAbortedError(0, f": {e.strerror}")))
+            else:
+                self.transport._lost(failure.Failure(CommunicationLostError(e.errno or 0)))
+            return None
+        return failure.Failure(e)
+
+    def _readEOF(self):
+        # EOF on a one-to-one socket: the association is gone; if the
+        # SHUTDOWN_COMP notification was not seen, treat it as a clean end.
+        if self.transport is not None and not self.transport.disconnected:
+            self.transport._lost(failure.Failure(error.ConnectionDone()))
+            return None
+        return failure.Failure(error.ConnectionDone())
+
+    def _associationPaused(self, transport: SCTPTransport) -> None:
+        self.stopReading()
+
+    def _associationResumed(self, transport: SCTPTransport) -> None:
+        if not self.disconnected and not self._readingStoppedForHeld:
+            self.startReading()
+
+    def _associationLost(self, transport: SCTPTransport) -> None:
+        self.stopReading()
+        self.stopWriting()
+        self.disconnected = 1
+        self.connected = 0
+        self.reactor.removeReader(self)
+        self.reactor.removeWriter(self)
+        self._closeSocket()
+
+    def _shutdownAssociation(self, transport: SCTPTransport) -> None:
+        self.sock.shutdown(_stdsocket.SHUT_WR)
+
+    def _abortAssociation(self, transport: SCTPTransport) -> None:
+        self.sock.sendMessage(b"", abort=True)
+
+    def connectionLost(self, reason):
+        """
+        The reactor dropped us (an error escaped doRead/doWrite).
+        """
+        if self.transport is not None and not self.transport.disconnected:
+            self.transport._lost(reason)
+        else:
+            abstract.FileDescriptor.connectionLost(self, reason)
+            self._closeSocket()
+
+
+class _AcceptedSocket(_OneToOneSocket):
+    """
+    A socket accepted by a L{OneToOnePort}: its Protocol comes from the
+    port's factory when C{COMM_UP} is read.
+    """
+
+    def __init__(self, sock: SCTPSocket, port: "OneToOnePort") -> None:
+        _OneToOneSocket.__init__(self, sock, port.reactor, port.options)
+        self.port = port
+
+    def _buildAssociation(self, notification: AssociationChange) -> None:
+        addr = self._peerAddress(notification.assocId)
+        try:
+            protocol = self.port.factory.buildProtocol(addr)
+        except Exception:
+            _log.failure("Error building a protocol for {addr}", addr=addr)
+            protocol = None
+        if protocol is None:
+            self.sock.sendMessage(b"", abort=True)
+            self._associationLost(None)  # type: ignore[arg-type]
+            self.port._acceptedGone(self)
+            return
+        self._makeTransport(notification, protocol)
+
+    def _associationEnded(self, transport: SCTPTransport, reason: failure.Failure) -> None:
+        self.port._acceptedGone(self)
+
+    def _orphan(self, item) -> None:
+        if isinstance(item, AssociationChange) and self.transport is None and item.state in (
+            AssociationState.COMM_LOST, AssociationState.SHUTDOWN_COMP):
+            # Gone before it was read as up.
+            self._associationLost(None)  # type: ignore[arg-type]
+            self.port._acceptedGone(self)
+            return
+        _SocketDescriptor._orphan(self, item)
+
+
+class _PeeledSocket(_OneToOneSocket):
+    """
+    The socket an association was peeled off to.
+    """
+
+    def _buildAssociation(self, notification: AssociationChange) -> None:
+        self._orphan(notification)
+
+
+@implementer(interfaces.IListeningPort, ISCTPListeningPort)
+class OneToOnePort(base.BasePort):
+    """
+    A listening one-to-one (C{SOCK_STREAM}) SCTP socket: each association
+    is accepted onto a socket of its own.
+    """
+
+    style = ONE_TO_ONE
+    _acceptBatch = 64
+
+    def __init__(self, port: int, factory, interface: Union[str, Sequence[str]] = "",
+                 backlog: int = 128, reactor=None, options: Optional[AssociationOptions] = None,
+                 maxAssociations: Optional[int] = None) -> None:
+        base.BasePort.__init__(self, reactor=reactor)
+        _validatePort(port)
+        self.port = port
+        self.factory = factory
+        self.interface = interface
+        self.backlog = backlog
+        self.options = options or AssociationOptions()
+        self.maxAssociations = maxAssociations
+        self._accepted: Dict[int, _AcceptedSocket] = {}
+        self.sock: Optional[SCTPSocket] = None
+
+    def __repr__(self) -> str:
+        port = self._realPortNumber if self.sock is not None else self.port
+        return f"<{type(self.factory).__name__} on SCTP {port} ({self.style})>"
+
+    def startListening(self) -> None:
+        """
+        Create, bind (bindx for several addresses) and listen.
+
+        @raise CannotListenError: on any failure.
+        """
+        try:
+            self.sock = _bindListening(self.interface, self.port, self.options, ONE_TO_ONE, self.backlog)
+        except (OSError, ValueError, TypeError) as e:
+            raise error.CannotListenError(_describeInterface(self.interface), self.port, e) from None
+        self._realPortNumber = self.sock.getsockname()[1]
+        self._fd = self.sock.fileno()
+        _log.info("{factory} starting on SCTP {port}", factory=type(self.factory).__name__,
+                  port=self._realPortNumber)
+        self.factory.doStart()
+        self.connected = True
+        self.startReading()
+
+    def fileno(self) -> int:
+        return self.sock.fileno() if self.sock is not None else -1
+
+    def doRead(self):
+        for _ in range(self._acceptBatch):
+            try:
+                newSock, addr = self.sock.accept()
+            except (BlockingIOError, InterruptedError):
+                return None
+            except OSError as e:
+                if e.errno in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
+                    _log.error("Out of resources accepting SCTP associations: {e}", e=e)
+                    return None
+                if e.errno in (errno.ECONNABORTED, errno.EPERM, errno.EPROTO):
+                    continue
+                raise
+            if self.maxAssociations is not None and len(self._accepted) >= self.maxAssociations:
+                _log.warn("Refusing SCTP association from {addr}: {n} associations is the limit",
+                          addr=addr, n=self.maxAssociations)
+                try:
+                    newSock.sendMessage(b"", abort=True)
+                except OSError:
+                    pass
+                newSock.close()
+                continue
+            accepted = _AcceptedSocket(newSock, self)
+            self._accepted[id(accepted)] = accepted
+            accepted.startReading()
+        return None
+
+    def _acceptedGone(self, accepted: _AcceptedSocket) -> None:
+        self._accepted.pop(id(accepted), None)
+
+    def getAssociations(self) -> List[SCTPTransport]:
+        return [a.transport for a in self._accepted.values() if a.transport is not None and not a.transport.disconnected]
+
+    def associate(self, host, port, timeout=30):
+        raise NotImplementedError("associate() needs a one-to-many port; use connectSCTP for one-to-one")
+
+    def loseConnection(self, connDone=failure.Failure(error.ConnectionDone("Connection done"))):
+        """
+        Stop listening.  Associations already accepted are not affected.
+        """
+        self.disconnecting = True
+        self.stopReading()
+        if self.connected:
+            self.deferred = defer.Deferred()
+            self.reactor.callLater(0, self.connectionLost, connDone)
+            return self.deferred
+        return None
+
+    stopListening = loseConnection
+
+    def connectionLost(self, reason) -> None:
+        self.disconnected = True
+        base.BasePort.connectionLost(self, reason)
+        self.connected = False
+        if self.sock is not None:
+            self.sock.close()
+        self.factory.doStop()
+        d = getattr(self, "deferred", None)
+        if d is not None:
+            del self.deferred
+            d.callback(None)
+
+    def getHost(self) -> SCTPAddress:
+        return SCTPAddress.fromPairs(self.sock.getLocalAddresses())
+
+    def logPrefix(self) -> str:
+        return f"{type(self.factory).__name__} (SCTP)"
+
+
+@implementer(interfaces.IListeningPort, ISCTPListeningPort)
+class OneToManyPort(_SocketDescriptor):
+    """
+    A one-to-many (C{SOCK_SEQPACKET}) SCTP socket: every association lives
+    on this one socket and gets its own Protocol from the factory and its
+    own L{SCTPTransport}; messages are dispatched by association id.
+    Associations may also be opened outward with L{associate}.
+
+    @ivar maxAssociations: beyond this many live associations, new ones are
+        aborted as soon as they come up (C{None}: no limit).
+    """
+
+    style = ONE_TO_MANY
+
+    def __init__(self, port: int, factory, interface: Union[str, Sequence[str]] = "",
+                 backlog: int = 128, reactor=None, options: Optional[AssociationOptions] = None,
+                 maxAssociations: Optional[int] = None) -> None:
+        options = options or AssociationOptions()
+        _SocketDescriptor.__init__(self, None, reactor, options)
+        _validatePort(port)
+        self.port = port
+        self.factory = factory
+        self.interface = interface
+        self.backlog = backlog
+        self.maxAssociations = maxAssociations
+        self._associations: Dict[int, SCTPTransport] = {}
+        self._peeledThisRead: Dict[int, SCTPTransport] = {}
+        self._pendingOutward: Dict[int, Tuple[defer.Deferred, Any]] = {}
+        self.sock = None  # type: ignore[assignment]
+        self._listening = False
+
+    def __repr__(self) -> str:
+        return f"<{type(self.factory).__name__} on SCTP {getattr(self, '_realPortNumber', self.port)} (one-to-many)>"
+
+    def startListening(self) -> None:
+        try:
+            sock = _bindListening(self.interface, self.port, self.options, ONE_TO_MANY, self.backlog)
+        except (OSError, ValueError, TypeError) as e:
+            raise error.CannotListenError(_describeInterface(self.interface), self.port, e) from None
+        self._setSocket(sock)
+        self._realPortNumber = sock.getsockname()[1]
+        _log.info("{factory} starting on SCTP {port} (one-to-many)",
+                  factory=type(self.factory).__name__, port=self._realPortNumber)
+        self.factory.doStart()
+        self._listening = True
+        self.connected = 1
+        self.startReading()
+
+    def _lookup(self, assocId: int) -> Optional[SCTPTransport]:
+        t = self._associations.get(assocId)
+        if t is None and self._peeledThisRead:
+            t = self._peeledThisRead.get(assocId)
+        return t
+
+    def doRead(self):
+        try:
+            return _SocketDescriptor.doRead(self)
+        finally:
+            if self._peeledThisRead:
+                self._peeledThisRead.clear()
+
+    def _readError(self, e: OSError):
+        if e.errno in (errno.EBADF, errno.ENOTSOCK):
+            return failure.Failure(e)
+        _log.warn("Error reading SCTP port {port}: {e}", port=self._realPortNumber, e=e)
+        return None
+
+    def _readEOF(self):
+        return None
+
+    def _buildAssociation(self, notification: AssociationChange) -> None:
+        assocId = notification.assocId
+        pending = self._pendingOutward.pop(assocId, None)
+        if pending is None and self.maxAssociations is not None and len(self._associations) >= self.maxAssociations:
+            _log.warn("Aborting SCTP association {assocId}: {n} associations is the limit",
+                      assocId=assocId, n=self.maxAssociations)
+            self._abortId(assocId)
+            return
+        try:
+            peer = SCTPAddress.fromPairs(self.sock.getPeerAddresses(assocId), assocId)
+        except (OSError, ValueError) as e:
+            _log.warn("Association {assocId} vanished before it could be used: {e}", assocId=assocId, e=e)
+            if pending is not None:
+                self._failPending(pending, failure.Failure(CannotStartAssociationError(str(e))))
+            return
+        try:
+            protocol = self.factory.buildProtocol(peer)
+        except Exception:
+            _log.failure("Error building a protocol for {peer}", peer=peer)
+            protocol = None
+        if protocol is None:
+            self._abortId(assocId)
+            if pending is not None:
+                self._failPending(pending, failure.Failure(CannotStartAssociationError("the factory refused the association")))
+            return
+        transport = SCTPTransport(self, assocId, protocol, notification.outboundStreams,
+                                  notification.inboundStreams, peer, self.options)
+        self._associations[assocId] = transport
+        protocol.makeConnection(transport)
+        transport._callProtocol(protocol.notificationReceived, notification)
+        if pending is not None:
+            d, timer = pending
+            if timer is not None and timer.active():
+                timer.cancel()
+            d.callback(protocol)
+
+    def _failPending(self, pending, reason: failure.Failure) -> None:
+        d, timer = pending
+        if timer is not None and timer.active():
+            timer.cancel()
+        d.errback(reason)
+
+    def _orphan(self, item) -> None:
+        if isinstance(item, AssociationChange):
+            pending = self._pendingOutward.pop(item.assocId, None)
+            if pending is not None:
+                self._failPending(pending, failure.Failure(
+                    CannotStartAssociationError(f"association could not be started (error {item.error})")))
+                return
+            if item.state in (AssociationState.COMM_LOST, AssociationState.SHUTDOWN_COMP):
+                return  # one we aborted or refused
+        _SocketDescriptor._orphan(self, item)
+
+    def _abortId(self, assocId: int) -> None:
+        try:
+            self.sock.sendMessage(b"", abort=True, assocId=assocId)
+        except OSError:
+            pass
+
+    def associate(self, host: Union[str, Sequence[str]], port: int, timeout: Optional[float] = 30) -> defer.Deferred:
+        """
+        Open an association outward from this port's socket.
+
+        @param host: one IP literal or a list (connectx).
+        @param port: the peer's port.
+        @param timeout: seconds before giving up (the association is then
+            aborted and the Deferred fails with C{TimeoutError}).
+        @return: a Deferred firing with the Protocol built by this port's
+            factory once the association is up.
+        """
+        hosts = _hostList(host, "host")
+        addrs = _addresses.normalizeAddresses(hosts, port)
+        if not self._listening:
+            return defer.fail(AssociationClosedError("associate"))
+        try:
+            assocId = self.sock.connectx(addrs)
+        except (OSError, ValueError) as e:
+            return defer.fail(_connectError(e))
+        d: defer.Deferred = defer.Deferred(lambda d: self._cancelOutward(assocId))
+        timer = None
+        if timeout is not None:
+            timer = self.reactor.callLater(timeout, self._outwardTimeout, assocId)
+        self._pendingOutward[assocId] = (d, timer)
+        return d
+
+    def _cancelOutward(self, assocId: int) -> None:
+        pending = self._pendingOutward.pop(assocId, None)
+        if pending is not None:
+            timer = pending[1]
+            if timer is not None and timer.active():
+                timer.cancel()
+            self._abortId(assocId)
+
+    def _outwardTimeout(self, assocId: int) -> None:
+        pending = self._pendingOutward.pop(assocId, None)
+        if pending is not None:
+            self._abortId(assocId)
+            pending[0].errback(failure.Failure(error.TimeoutError(string=f"SCTP association {assocId} setup timed out")))
+
+    def getAssociations(self) -> List[SCTPTransport]:
+        return list(self._associations.values())
+
+    # -- per association ----------------------------------------------------
+
+    def _associationPaused(self, transport: SCTPTransport) -> None:
+        pass  # its messages are held by the transport (bounded by _heldChanged)
+
+    def _associationResumed(self, transport: SCTPTransport) -> None:
+        pass
+
+    def _associationLost(self, transport: SCTPTransport) -> None:
+        if self._associations.get(transport.assocId) is transport:
+            del self._associations[transport.assocId]
+
+    def _shutdownAssociation(self, transport: SCTPTransport) -> None:
+        self.sock.sendMessage(b"", eof=True, assocId=transport.assocId)
+
+    def _abortAssociation(self, transport: SCTPTransport) -> None:
+        self.sock.sendMessage(b"", abort=True, assocId=transport.assocId)
+
+    def _peelOff(self, transport: SCTPTransport) -> None:
+        newSock = self.sock.peeloff(transport.assocId, blocking=False)
+        try:
+            if self.options.tuning is not None:
+                newSock.applyTuning(self.options.tuning)
+        except OSError:
+            newSock.close()
+            raise
+        handle = _PeeledSocket(newSock, self.reactor, self.options)
+        handle.transport = transport
+        handle.connected = 1
+        del self._associations[transport.assocId]
+        # Messages of this association already read in this batch are still
+        # dispatched to it, in order, before the new socket is read.
+        self._peeledThisRead[transport.assocId] = transport
+        if transport._queued:
+            try:
+                self._dirty.remove(transport)
+            except ValueError:
+                pass
+            transport._queued = False
+        transport._handle = handle
+        if transport._readingPaused:
+            self._heldChanged(-transport._heldBytes)
+            handle._heldChanged(transport._heldBytes)
+        else:
+            handle.startReading()
+        if transport._queue:
+            handle._scheduleFlush(transport)
+        if transport._drySubscribed:
+            transport._drySubscribed = False
+            if transport._dryWaiters and not transport._queue:
+                transport._subscribeDry()
+
+    # -- stopping -------------------------------------------------------------
+
+    def loseConnection(self, connDone=failure.Failure(error.ConnectionDone("Connection done"))):
+        """
+        Stop listening: every association on the socket is aborted (they
+        all live on it) and their Protocols see C{connectionLost}.
+        """
+        if self.disconnected or getattr(self, "deferred", None) is not None:
+            return getattr(self, "deferred", None)
+        self._listening = False
+        self.stopReading()
+        self.deferred = defer.Deferred()
+        self.reactor.callLater(0, self.connectionLost, connDone)
+        return self.deferred
+
+    stopListening = loseConnection
+
+    def connectionLost(self, reason) -> None:
+        if self.disconnected:
+            return
+        for transport in list(self._associations.values()):
+            transport._abortWith(failure.Failure(error.ConnectionAborted("the SCTP port was closed")))
+        for assocId in list(self._pendingOutward):
+            pending = self._pendingOutward.pop(assocId)
+            self._failPending(pending, failure.Failure(error.UserError(string="the SCTP port was closed")))
+        abstract.FileDescriptor.connectionLost(self, reason)
+        self.disconnected = 1
+        self.connected = 0
+        if self.sock is not None:
+            self.sock.close()
+        self.factory.doStop()
+        d = getattr(self, "deferred", None)
+        if d is not None:
+            del self.deferred
+            d.callback(None)
+
+    def getHost(self) -> SCTPAddress:
+        return SCTPAddress.fromPairs(self.sock.getLocalAddresses())
+
+    def logPrefix(self) -> str:
+        return f"{type(self.factory).__name__} (SCTP one-to-many)"
+
+
+class Client(_OneToOneSocket):
+    """
+    A one-to-one socket connecting out for a L{Connector}.
+    """
+
+    def __init__(self, hosts: List[str], port: int, bindAddress, connector: "Connector", reactor,
+                 options: AssociationOptions) -> None:
+        _OneToOneSocket.__init__(self, None, reactor, options)
+        self.connector = connector
+        self.hosts = hosts
+        self.port = port
+        self.bindAddress = bindAddress
+        self._failed = False
+        try:
+            literal = all(_isLiteral(h) for h in hosts)
+            if literal:
+                self._connect(hosts)
+            else:
+                d = defer.gatherResults([reactor.resolve(h) if not _isLiteral(h) else defer.succeed(h)
+                                         for h in hosts], consumeErrors=True)
+                d.addCallbacks(self._connect, self._resolveFailed)
+        except Exception as e:
+            self._failLater(_connectError(e))
+
+    def _resolveFailed(self, f: failure.Failure) -> None:
+        err = f.value
+        if isinstance(err, defer.FirstError):
+            err = err.subFailure.value
+        self.failIfNotConnected(error.DNSLookupError(string=str(err)))
+
+    def _failLater(self, err: Exception) -> None:
+        self.reactor.callLater(0, self.failIfNotConnected, err)
+
+    def _connect(self, hosts: List[str]) -> None:
+        if self._failed:
+            return
+        try:
+            bindList = _bindList(self.bindAddress)
+            family = _familyFor(list(hosts) + [h for h, _ in bindList])
+            sock = self.options.makeSocket(family, ONE_TO_ONE)
+            try:
+                if bindList:
+                    sock.bindx(bindList)
+                self._setSocket(sock)
+                self.assocId = sock.connectx(_addresses.normalizeAddresses(list(hosts), self.port))
+            except BaseException:
+                sock.close()
+                raise
+        except Exception as e:
+            self._failLater(_connectError(e))
+            return
+        self.startReading()
+
+    def failIfNotConnected(self, err) -> None:
+        """
+        Give up connecting (called by the connector's timeout too).
+        """
+        if self.connected or self._failed or self.disconnected:
+            return
+        self._failed = True
+        self.stopReading()
+        self.stopWriting()
+        self.reactor.removeReader(self)
+        self.reactor.removeWriter(self)
+        self._closeSocket()
+        self.disconnected = 1
+        if isinstance(err, failure.Failure):
+            reason = err
+        else:
+            reason = failure.Failure(err)
+        self.connector.connectionFailed(reason)
+
+    def _buildAssociation(self, notification: AssociationChange) -> None:
+        if self._failed:
+            return
+        addr = self._peerAddress(notification.assocId)
+        protocol = self.connector.buildProtocol(addr)
+        if protocol is None:
+            self.sock.sendMessage(b"", abort=True)
+            self.failIfNotConnected(error.ConnectError(string="the factory refused the association"))
+            return
+        self._makeTransport(notification, protocol)
+
+    def _orphan(self, item) -> None:
+        if self.transport is None and isinstance(item, AssociationChange) and item.state in (
+                AssociationState.CANT_STR_ASSOC, AssociationState.COMM_LOST):
+            self.failIfNotConnected(self._cannotStart(item))
+            return
+        _OneToOneSocket._orphan(self, item)
+
+    def _cannotStart(self, note: AssociationChange) -> Exception:
+        try:
+            err = self.sock._sock.getsockopt(_stdsocket.SOL_SOCKET, _stdsocket.SO_ERROR)
+        except OSError:
+            err = 0
+        if err == errno.ECONNREFUSED or note.info:
+            return error.ConnectionRefusedError(string="the peer answered INIT with ABORT")
+        if err in (errno.EHOSTUNREACH, errno.ENETUNREACH):
+            return error.NoRouteError(string=errno.errorcode.get(err, str(err)))
+        return CannotStartAssociationError(
+            string=f"the association could not be started: INIT retransmissions exhausted "
+                   f"(error {note.error}, {errno.errorcode.get(err, err)})")
+
+    def _readError(self, e: OSError):
+        if self.transport is None:
+            self.failIfNotConnected(_connectError(e))
+            return None
+        return _OneToOneSocket._readError(self, e)
+
+    def _readEOF(self):
+        if self.transport is None:
+            self.failIfNotConnected(error.ConnectionRefusedError())
+            return None
+        return _OneToOneSocket._readEOF(self)
+
+    def _associationEnded(self, transport: SCTPTransport, reason: failure.Failure) -> None:
+        self.connector.connectionLost(reason)
+
+    def getDestination(self) -> SCTPAddress:
+        return SCTPAddress(self.hosts[0], self.port, tuple(self.hosts))
+
+
+class Connector(base.BaseConnector):
+    """
+    An C{IConnector} for SCTP client associations (one-to-one sockets).
+    """
+
+    def __init__(self, host: Union[str, Sequence[str]], port: int, factory, timeout: Optional[float],
+                 bindAddress, reactor, options: AssociationOptions) -> None:
+        self.hosts = _hostList(host, "host")
+        _validatePort(port)
+        if port == 0:
+            raise ValueError("cannot connect to port 0")
+        _bindList(bindAddress)  # validate now
+        self.port = port
+        self.bindAddress = bindAddress
+        self.options = options
+        base.BaseConnector.__init__(self, factory, timeout, reactor)
+
+    def _makeTransport(self) -> Client:  # type: ignore[override]
+        return Client(self.hosts, self.port, self.bindAddress, self, self.reactor, self.options)
+
+    def getDestination(self) -> SCTPAddress:
+        return SCTPAddress(self.hosts[0], self.port, tuple(self.hosts))
+
+
+# -- helpers -------------------------------------------------------------------
+
+
+def _isLiteral(host: str) -> bool:
+    try:
+        _addresses.ipFamily(host)
+        return True
+    except ValueError:
+        return False
+
+
+def _validatePort(port: object) -> None:
+    if isinstance(port, bool) or not isinstance(port, int):
+        raise TypeError(f"port must be an int, not {type(port).__name__}")
+    if not 0 <= port <= 0xFFFF:
+        raise ValueError(f"port {port} is out of range 0..65535")
+
+
+def _describeInterface(interface) -> str:
+    return interface if isinstance(interface, str) else ",".join(interface)
+
+
+def _bindList(bindAddress) -> List[Tuple[str, int]]:
+    """
+    Normalise a client's C{bindAddress}: None, a host, a C{(host, port)},
+    or a list of hosts / C{(host, port)}.
+    """
+    if bindAddress is None:
+        return []
+    if isinstance(bindAddress, (str, tuple)):
+        items = [bindAddress]
+    else:
+        items = list(bindAddress)
+    pairs = []
+    for item in items:
+        if isinstance(item, str):
+            pairs.append((item, 0))
+        elif isinstance(item, tuple) and len(item) == 2:
+            pairs.append((item[0], item[1]))
+        else:
+            raise TypeError(f"bindAddress entries must be hosts or (host, port) tuples, not {item!r}")
+    pairs = _addresses.normalizeAddresses(pairs)
+    ports = {p for _, p in pairs}
+    if len(ports) > 1:
+        raise ValueError(f"bindAddress entries must share one port, not {sorted(ports)}")
+    return pairs
+
+
+def _bindListening(interface, port: int, options: AssociationOptions, style: str, backlog: int) -> SCTPSocket:
+    if isinstance(interface, str) and interface in ("", "0.0.0.0", "::"):
+        family = _stdsocket.AF_INET6 if interface == "::" else _stdsocket.AF_INET
+        sock = options.makeSocket(family, style)
+        try:
+            sock.bind((interface, port))
+            sock.listen(backlog)
+        except BaseException:
+            sock.close()
+            raise
+        return sock
+    hosts = _hostList(interface, "interface")
+    family = _familyFor(hosts)
+    sock = options.makeSocket(family, style)
+    try:
+        sock.bindx(hosts, port)
+        sock.listen(backlog)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+def _connectError(e: Exception) -> Exception:
+    """
+    Map an exception raised while starting a connection to Twisted's
+    C{ConnectError} family.
+    """
+    if isinstance(e, error.ConnectError):
+        return e
+    if isinstance(e, OSError) and e.errno:
+        mapped = error.getConnectError((e.errno, str(e)))
+        return mapped
+    return error.ConnectError(string=str(e))
+
