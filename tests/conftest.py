@@ -1,0 +1,178 @@
+"""
+Shared fixtures for txsctp's tests.
+
+The reactor: pytest-twisted installs "the default" one; here "default"
+means the reactor named by C{TXSCTP_TEST_REACTOR} (C{epoll}, the default,
+C{poll} or C{select}), so that the transport tests can be run on each of
+them (tests/test_reactors.py does that in subprocesses).
+
+Fixtures:
+  - C{reactor}: the running reactor.
+  - C{sysctl}: set kernel sysctls for one test, restored afterwards.
+  - C{bigBuffers}: raise C{net.core.rmem_max}/C{wmem_max} to 16 MiB for one
+    test (a "tuned host": a single SCTP message cannot exceed the send
+    buffer, which the default caps keep at 416 KiB).
+  - C{listen}, C{connect}: start ports/clients that are cleaned up after
+    the test.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from typing import Callable, Dict, List
+
+import pytest
+import pytest_twisted
+
+_REACTORS = {
+    "epoll": ("twisted.internet.epollreactor", "EPollReactor"),
+    "poll": ("twisted.internet.pollreactor", "PollReactor"),
+    "select": ("twisted.internet.selectreactor", "SelectReactor"),
+}
+REACTOR_NAME = os.environ.get("TXSCTP_TEST_REACTOR", "epoll")
+if REACTOR_NAME not in _REACTORS:
+    raise RuntimeError(
+        f"TXSCTP_TEST_REACTOR={REACTOR_NAME!r}: choose one of {', '.join(_REACTORS)}"
+    )
+
+
+def _installChosenReactor() -> None:
+    moduleName, typeName = _REACTORS[REACTOR_NAME]
+    module = importlib.import_module(moduleName)
+    pytest_twisted._install_reactor(
+        reactor_installer=module.install, reactor_type=getattr(module, typeName)
+    )
+
+
+pytest_twisted.reactor_installers["default"] = _installChosenReactor
+
+
+def pytest_report_header(config) -> List[str]:
+    from txsctp.sctpsocket import kernelSupportsSCTP
+
+    kernel = os.uname().release
+    return [
+        f"txsctp: reactor={REACTOR_NAME}, kernel {kernel}, "
+        f"SCTP {'available' if kernelSupportsSCTP() else 'NOT available'}"
+    ]
+
+
+@pytest.fixture
+def reactor():
+    from twisted.internet import reactor as r
+
+    return r
+
+
+def _sysctlPath(name: str) -> str:
+    return "/proc/sys/" + name.replace(".", "/")
+
+
+def readSysctl(name: str) -> str:
+    with open(_sysctlPath(name)) as f:
+        return f.read().strip()
+
+
+def writeSysctl(name: str, value) -> None:
+    with open(_sysctlPath(name), "w") as f:
+        f.write(str(value))
+
+
+@pytest.fixture
+def sysctl():
+    """
+    C{sysctl(name, value)} sets a sysctl for this test only.  Skips the test
+    (saying why) where the sysctl cannot be written (not root).
+    """
+    saved: Dict[str, str] = {}
+
+    def setter(name: str, value) -> None:
+        if name not in saved:
+            try:
+                saved[name] = readSysctl(name)
+            except OSError as e:
+                pytest.skip(f"sysctl {name} is not available here: {e}")
+        try:
+            writeSysctl(name, value)
+        except OSError as e:
+            pytest.skip(f"cannot set sysctl {name} (needs root): {e}")
+
+    yield setter
+    for name, value in saved.items():
+        writeSysctl(name, value)
+
+
+@pytest.fixture
+def bigBuffers(sysctl):
+    """
+    A tuned host: socket buffer caps raised to 16 MiB.
+    """
+    sysctl("net.core.rmem_max", 16 << 20)
+    sysctl("net.core.wmem_max", 16 << 20)
+
+
+@pytest.fixture
+def listen(reactor):
+    """
+    C{listen(factory, **kwargs)}: L{txsctp.listenSCTP} on port 0 of
+    127.0.0.1 (unless C{interface} is given), stopped after the test.
+    """
+    from txsctp import listenSCTP
+
+    ports = []
+
+    def start(factory, port: int = 0, **kwargs):
+        kwargs.setdefault("interface", "127.0.0.1")
+        p = listenSCTP(port, factory, reactor=reactor, **kwargs)
+        ports.append(p)
+        return p
+
+    yield start
+    for p in ports:
+        d = p.stopListening()
+        if d is not None:
+            pytest_twisted.blockon(d)
+
+
+@pytest.fixture
+def connect(reactor):
+    """
+    C{connect(port, protocolFactoryOrClass, host="127.0.0.1", **kwargs)}:
+    returns a Deferred firing with the connected Protocol (association up),
+    failing with the connector's reason.  Associations still up after the
+    test are aborted.
+    """
+    from twisted.internet import defer, protocol
+
+    from txsctp import connectSCTP
+
+    protocols: List = []
+
+    class _Factory(protocol.ClientFactory):
+        def __init__(self, build: Callable, d: defer.Deferred) -> None:
+            self.build = build
+            self.d = d
+
+        def buildProtocol(self, addr):
+            p = self.build()
+            p.factory = self
+            protocols.append(p)
+            # Fire once makeConnection has run (the transport is attached).
+            reactor.callLater(0, self.d.callback, p)
+            return p
+
+        def clientConnectionFailed(self, connector, reason):
+            if not self.d.called:
+                self.d.errback(reason)
+
+    def start(port: int, build, host="127.0.0.1", **kwargs):
+        d: defer.Deferred = defer.Deferred()
+        connectSCTP(host, port, _Factory(build, d), reactor=reactor, **kwargs)
+        return d
+
+    yield start
+    for p in protocols:
+        t = getattr(p, "transport", None)
+        if t is not None and not getattr(t, "disconnected", True):
+            t.abortConnection()
