@@ -1,0 +1,205 @@
+"""
+Shared pieces of the benchmark: the socket settings every contender applies,
+the line protocol between the driver and its children, small helpers.
+
+Every child (a C program or a forked Python process) writes lines to its
+output: servers first ``READY <port>``, and every child ends with one JSON
+object holding its figures.  One-way streams end with a message that is
+shorter than the data messages, ``END <count>``; the receiver checks the
+count and answers ``OK``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import socket
+import struct
+import time
+from typing import Optional
+
+HOST = "127.0.0.1"
+IPPROTO_SCTP = 132
+SOL_SCTP = 132
+SCTP_NODELAY = 3
+SCTP_DELAYED_SACK = 16
+SCTP_RECVRCVINFO = 32
+SCTP_SNDINFO = 2
+SCTP_RCVINFO = 3
+MSG_NOTIFICATION = 0x8000
+MSG_EOR = socket.MSG_EOR
+MSG_WAITFORONE = 0x10000
+
+MiB = 1 << 20
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """
+    Per-socket settings every contender applies to its listening,
+    connecting and accepted sockets.  0 / None: leave the kernel default.
+    """
+
+    sndbuf: int = 0
+    rcvbuf: int = 0
+    nodelay: Optional[bool] = None
+    sackfreq: int = 0
+
+    def describe(self) -> str:
+        parts = []
+        parts.append(f"SO_SNDBUF {self.sndbuf} B requested" if self.sndbuf else "SO_SNDBUF default")
+        parts.append(f"SO_RCVBUF {self.rcvbuf} B requested" if self.rcvbuf else "SO_RCVBUF default")
+        parts.append("SCTP_NODELAY default (off)" if self.nodelay is None
+                     else f"SCTP_NODELAY {'on' if self.nodelay else 'off'}")
+        parts.append(f"SCTP_DELAYED_SACK sack_freq {self.sackfreq}" if self.sackfreq
+                     else "delayed SACK default (freq 2, 200 ms)")
+        return ", ".join(parts)
+
+    def short(self) -> str:
+        bits = []
+        if self.nodelay:
+            bits.append("nodelay")
+        if self.sndbuf or self.rcvbuf:
+            bits.append(f"buf {self.sndbuf >> 10}K/{self.rcvbuf >> 10}K")
+        if self.sackfreq:
+            bits.append(f"sack_freq {self.sackfreq}")
+        return " + ".join(bits) or "kernel defaults"
+
+    def c_args(self) -> list:
+        return [
+            "--sndbuf", str(self.sndbuf), "--rcvbuf", str(self.rcvbuf),
+            "--nodelay", "-1" if self.nodelay is None else str(int(self.nodelay)),
+            "--sackfreq", str(self.sackfreq),
+        ]
+
+    def apply_std(self, sock: socket.socket) -> None:
+        """
+        Apply to a stdlib socket (what the stdlib and pysctp contenders do).
+        """
+        if self.sndbuf:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, self.sndbuf)
+        if self.rcvbuf:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, self.rcvbuf)
+        if self.nodelay is not None:
+            sock.setsockopt(SOL_SCTP, SCTP_NODELAY, int(self.nodelay))
+        if self.sackfreq:
+            # struct sctp_sack_info: assoc id, delay (0: keep), frequency
+            sock.setsockopt(SOL_SCTP, SCTP_DELAYED_SACK, struct.pack("iII", 0, 0, self.sackfreq))
+
+    def apply_tcp(self, sock: socket.socket) -> None:
+        """
+        The TCP equivalent for the Twisted TCP contender: buffers and
+        TCP_NODELAY (SACK frequency has no TCP counterpart).
+        """
+        if self.sndbuf:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, self.sndbuf)
+        if self.rcvbuf:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, self.rcvbuf)
+        if self.nodelay is not None:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, int(self.nodelay))
+
+    def tuning(self):
+        """
+        The same settings as a txsctp Tuning, or None for "touch nothing".
+        """
+        if self == Settings():
+            return None
+        from txsctp.options import Tuning
+
+        return Tuning(
+            nodelay=bool(self.nodelay),
+            sendBufferSize=self.sndbuf or None,
+            receiveBufferSize=self.rcvbuf or None,
+            sackFrequency=self.sackfreq or None,
+        )
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Settings":
+        return cls(**d)
+
+
+DEFAULTS = Settings()
+TUNED = Settings(sndbuf=1 * MiB, rcvbuf=4 * MiB, nodelay=True, sackfreq=1)
+TUNED_SYSCTLS = {"net.core.rmem_max": 16 * MiB, "net.core.wmem_max": 16 * MiB}
+
+
+class Out:
+    """
+    A child's output line stream (a pipe to the driver).
+    """
+
+    def __init__(self, fd: int):
+        self.fd = fd
+
+    def line(self, text: str) -> None:
+        data = (text + "\n").encode()
+        while data:
+            n = os.write(self.fd, data)
+            data = data[n:]
+
+    def ready(self, port: int) -> None:
+        self.line(f"READY {port}")
+
+    def result(self, **fields) -> None:
+        self.line(json.dumps(fields))
+
+
+def percentile(sorted_values, q: float) -> float:
+    if not sorted_values:
+        return 0.0
+    i = min(len(sorted_values) - 1, int(len(sorted_values) * q))
+    return sorted_values[i]
+
+
+def latency_result(out: Out, lat_ns: list, t0: float) -> None:
+    elapsed = time.perf_counter() - t0
+    lat_ns.sort()
+    out.result(
+        rtts=len(lat_ns), elapsed=elapsed,
+        p50_us=percentile(lat_ns, 0.5) / 1e3, p99_us=percentile(lat_ns, 0.99) / 1e3,
+    )
+
+
+def parse_end(data: bytes) -> Optional[int]:
+    if data.startswith(b"END "):
+        try:
+            return int(data[4:])
+        except ValueError:
+            return None
+    return None
+
+
+class _Probe:
+    """
+    Brackets the measured loop for callgrind (benchmarks/callgrind.py):
+    with BENCH_CALLGRIND set, start() zeroes the counters and starts
+    instrumentation, stop() stops it and dumps the counters (client requests
+    from benchmarks/c/cgctl.c, loaded with ctypes).  Otherwise both are
+    no-ops costing one attribute test.
+    """
+
+    def __init__(self):
+        self._lib = None
+        self.active = False
+        path = os.environ.get("BENCH_CALLGRIND")
+        if path:
+            import ctypes
+
+            self._lib = ctypes.CDLL(path)
+
+    def start(self):
+        if self._lib is not None and not self.active:
+            self.active = True
+            self._lib.cg_start()
+
+    def stop(self):
+        if self._lib is not None and self.active:
+            self.active = False
+            self._lib.cg_stop()
+
+
+probe = _Probe()

@@ -1,0 +1,343 @@
+"""
+Contender: txsctp's Twisted transport -- listenSCTP/connectSCTP,
+SCTPProtocol.messageReceived(data, info), transport.writeMessage, flow
+control with an IPushProducer registered on the transport.  The server side
+is a one-to-one port or a one-to-many port (``style``); the client side is
+always connectSCTP (one association per socket).  Every socket gets the
+run's settings as a txsctp Tuning (None on host defaults: nothing set).
+"""
+
+import time
+
+from common import HOST, latency_result, parse_end, probe
+
+NAME = "txsctp transport"
+
+
+def available():
+    try:
+        import txsctp
+
+        txsctp.listenSCTP  # noqa: B018 -- the transport exists
+        txsctp.SCTPProtocol  # noqa: B018
+    except Exception as e:
+        return False, f"not available yet ({e.__class__.__name__}: {e})"
+    return True, ""
+
+
+def _reactor():
+    from twisted.internet import epollreactor
+
+    epollreactor.install()
+    from twisted.internet import reactor
+
+    return reactor
+
+
+def _listen(out, factory, settings, style):
+    import txsctp
+
+    port = txsctp.listenSCTP(0, factory, interface=HOST, backlog=4096, style=style,
+                             tuning=settings.tuning())
+    out.ready(port.getHost().port)
+    return port
+
+
+def _connect(port, factory, settings):
+    import txsctp
+
+    return txsctp.connectSCTP(HOST, port, factory, tuning=settings.tuning())
+
+
+def _factory(protocolClass, client=False):
+    from twisted.internet.protocol import ClientFactory, Factory
+
+    f = (ClientFactory if client else Factory).forProtocol(protocolClass)
+    return f
+
+
+def oneway_recv(out, settings, size, style="one-to-one"):
+    from txsctp import SCTPProtocol
+
+    reactor = _reactor()
+    state = dict(msgs=0, bytes=0, bad=0, expected=-1, t0=0.0, t1=0.0)
+
+    class Receiver(SCTPProtocol):
+        def messageReceived(self, data, info):
+            if len(data) == size:
+                if not state["msgs"]:
+                    state["t0"] = time.perf_counter()
+                    probe.start()
+                state["msgs"] += 1
+                state["bytes"] += size
+                return
+            end = parse_end(data)
+            if end is None:
+                state["bad"] += 1
+                return
+            probe.stop()
+            state["expected"] = end
+            state["t1"] = time.perf_counter()
+            self.transport.writeMessage(b"OK")
+
+        def connectionLost(self, reason):
+            if reactor.running:
+                reactor.stop()
+
+    _listen(out, _factory(Receiver), settings, style)
+    reactor.run()
+    out.result(msgs=state["msgs"], bytes=state["bytes"], elapsed=max(state["t1"] - state["t0"], 0.0),
+               expected=state["expected"], bad=state["bad"])
+
+
+def oneway_send(out, settings, port, size, duration, count, style="one-to-one"):
+    from twisted.internet.interfaces import IPushProducer
+    from zope.interface import implementer
+
+    from txsctp import SCTPProtocol
+
+    reactor = _reactor()
+    data = bytes(size)
+    state = dict(sent=0, t0=0.0)
+
+    @implementer(IPushProducer)
+    class Sender(SCTPProtocol):
+        paused = False
+        finished = False
+
+        def connectionMade(self):
+            self.transport.registerProducer(self, True)
+            state["t0"] = time.perf_counter()
+            self.deadline = state["t0"] + duration
+            probe.start()
+            self.produce()
+
+        def produce(self):
+            write = self.transport.writeMessage
+            while not self.paused and not self.finished:
+                n = 64 if not count else min(64, count - state["sent"])
+                for _ in range(n):
+                    write(data)
+                state["sent"] += n
+                if (state["sent"] >= count) if count else (time.perf_counter() >= self.deadline):
+                    self.finished = True
+                    probe.stop()
+                    write(b"END %d" % state["sent"], ppid=1)
+                    self.transport.unregisterProducer()
+
+        def pauseProducing(self):
+            self.paused = True
+
+        def resumeProducing(self):
+            self.paused = False
+            if not self.finished:
+                reactor.callLater(0, self.produce)
+
+        def stopProducing(self):
+            self.finished = True
+
+        def messageReceived(self, reply, info):
+            self.transport.loseConnection()
+
+        def connectionLost(self, reason):
+            if reactor.running:
+                reactor.stop()
+
+    f = _factory(Sender, client=True)
+    f.clientConnectionFailed = lambda c, r: (out.line(f"connect failed: {r.value}"), reactor.stop())
+    _connect(port, f, settings)
+    reactor.run()
+    out.result(sent=state["sent"], elapsed=time.perf_counter() - state["t0"])
+
+
+def pp_server(out, settings, style="one-to-one"):
+    from txsctp import SCTPProtocol
+
+    reactor = _reactor()
+    state = dict(n=0)
+
+    class Echo(SCTPProtocol):
+        def messageReceived(self, data, info):
+            state["n"] += 1
+            self.transport.writeMessage(data, info.stream, info.ppid)
+
+        def connectionLost(self, reason):
+            if reactor.running:
+                reactor.stop()
+
+    _listen(out, _factory(Echo), settings, style)
+    reactor.run()
+    out.result(echoed=state["n"])
+
+
+def pp_client(out, settings, port, size, duration, count, style="one-to-one"):
+    from txsctp import SCTPProtocol
+
+    reactor = _reactor()
+    data = bytes(size)
+    lat = []
+    clock = time.perf_counter_ns
+    state = dict(t0=0.0)
+
+    class Client(SCTPProtocol):
+        def connectionMade(self):
+            state["t0"] = time.perf_counter()
+            self.deadline = clock() + int(duration * 1e9)
+            self.a = clock()
+            self.transport.writeMessage(data)
+
+        def messageReceived(self, reply, info):
+            z = clock()
+            lat.append(z - self.a)
+            if (len(lat) >= count) if count else (z >= self.deadline):
+                self.transport.loseConnection()
+                return
+            self.a = clock()
+            self.transport.writeMessage(data)
+
+        def connectionLost(self, reason):
+            if reactor.running:
+                reactor.stop()
+
+    _connect(port, _factory(Client, client=True), settings)
+    reactor.run()
+    latency_result(out, lat, state["t0"])
+
+
+def setup_server(out, settings, style="one-to-one"):
+    from txsctp import SCTPProtocol
+
+    reactor = _reactor()
+    state = dict(n=0)
+
+    class Server(SCTPProtocol):
+        stop = False
+
+        def connectionMade(self):
+            state["n"] += 1
+
+        def messageReceived(self, data, info):
+            if data == b"STOP":
+                self.stop = True
+                self.transport.writeMessage(b"OK")
+
+        def connectionLost(self, reason):
+            if self.stop:
+                reactor.stop()
+
+    _listen(out, _factory(Server), settings, style)
+    reactor.run()
+    # Every association the client opened, less its final STOP one.  The
+    # client only opens the next one after connectionLost of the previous.
+    out.result(accepted=state["n"] - 1)
+
+
+def setup_client(out, settings, port, duration, style="one-to-one"):
+    from txsctp import SCTPProtocol
+
+    reactor = _reactor()
+    state = dict(n=0, t0=time.perf_counter(), elapsed=0.0)
+    deadline = state["t0"] + duration
+
+    class Client(SCTPProtocol):
+        final = False
+
+        def connectionMade(self):
+            if self.final:
+                self.transport.writeMessage(b"STOP")
+            else:
+                self.transport.loseConnection()
+
+        def messageReceived(self, data, info):
+            self.transport.loseConnection()
+
+        def connectionLost(self, reason):
+            if self.final:
+                reactor.stop()
+                return
+            state["n"] += 1
+            if time.perf_counter() < deadline:
+                connect(False)
+            else:
+                state["elapsed"] = time.perf_counter() - state["t0"]
+                connect(True)
+
+    def connect(final):
+        f = _factory(type("C", (Client,), {"final": final}), client=True)
+        f.clientConnectionFailed = lambda c, r: (out.line(f"connect failed: {r.value}"), reactor.stop())
+        _connect(port, f, settings)
+
+    reactor.callWhenRunning(connect, False)
+    reactor.run()
+    out.result(cycles=state["n"], elapsed=state["elapsed"])
+
+
+def fanin_recv(out, settings, size, assocs, style="one-to-many"):
+    from txsctp import SCTPProtocol
+
+    reactor = _reactor()
+    state = dict(msgs=0, bytes=0, bad=0, ends=0, expected=0, t0=0.0)
+
+    class Receiver(SCTPProtocol):
+        def messageReceived(self, data, info):
+            if not state["t0"]:
+                state["t0"] = time.perf_counter()
+            if len(data) == size:
+                state["msgs"] += 1
+                state["bytes"] += size
+                return
+            end = parse_end(data)
+            if end is None:
+                state["bad"] += 1
+                return
+            state["ends"] += 1
+            state["expected"] += end
+            if state["ends"] >= assocs:
+                state["t1"] = time.perf_counter()
+                reactor.stop()
+
+    _listen(out, _factory(Receiver), settings, "one-to-many")
+    reactor.run()
+    out.result(msgs=state["msgs"], bytes=state["bytes"], elapsed=state["t1"] - state["t0"],
+               expected=state["expected"], bad=state["bad"])
+
+
+def idle_server(out, settings, assocs, style="one-to-many"):
+    """
+    Hold ``assocs`` idle associations on one one-to-many port; report the
+    Python heap (tracemalloc) and RSS they cost, per association.
+    """
+    import gc
+    import tracemalloc
+
+    from txsctp import SCTPProtocol
+
+    reactor = _reactor()
+    state = dict(n=0)
+
+    class Idle(SCTPProtocol):
+        def connectionMade(self):
+            state["n"] += 1
+            if state["n"] == assocs:
+                reactor.callLater(0.5, measure)
+
+    def rss():
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) * 1024
+        return 0
+
+    def measure():
+        gc.collect()
+        heap = tracemalloc.get_traced_memory()[0] - base[0]
+        out.result(assocs=state["n"], heap_total=heap, heap_per_assoc=heap / max(state["n"], 1),
+                   rss_total=rss() - base[1], rss_per_assoc=(rss() - base[1]) / max(state["n"], 1),
+                   setup_seconds=time.perf_counter() - base[2])
+        reactor.stop()
+
+    tracemalloc.start()
+    _listen(out, _factory(Idle), settings, "one-to-many")
+    gc.collect()
+    base = (tracemalloc.get_traced_memory()[0], rss(), time.perf_counter())
+    reactor.run()

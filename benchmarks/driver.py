@@ -1,0 +1,784 @@
+"""
+The benchmark driver (run by benchmarks/run on a kernel with SCTP).
+
+Runs every contender, in this one kernel boot, with the same sysctls and
+socket settings, several repetitions (medians), and prints one table of
+absolute figures, the ratios against the baselines (C, stdlib loop) and the
+issue-5 targets with PASS/MISS.  See docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import platform
+import select
+import signal
+import statistics
+import subprocess
+import sys
+import time
+import traceback
+from typing import Callable, Dict, List, Optional
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+from common import DEFAULTS, TUNED, TUNED_SYSCTLS, MiB, Out, Settings  # noqa: E402
+
+BUILD = os.path.join(HERE, "_build")
+C_BENCH = os.path.join(BUILD, "sctp_bench")
+
+
+# ---------------------------------------------------------------- children --
+
+
+class Child:
+    """
+    A child process (exec'd C program or forked Python function) whose
+    output is a stream of lines.
+    """
+
+    def __init__(self, label: str, pid: int, fd: int, proc: Optional[subprocess.Popen] = None):
+        self.label = label
+        self.pid = pid
+        self.fd = fd
+        self.proc = proc
+        self.buf = b""
+        self.lines: List[str] = []
+        self.status: Optional[int] = None
+
+    def readline(self, deadline: float) -> Optional[str]:
+        while b"\n" not in self.buf:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            r, _, _ = select.select([self.fd], [], [], left)
+            if not r:
+                return None
+            chunk = os.read(self.fd, 65536)
+            if not chunk:
+                if self.buf:
+                    line, self.buf = self.buf, b""
+                    return line.decode(errors="replace")
+                return None
+            self.buf += chunk
+        line, self.buf = self.buf.split(b"\n", 1)
+        text = line.decode(errors="replace")
+        self.lines.append(text)
+        return text
+
+    def result(self, deadline: float) -> Optional[dict]:
+        while True:
+            line = self.readline(deadline)
+            if line is None:
+                return None
+            line = line.strip()
+            if line.startswith("{"):
+                try:
+                    return json.loads(line)
+                except ValueError:
+                    return None
+
+    def wait(self, deadline: float) -> bool:
+        while time.monotonic() < deadline:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                self.status = status
+                if self.proc is not None:
+                    self.proc.returncode = os.waitstatus_to_exitcode(status)
+                return True
+            time.sleep(0.005)
+        return False
+
+    def kill(self) -> None:
+        if self.status is None:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            try:
+                os.waitpid(self.pid, 0)
+            except ChildProcessError:
+                pass
+            self.status = -9
+
+    def close(self) -> None:
+        try:
+            os.close(self.fd)
+        except OSError:
+            pass
+        if self.proc is not None and self.proc.stdin:
+            try:
+                self.proc.stdin.close()
+            except OSError:
+                pass
+
+
+def spawn_c(mode: str, args: List[str], stdin=subprocess.DEVNULL) -> Child:
+    proc = subprocess.Popen([C_BENCH, mode] + args, stdout=subprocess.PIPE, stdin=stdin)
+    fd = os.dup(proc.stdout.fileno())
+    proc.stdout.close()
+    return Child(f"C {mode}", proc.pid, fd, proc)
+
+
+def spawn_py(module: str, func: str, *args, **kwargs) -> Child:
+    r, w = os.pipe()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:  # child
+        code = 0
+        try:
+            os.close(r)
+            mod = importlib.import_module(f"contenders.{module}")
+            getattr(mod, func)(Out(w), *args, **kwargs)
+        except BaseException:
+            traceback.print_exc()
+            code = 1
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+    os.close(w)
+    return Child(f"{module}.{func}", pid, r)
+
+
+# -------------------------------------------------------------- contenders --
+
+
+class Contender:
+    def __init__(self, key: str, name: str, module: Optional[str] = None, extra: Optional[dict] = None,
+                 sctp: bool = True, workloads: Optional[set] = None, note: str = ""):
+        self.key = key
+        self.name = name
+        self.module = module  # None: the C program
+        self.extra = extra or {}
+        self.sctp = sctp
+        self.workloads = workloads  # None: every workload it implements
+        self.note = note
+        self.available = True
+        self.reason = ""
+
+    def check(self) -> None:
+        if self.module is None:
+            self.available = os.access(C_BENCH, os.X_OK)
+            self.reason = "" if self.available else f"{C_BENCH} was not built"
+            return
+        mod = importlib.import_module(f"contenders.{self.module}")
+        self.available, self.reason = mod.available()
+
+    def has(self, workload: str, func: str) -> bool:
+        if self.workloads is not None and workload not in self.workloads:
+            return False
+        if self.module is None:
+            return True
+        mod = importlib.import_module(f"contenders.{self.module}")
+        return hasattr(mod, func)
+
+    def server(self, func: str, cmode: str, settings: Settings, cargs: List[str], *args) -> Child:
+        if self.module is None:
+            return spawn_c(cmode, settings.c_args() + cargs)
+        return spawn_py(self.module, func, settings, *args, **self.extra)
+
+    def client(self, func: str, cmode: str, settings: Settings, cargs: List[str], *args) -> Child:
+        return self.server(func, cmode, settings, cargs, *args)
+
+
+CONTENDERS = [
+    Contender("c", "C sendmmsg/recvmmsg x64"),
+    Contender("stdlib", "stdlib loop", "stdlib"),
+    Contender("pysctp", "pysctp", "pysctp_"),
+    Contender("tcp", "Twisted TCP+framing", "twisted_tcp", sctp=False),
+    Contender("txsock", "txsctp socket layer", "txsctp_socket"),
+    Contender("tx1to1", "txsctp transport 1:1", "txsctp_transport", {"style": "one-to-one"}),
+    Contender("tx1toM", "txsctp transport 1:M", "txsctp_transport", {"style": "one-to-many"}),
+]
+BY_KEY = {c.key: c for c in CONTENDERS}
+TXSCTP_KEYS = ("tx1to1", "tx1toM", "txsock")
+
+
+# ---------------------------------------------------------------- workloads --
+
+
+class Run:
+    """The figures of one repetition of one workload for one contender."""
+
+    def __init__(self, ok: bool, metrics: Optional[dict] = None, note: str = ""):
+        self.ok = ok
+        self.metrics = metrics or {}
+        self.note = note
+
+
+def _pair(server: Callable[[], Child], client: Callable[[int], Child], timeout: float):
+    """
+    Start the server, wait for READY, start the client; return both results.
+    """
+    deadline = time.monotonic() + timeout
+    srv = server()
+    cli = None
+    try:
+        line = srv.readline(deadline)
+        while line is not None and not line.startswith("READY"):
+            line = srv.readline(deadline)
+        if line is None:
+            return None, None, "server never became ready"
+        port = int(line.split()[1])
+        cli = client(port)
+        cres = cli.result(deadline)
+        sres = srv.result(deadline)
+        if cres is None or sres is None:
+            return cres, sres, "timed out" if time.monotonic() >= deadline else "a side failed"
+        cli.wait(deadline)
+        srv.wait(deadline)
+        return cres, sres, ""
+    finally:
+        for ch in (cli, srv):
+            if ch is not None:
+                if ch.status is None and not ch.wait(min(deadline, time.monotonic() + 2.0)):
+                    ch.kill()
+                ch.close()
+
+
+def run_oneway(c: Contender, s: Settings, size: int, duration: float, timeout: float) -> Run:
+    cres, sres, err = _pair(
+        lambda: c.server("oneway_recv", "recv", s, ["--size", str(size)], size),
+        lambda port: c.client("oneway_send", "send", s,
+                              ["--port", str(port), "--size", str(size), "--duration", str(duration)],
+                              port, size, duration, 0),
+        timeout,
+    )
+    if err:
+        return Run(False, note=err)
+    ok = sres["msgs"] == sres["expected"] == cres["sent"] and sres["bad"] == 0 and sres["elapsed"] > 0
+    el = sres["elapsed"] or 1e-9
+    return Run(ok, {"msgs/s": sres["msgs"] / el, "MB/s": sres["bytes"] / el / 1e6, "count": sres["msgs"]},
+               "" if ok else f"count mismatch: sent {cres['sent']}, got {sres['msgs']}, END said {sres['expected']}")
+
+
+def run_pingpong(c: Contender, s: Settings, size: int, duration: float, timeout: float) -> Run:
+    cres, sres, err = _pair(
+        lambda: c.server("pp_server", "ppserver", s, ["--size", str(size)]),
+        lambda port: c.client("pp_client", "ppclient", s,
+                              ["--port", str(port), "--size", str(size), "--duration", str(duration)],
+                              port, size, duration, 0),
+        timeout,
+    )
+    if err:
+        return Run(False, note=err)
+    ok = cres["rtts"] == sres["echoed"] and cres["rtts"] > 0
+    return Run(ok, {"rt/s": cres["rtts"] / cres["elapsed"], "p50 us": cres["p50_us"], "p99 us": cres["p99_us"],
+                    "count": cres["rtts"]}, "" if ok else "echo count mismatch")
+
+
+def run_setup(c: Contender, s: Settings, duration: float, timeout: float) -> Run:
+    cres, sres, err = _pair(
+        lambda: c.server("setup_server", "setupserver", s, []),
+        lambda port: c.client("setup_client", "setupclient", s,
+                              ["--port", str(port), "--duration", str(duration)], port, duration),
+        timeout,
+    )
+    if err:
+        return Run(False, note=err)
+    ok = cres["cycles"] == sres["accepted"] and cres["cycles"] > 0
+    return Run(ok, {"assoc/s": cres["cycles"] / cres["elapsed"], "count": cres["cycles"]},
+               "" if ok else f"setup count mismatch: {cres['cycles']} vs {sres['accepted']}")
+
+
+def run_fanin(c: Contender, s: Settings, size: int, assocs: int, duration: float, timeout: float) -> Run:
+    # The load is always the C program (100 one-to-one associations); the
+    # contender is the one-to-many server.
+    cres, sres, err = _pair(
+        lambda: c.server("fanin_recv", "faninrecv", s, ["--size", str(size), "--assocs", str(assocs)],
+                         size, assocs),
+        lambda port: spawn_c("faninsend", s.c_args() + [
+            "--port", str(port), "--size", str(size), "--assocs", str(assocs), "--duration", str(duration)]),
+        timeout,
+    )
+    if err:
+        return Run(False, note=err)
+    ok = sres["msgs"] == sres["expected"] == cres["sent"] and sres["bad"] == 0
+    el = sres["elapsed"] or 1e-9
+    return Run(ok, {"msgs/s": sres["msgs"] / el, "count": sres["msgs"]},
+               "" if ok else f"count mismatch: sent {cres['sent']}, got {sres['msgs']}")
+
+
+def run_idle(c: Contender, s: Settings, assocs: int, timeout: float) -> Run:
+    deadline = time.monotonic() + timeout
+    srv = spawn_py(c.module, "idle_server", s, assocs, **c.extra)
+    cli = None
+    try:
+        line = srv.readline(deadline)
+        if line is None or not line.startswith("READY"):
+            return Run(False, note="server never became ready")
+        port = int(line.split()[1])
+        cli = spawn_c("idleconnect", s.c_args() + ["--port", str(port), "--assocs", str(assocs)],
+                      stdin=subprocess.PIPE)
+        res = srv.result(deadline)
+        if res is None:
+            return Run(False, note="timed out")
+        ok = res["assocs"] == assocs
+        return Run(ok, {"heap B/assoc": res["heap_per_assoc"], "RSS B/assoc": res["rss_per_assoc"],
+                        "setup s": res["setup_seconds"], "count": res["assocs"]})
+    finally:
+        if cli is not None:
+            try:
+                cli.proc.stdin.write(b"done\n")
+                cli.proc.stdin.flush()
+            except OSError:
+                pass
+        for ch in (srv, cli):
+            if ch is not None:
+                if ch.status is None and not ch.wait(time.monotonic() + 10.0):
+                    ch.kill()
+                ch.close()
+
+
+# ------------------------------------------------------------------ system --
+
+
+SYSCTLS = [
+    "net.core.rmem_max", "net.core.wmem_max", "net.core.rmem_default", "net.core.wmem_default",
+    "net.sctp.sctp_rmem", "net.sctp.sctp_wmem", "net.sctp.sndbuf_policy", "net.sctp.rcvbuf_policy",
+    "net.sctp.sack_timeout", "net.sctp.rto_min", "net.sctp.rto_initial", "net.sctp.max_burst",
+]
+
+
+def read_sysctl(key: str) -> str:
+    try:
+        with open("/proc/sys/" + key.replace(".", "/")) as f:
+            return " ".join(f.read().split())
+    except OSError:
+        return "?"
+
+
+def write_sysctl(key: str, value) -> bool:
+    try:
+        with open("/proc/sys/" + key.replace(".", "/"), "w") as f:
+            f.write(str(value))
+        return True
+    except OSError:
+        return False
+
+
+def effective_buffers(s: Settings) -> str:
+    """
+    What the kernel made of the requested buffer sizes (it doubles and caps).
+    """
+    import socket
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 132)
+    try:
+        s.apply_std(sock)
+        snd = sock.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF)
+        rcv = sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF)
+    finally:
+        sock.close()
+    return f"effective SO_SNDBUF {snd} B, SO_RCVBUF {rcv} B"
+
+
+def lo_mtu() -> str:
+    try:
+        with open("/sys/class/net/lo/mtu") as f:
+            return f.read().strip()
+    except OSError:
+        return "?"
+
+
+# ------------------------------------------------------------------ tables --
+
+
+def fmt(v: Optional[float]) -> str:
+    if v is None:
+        return "-"
+    if v >= 100:
+        return f"{v:,.0f}"
+    if v >= 10:
+        return f"{v:.1f}"
+    return f"{v:.2f}"
+
+
+def median(values: List[float]) -> Optional[float]:
+    return statistics.median(values) if values else None
+
+
+class Results:
+    """Medians per (config, workload, contender, metric)."""
+
+    def __init__(self):
+        self.runs: Dict[tuple, List[Run]] = {}
+
+    def add(self, config: str, workload: str, key: str, run: Run) -> None:
+        self.runs.setdefault((config, workload, key), []).append(run)
+
+    def get(self, config: str, workload: str, key: str, metric: str) -> Optional[float]:
+        runs = [r for r in self.runs.get((config, workload, key), []) if r.ok and metric in r.metrics]
+        return median([r.metrics[metric] for r in runs])
+
+    def verified(self, config: str, workload: str, key: str) -> str:
+        runs = self.runs.get((config, workload, key), [])
+        if not runs:
+            return ""
+        good = sum(r.ok for r in runs)
+        return f"{good}/{len(runs)}"
+
+    def notes(self, config: str, workload: str, key: str) -> List[str]:
+        return [r.note for r in self.runs.get((config, workload, key), []) if r.note]
+
+
+def table(headers: List[str], rows: List[List[str]]) -> str:
+    widths = [max(len(str(r[i])) for r in [headers] + rows) for i in range(len(headers))]
+    lines = []
+
+    def line(cells):
+        return "| " + " | ".join(
+            str(c).ljust(widths[i]) if i == 0 else str(c).rjust(widths[i]) for i, c in enumerate(cells)) + " |"
+
+    lines.append(line(headers))
+    lines.append("|" + "|".join("-" * (w + 2) if i == 0 else "-" * (w + 1) + ":" for i, w in enumerate(widths)) + "|")
+    for r in rows:
+        lines.append(line(r))
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------- main --
+
+
+WORKLOADS = [
+    # (id, label, metrics shown)
+    ("oneway100", "one-way 100 B", ["msgs/s", "MB/s"]),
+    ("oneway1k", "one-way 1 KiB", ["msgs/s", "MB/s"]),
+    ("oneway16k", "one-way 16 KiB", ["msgs/s", "MB/s"]),
+    ("pingpong", "ping-pong 100 B", ["rt/s", "p50 us", "p99 us"]),
+    ("setup", "setup+teardown", ["assoc/s"]),
+    ("fanin", "fan-in 100 assocs 100 B", ["msgs/s"]),
+    ("idle", "idle assocs (1:M port)", ["heap B/assoc", "RSS B/assoc", "setup s"]),
+]
+SIZES = {"oneway100": 100, "oneway1k": 1024, "oneway16k": 16384}
+FUNCS = {"oneway100": "oneway_recv", "oneway1k": "oneway_recv", "oneway16k": "oneway_recv",
+         "pingpong": "pp_client", "setup": "setup_client", "fanin": "fanin_recv", "idle": "idle_server"}
+
+
+class Bench:
+    def __init__(self, args):
+        self.args = args
+        self.results = Results()
+        self.log = sys.stderr
+
+    def say(self, msg: str) -> None:
+        print(f"[{time.monotonic() - self.t0:6.1f}s] {msg}", file=self.log, flush=True)
+
+    def runnable(self, c: Contender, workload: str) -> bool:
+        if not c.available:
+            return False
+        if workload in ("fanin", "idle") and c.key == "tcp":
+            return False
+        if workload == "idle":
+            return c.key == "tx1toM"
+        if workload == "fanin" and c.key == "tx1to1":
+            return False  # the same one-to-many server as tx1toM
+        return c.has(workload, FUNCS[workload])
+
+    def one(self, config: str, settings: Settings, workload: str, c: Contender) -> Run:
+        a = self.args
+        t = a.duration + a.timeout
+        if workload in SIZES:
+            return run_oneway(c, settings, SIZES[workload], a.duration, t)
+        if workload == "pingpong":
+            return run_pingpong(c, settings, 100, a.duration, t)
+        if workload == "setup":
+            return run_setup(c, settings, a.duration, t)
+        if workload == "fanin":
+            return run_fanin(c, settings, 100, a.fanin, a.duration, t)
+        if workload == "idle":
+            return run_idle(c, settings, a.idle, 240)
+        raise ValueError(workload)
+
+    def run_config(self, config: str, settings: Settings, workloads: List[str], contenders: List[Contender],
+                   reps: int) -> None:
+        for rep in range(reps):
+            for w in workloads:
+                for c in contenders:
+                    if not self.runnable(c, w):
+                        continue
+                    if w == "idle" and rep > 0:
+                        continue  # one measurement is enough (and slow)
+                    try:
+                        r = self.one(config, settings, w, c)
+                    except Exception as e:  # keep going: report the failure in the table
+                        r = Run(False, note=f"{e.__class__.__name__}: {e}")
+                    self.results.add(config, w, c.key, r)
+                    figs = ", ".join(f"{k} {fmt(v)}" for k, v in r.metrics.items() if k != "count")
+                    self.say(f"{config} rep {rep + 1}/{reps} {w:10s} {c.key:8s} "
+                             f"{'ok' if r.ok else 'FAILED'} {figs} {r.note}")
+
+    def main(self) -> int:
+        a = self.args
+        self.t0 = time.monotonic()
+        for c in CONTENDERS:
+            c.check()
+        contenders = [c for c in CONTENDERS if not a.only or c.key in a.only]
+        workloads = [w for w, _, _ in WORKLOADS if not a.workloads or w in a.workloads]
+        configs = [("defaults", DEFAULTS), ("tuned", TUNED)]
+        if a.configs:
+            configs = [x for x in configs if x[0] in a.configs]
+
+        original = {k: read_sysctl(k) for k in SYSCTLS}
+        can_sysctl = a.sysctl
+        self.env = {
+            "date": time.strftime("%Y-%m-%d %H:%M %Z"),
+            "kernel": f"{platform.system()} {platform.release()}",
+            "runner": os.environ.get("TXSCTP_RUNNER", "native"),
+            "python": platform.python_version(),
+            "lo_mtu": lo_mtu(),
+        }
+        sysctls = {}
+        effective = {}
+        try:
+            for name, settings in configs:
+                if name == "tuned":
+                    applied = all(write_sysctl(k, v) for k, v in TUNED_SYSCTLS.items()) if can_sysctl else False
+                    if not applied:
+                        self.say("tuned sysctls NOT applied (not allowed or not root): "
+                                 "the tuned row uses the host's caps")
+                sysctls[name] = {k: read_sysctl(k) for k in SYSCTLS}
+                effective[name] = effective_buffers(settings)
+                self.say(f"config {name}: {settings.describe()}")
+                self.run_config(name, settings, [w for w in workloads if w != "idle" or name == "tuned"],
+                                contenders, a.reps)
+                for k, v in original.items():
+                    if sysctls[name][k] != v:
+                        write_sysctl(k, v)
+            study = None
+            if a.study:
+                study = self.run_study()
+            callgrind = None
+            if a.callgrind:
+                import callgrind as cgmod
+
+                callgrind = cgmod.run(self, a)
+        finally:
+            for k, v in original.items():
+                if read_sysctl(k) != v:
+                    write_sysctl(k, v)
+        report = self.report(configs, workloads, contenders, sysctls, effective, study, callgrind)
+        print(report)
+        if a.json:
+            with open(a.json, "w") as f:
+                json.dump(self.dump(configs), f, indent=1)
+        self.say("done")
+        return 0
+
+    # -- the per-socket settings study ----------------------------------
+
+    STUDY = [
+        ("none", Settings()),
+        ("nodelay", Settings(nodelay=True)),
+        ("buffers", Settings(sndbuf=1 * MiB, rcvbuf=4 * MiB)),
+        ("sack_freq 1", Settings(sackfreq=1)),
+        ("buffers + sack_freq 1", Settings(sndbuf=1 * MiB, rcvbuf=4 * MiB, sackfreq=1)),
+        ("nodelay + buffers", Settings(sndbuf=1 * MiB, rcvbuf=4 * MiB, nodelay=True)),
+        ("nodelay + sack_freq 1", Settings(nodelay=True, sackfreq=1)),
+        ("all three", TUNED),
+    ]
+
+    def run_study(self):
+        """
+        Host-default sysctls; C and stdlib with each per-socket setting on
+        and off (what a library can set without privileges).
+        """
+        a = self.args
+        cells = [("c", "oneway100"), ("stdlib", "oneway100"), ("c", "oneway16k"), ("c", "pingpong"),
+                 ("stdlib", "pingpong")]
+        res = Results()
+        for rep in range(a.study_reps):
+            for label, settings in self.STUDY:
+                for key, w in cells:
+                    c = BY_KEY[key]
+                    if not c.available:
+                        continue
+                    try:
+                        r = self.one("study", settings, w, c)
+                    except Exception as e:
+                        r = Run(False, note=str(e))
+                    res.add(label, w, key, r)
+                    figs = ", ".join(f"{k} {fmt(v)}" for k, v in r.metrics.items() if k != "count")
+                    self.say(f"study rep {rep + 1} {label:22s} {w:9s} {key:6s} {'ok' if r.ok else 'FAILED'} {figs}")
+        return cells, res
+
+    # -- report -----------------------------------------------------------
+
+    def report(self, configs, workloads, contenders, sysctls, effective, study, callgrind) -> str:
+        a = self.args
+        R = self.results
+        out = []
+        e = self.env
+        out.append(f"txsctp benchmark -- {e['date']} -- {e['kernel']} ({e['runner']}), Python {e['python']}, "
+                   f"lo MTU {e['lo_mtu']}")
+        out.append(f"{a.reps} repetitions, medians; {a.duration:g} s per measurement; "
+                   f"every contender in this one kernel boot.")
+        out.append("")
+        for c in contenders:
+            if not c.available:
+                out.append(f"  {c.name}: not run -- {c.reason}")
+        out.append("")
+        for name, settings in configs:
+            out.append(f"== configuration: {name} ==")
+            out.append(f"  socket settings: {settings.describe()}; {effective[name]}")
+            out.append("  sysctls: " + ", ".join(f"{k.split('.', 1)[1]}={v}" for k, v in sysctls[name].items()))
+            headers = ["workload", "metric"] + [c.name for c in contenders]
+            rows = []
+            for w, label, metrics in WORKLOADS:
+                if w not in workloads or (w == "idle" and name != "tuned"):
+                    continue
+                if not any(R.runs.get((name, w, c.key)) for c in contenders):
+                    continue
+                for m in metrics:
+                    rows.append([label if m == metrics[0] else "", m] +
+                                [fmt(R.get(name, w, c.key, m)) if R.runs.get((name, w, c.key)) else "-"
+                                 for c in contenders])
+                rows.append(["", "verified"] + [R.verified(name, w, c.key) or "-" for c in contenders])
+            out.append(table(headers, rows))
+            out.append("")
+            # ratios
+            rrows = []
+            for w, label, metrics in WORKLOADS:
+                if w not in workloads or w == "idle":
+                    continue
+                m = metrics[0]
+                for base in ("c", "stdlib"):
+                    b = R.get(name, w, base, m)
+                    if b is None:
+                        continue
+                    cells = []
+                    for c in contenders:
+                        v = R.get(name, w, c.key, m)
+                        cells.append("-" if v is None or not b else f"{v / b:.2f}x")
+                    rrows.append([f"{label} {m}", f"vs {BY_KEY[base].name}"] + cells)
+            if rrows:
+                out.append(f"ratios ({name}): contender / baseline")
+                out.append(table(["workload", "baseline"] + [c.name for c in contenders], rrows))
+                out.append("")
+            failures = []
+            for w, _, _ in WORKLOADS:
+                for c in contenders:
+                    for n in R.notes(name, w, c.key):
+                        failures.append(f"  {w} {c.key}: {n}")
+            if failures:
+                out.append("failed or unverified runs:")
+                out.extend(sorted(set(failures)))
+                out.append("")
+        out.append(self.targets(configs))
+        if study is not None:
+            out.append(self.study_report(*study))
+        if callgrind is not None:
+            out.append(callgrind)
+        return "\n".join(out)
+
+    def targets(self, configs) -> str:
+        R = self.results
+        names = [n for n, _ in configs]
+        lines = ["== issue 5 targets =="]
+        subjects = [k for k in TXSCTP_KEYS if BY_KEY[k].available]
+        checks = [
+            ("tuned", "oneway100", "msgs/s", "c", 0.60, "one-way 100 B msgs/s (tuned) >= 60% of C"),
+            ("tuned", "oneway100", "msgs/s", "stdlib", 2.0, "one-way 100 B msgs/s (tuned) >= 2x stdlib"),
+            ("defaults", "oneway100", "msgs/s", "stdlib", 1.0, "one-way 100 B msgs/s (host defaults) >= stdlib"),
+            ("tuned", "oneway16k", "MB/s", "c", 0.80, "one-way 16 KiB MB/s (tuned) >= 80% of C"),
+            ("defaults", "oneway16k", "MB/s", "c", 0.80, "one-way 16 KiB MB/s (host defaults) >= 80% of C"),
+            ("tuned", "pingpong", "rt/s", "stdlib", 0.90, "ping-pong rt/s (tuned) >= 90% of stdlib"),
+            ("defaults", "pingpong", "rt/s", "stdlib", 0.90, "ping-pong rt/s (host defaults) >= 90% of stdlib"),
+            ("tuned", "setup", "assoc/s", "c", 0.50, "setup rate (tuned) >= 50% of C"),
+            ("defaults", "setup", "assoc/s", "c", 0.50, "setup rate (host defaults) >= 50% of C"),
+        ]
+        rows = []
+        for config, w, m, base, need, label in checks:
+            if config not in names:
+                continue
+            b = R.get(config, w, base, m)
+            for k in subjects:
+                if w == "setup" and k == "tx1toM":
+                    pass
+                v = R.get(config, w, k, m)
+                if v is None or b is None or not b:
+                    verdict, ratio = "n/a", "-"
+                else:
+                    ratio = f"{v / b:.2f}" if need < 1.5 else f"{v / b:.2f}x"
+                    verdict = "PASS" if v / b >= need else "MISS"
+                rows.append([label, BY_KEY[k].name, fmt(v), fmt(b), ratio, verdict])
+        if "tuned" in names:
+            v = R.get("tuned", "idle", "tx1toM", "heap B/assoc")
+            verdict = "n/a" if v is None else ("PASS" if v < 4096 else "MISS")
+            n = self.args.idle
+            rows.append([f"{n:,} idle associations: Python heap < 4 KiB each", BY_KEY["tx1toM"].name,
+                         fmt(v), "4,096", "-", verdict])
+        lines.append(table(["target", "contender", "value", "baseline", "ratio", "verdict"], rows))
+        if not BY_KEY["tx1to1"].available:
+            lines.append(f"  txsctp transport: {BY_KEY['tx1to1'].reason}")
+        lines.append("")
+        return "\n".join(lines)
+
+    def study_report(self, cells, res) -> str:
+        lines = ["== per-socket settings on host-default sysctls (what a library can set unprivileged) =="]
+        headers = ["settings"] + [f"{BY_KEY[k].name.split()[0]} {w}" for k, w in cells]
+        metric = {"oneway100": "msgs/s", "oneway16k": "MB/s", "pingpong": "rt/s"}
+        rows = []
+        for label, _ in self.STUDY:
+            row = [label]
+            for k, w in cells:
+                v = res.get(label, w, k, metric[w])
+                ver = res.verified(label, w, k)
+                row.append(fmt(v) + ("" if ver.startswith(ver.split("/")[-1]) else f" ({ver})"))
+            rows.append(row)
+        lines.append("units: one-way 100 B msgs/s, one-way 16 KiB MB/s, ping-pong round trips/s")
+        lines.append(table(headers, rows))
+        lines.append("")
+        return "\n".join(lines)
+
+    def dump(self, configs) -> dict:
+        d = {"env": self.env, "runs": []}
+        for (config, w, key), runs in self.results.runs.items():
+            for r in runs:
+                d["runs"].append({"config": config, "workload": w, "contender": key, "ok": r.ok,
+                                  "metrics": r.metrics, "note": r.note})
+        return d
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(prog="benchmarks/run", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--quick", action="store_true",
+                   help="smoke mode (< 30 s): tuned config, 1 repetition, short runs, no study/callgrind")
+    p.add_argument("--reps", type=int, default=3, help="repetitions per measurement (default 3)")
+    p.add_argument("--duration", type=float, default=0.8, help="seconds per measurement (default 0.8)")
+    p.add_argument("--timeout", type=float, default=25.0, help="extra seconds before a run is abandoned")
+    p.add_argument("--only", nargs="*", help="contender keys: " + " ".join(BY_KEY))
+    p.add_argument("--workloads", nargs="*", help="workload ids: " + " ".join(w for w, _, _ in WORKLOADS))
+    p.add_argument("--configs", nargs="*", help="defaults and/or tuned")
+    p.add_argument("--fanin", type=int, default=100, help="associations in the fan-in workload")
+    p.add_argument("--idle", type=int, default=10000, help="idle associations held on one one-to-many port")
+    p.add_argument("--no-study", dest="study", action="store_false", help="skip the per-socket settings study")
+    p.add_argument("--study-reps", type=int, default=2)
+    p.add_argument("--no-callgrind", dest="callgrind", action="store_false",
+                   help="skip the callgrind instruction counts")
+    p.add_argument("--callgrind-count", type=int, default=3000, help="messages per callgrind run")
+    p.add_argument("--sysctl", action="store_true",
+                   help="allowed to change (and restore) net.core.rmem_max/wmem_max for the tuned config")
+    p.add_argument("--json", help="also write every run's figures to this JSON file")
+    a = p.parse_args(argv)
+    if a.quick:
+        a.reps = 1
+        a.duration = 0.25
+        a.study = False
+        a.callgrind = False
+        a.configs = a.configs or ["tuned"]
+        a.workloads = a.workloads or ["oneway100", "pingpong", "setup", "fanin"]
+        a.fanin = min(a.fanin, 10)
+        a.timeout = min(a.timeout, 15.0)
+    return a
+
+
+if __name__ == "__main__":
+    sys.exit(Bench(parse_args()).main())
