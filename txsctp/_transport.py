@@ -77,6 +77,7 @@ DEFAULT_MAX_MESSAGE_SIZE = 16 << 20
 """Largest message a transport accepts on receive unless told otherwise."""
 
 _RECEIVE_BATCH = 64
+_KEEP_READING = object()
 _MAX_BATCHES_PER_READ = 16
 _MAX_BATCHES_PER_FLUSH = 16
 _FLAG_UNORDERED = lib.SCTP_UNORDERED
@@ -258,6 +259,13 @@ class SCTPTransport:
         self._closedWaiters: List[defer.Deferred] = []
         self._lostReason: Optional[failure.Failure] = None
         self.logstr = f"{type(protocol).__name__},{assocId},{peer.host}"
+        # Any Twisted Protocol works: one without messageReceived gets each
+        # message through dataReceived; one without notificationReceived
+        # does not hear about notifications.
+        self._messageReceived = getattr(protocol, "messageReceived", None) or (
+            lambda data, info: protocol.dataReceived(data))
+        self._notificationReceived = getattr(protocol, "notificationReceived", None) or (
+            lambda notification: None)
 
     # -- ILoggingContext ------------------------------------------------
 
@@ -517,7 +525,7 @@ class SCTPTransport:
 
     def _deliver(self, message: Message) -> None:
         try:
-            self.protocol.messageReceived(message.data, message.info)
+            self._messageReceived(message.data, message.info)
         except Exception:
             f = failure.Failure()
             _log.failure("Unhandled error in messageReceived of {protocol}", f, protocol=self.protocol)
@@ -541,7 +549,7 @@ class SCTPTransport:
             state = notification.state
             if state in (AssociationState.COMM_LOST, AssociationState.SHUTDOWN_COMP,
                          AssociationState.CANT_STR_ASSOC):
-                self._callProtocol(self.protocol.notificationReceived, notification)
+                self._callProtocol(self._notificationReceived, notification)
                 self._lost(_lostReason(notification))
                 return
             if state == AssociationState.RESTART:
@@ -555,7 +563,7 @@ class SCTPTransport:
                 self.inboundStreams = notification.inboundStreams or self.inboundStreams
         elif isinstance(notification, SenderDry):
             self._senderDry()
-        self._callProtocol(self.protocol.notificationReceived, notification)
+        self._callProtocol(self._notificationReceived, notification)
 
     def _callProtocol(self, method: Callable, *args) -> None:
         try:
@@ -614,15 +622,23 @@ class SCTPTransport:
 
     def whenClosed(self) -> defer.Deferred:
         """
-        A Deferred firing with the C{connectionLost} reason (a Failure, not
-        an errback) once the association has ended.
+        A Deferred that fires once the association has ended: with C{None}
+        after a clean close (C{ConnectionDone}), failing with the
+        C{connectionLost} reason otherwise.
         """
         d: defer.Deferred = defer.Deferred()
         if self.disconnected:
-            d.callback(self._lostReason)
+            self._fireClosed(d)
         else:
             self._closedWaiters.append(d)
         return d
+
+    def _fireClosed(self, d: defer.Deferred) -> None:
+        reason = self._lostReason
+        if reason is None or reason.check(error.ConnectionDone):
+            d.callback(None)
+        else:
+            d.errback(reason)
 
     # -- closing ----------------------------------------------------------
 
@@ -688,7 +704,7 @@ class SCTPTransport:
                 assocId=self.assocId, flags=lib.SCTP_DATA_UNSENT, error=0, data=entry[0],
                 stream=entry[1], ppid=entry[2], context=entry[5], sendFlags=entry[3],
             )
-            self._callProtocol(self.protocol.notificationReceived, note)
+            self._callProtocol(self._notificationReceived, note)
         if self.producer is not None:
             producer, self.producer = self.producer, None
             try:
@@ -701,7 +717,7 @@ class SCTPTransport:
             _log.failure("Unhandled error in connectionLost of {protocol}", protocol=self.protocol)
         waiters, self._closedWaiters = self._closedWaiters, []
         for d in waiters:
-            d.callback(reason)
+            self._fireClosed(d)
         dry, self._dryWaiters = self._dryWaiters, []
         for d in dry:
             d.errback(reason)
@@ -784,11 +800,14 @@ class _SocketDescriptor(abstract.FileDescriptor):
             try:
                 items = receive(_RECEIVE_BATCH)
             except BlockingIOError:
-                return None
+                return self._drained()
             except InterruptedError:
                 continue
             except OSError as e:
-                return self._readError(e)
+                result = self._readError(e)
+                if result is _KEEP_READING:
+                    continue
+                return result
             if not items:
                 return self._readEOF()
             for item in items:
@@ -823,6 +842,12 @@ class _SocketDescriptor(abstract.FileDescriptor):
 
     def _readEOF(self):
         return failure.Failure(error.ConnectionDone())
+
+    def _drained(self):
+        """
+        Nothing more to read for now.
+        """
+        return None
 
     # -- writing ----------------------------------------------------------
 
@@ -984,7 +1009,7 @@ class _OneToOneSocket(_SocketDescriptor):
         self.transport = transport
         self.connected = 1
         protocol.makeConnection(transport)
-        transport._callProtocol(protocol.notificationReceived, notification)
+        transport._callProtocol(transport._notificationReceived, notification)
         return transport
 
     def _peerAddress(self, assocId: int) -> SCTPAddress:
@@ -994,22 +1019,45 @@ class _OneToOneSocket(_SocketDescriptor):
             host, port = self.sock.getpeername()
             return SCTPAddress(host, port, (host,), assocId)
 
+    _socketError: Optional[OSError] = None
+
     def _readError(self, e: OSError):
-        if self.transport is not None and not self.transport.disconnected:
-            if e.errno in (errno.ECONNRESET, errno.EPIPE, errno.ENOTCONN):
-                self.transport._lost(failure.Failure(PeerAbortedError(0, f": {e.strerror}")))
+        # The kernel reports a dead association's error (ECONNRESET after an
+        # ABORT, ETIMEDOUT...) before the notification queued with it: note
+        # it and read on, so the notification tells the Protocol first.
+        if e.errno in (errno.ECONNRESET, errno.ECONNABORTED, errno.ETIMEDOUT, errno.EPIPE,
+                       errno.ECONNREFUSED, errno.EHOSTUNREACH, errno.ENETUNREACH):
+            if self._socketError is None:
+                self._socketError = e
+                return _KEEP_READING
+        return self._gone()
+
+    def _gone(self):
+        transport = self.transport
+        if transport is not None and not transport.disconnected:
+            e = self._socketError
+            if e is None:
+                reason = failure.Failure(error.ConnectionDone())
+            elif e.errno in (errno.ECONNRESET, errno.ECONNABORTED, errno.EPIPE):
+                reason = failure.Failure(PeerAbortedError(0, f": {e.strerror}"))
             else:
-                self.transport._lost(failure.Failure(CommunicationLostError(e.errno or 0)))
+                reason = failure.Failure(CommunicationLostError(e.errno or 0))
+            transport._lost(reason)
             return None
-        return failure.Failure(e)
+        if self._socketError is not None:
+            return failure.Failure(self._socketError)
+        return failure.Failure(error.ConnectionDone())
 
     def _readEOF(self):
-        # EOF on a one-to-one socket: the association is gone; if the
-        # SHUTDOWN_COMP notification was not seen, treat it as a clean end.
-        if self.transport is not None and not self.transport.disconnected:
-            self.transport._lost(failure.Failure(error.ConnectionDone()))
-            return None
-        return failure.Failure(error.ConnectionDone())
+        # EOF on a one-to-one socket: the association is gone (if its
+        # SHUTDOWN_COMP or COMM_LOST notification was read, the transport
+        # has already ended).
+        return self._gone()
+
+    def _drained(self):
+        if self._socketError is not None:
+            return self._gone()
+        return None
 
     def _associationPaused(self, transport: SCTPTransport) -> None:
         self.stopReading()
@@ -1031,7 +1079,9 @@ class _OneToOneSocket(_SocketDescriptor):
         self.sock.shutdown(_stdsocket.SHUT_WR)
 
     def _abortAssociation(self, transport: SCTPTransport) -> None:
-        self.sock.sendMessage(b"", abort=True)
+        # One-to-one sockets refuse SCTP_ABORT in sendmsg: linger 0 makes
+        # the close that follows (in _associationLost) send the ABORT.
+        self.sock.setLinger(True, 0)
 
     def connectionLost(self, reason):
         """
@@ -1062,7 +1112,7 @@ class _AcceptedSocket(_OneToOneSocket):
             _log.failure("Error building a protocol for {addr}", addr=addr)
             protocol = None
         if protocol is None:
-            self.sock.sendMessage(b"", abort=True)
+            self._abortAssociation(None)  # type: ignore[arg-type]
             self._associationLost(None)  # type: ignore[arg-type]
             self.port._acceptedGone(self)
             return
@@ -1083,8 +1133,13 @@ class _AcceptedSocket(_OneToOneSocket):
 
 class _PeeledSocket(_OneToOneSocket):
     """
-    The socket an association was peeled off to.
+    The socket an association was peeled off to (one-to-one in use, but of
+    the kernel's UDP_HIGH_BANDWIDTH style: shutdown() does nothing there,
+    SCTP_EOF in sendmsg starts the SHUTDOWN).
     """
+
+    def _shutdownAssociation(self, transport: SCTPTransport) -> None:
+        self.sock.sendMessage(b"", eof=True)
 
     def _buildAssociation(self, notification: AssociationChange) -> None:
         self._orphan(notification)
@@ -1156,7 +1211,7 @@ class OneToOnePort(base.BasePort):
                 _log.warn("Refusing SCTP association from {addr}: {n} associations is the limit",
                           addr=addr, n=self.maxAssociations)
                 try:
-                    newSock.sendMessage(b"", abort=True)
+                    newSock.setLinger(True, 0)
                 except OSError:
                     pass
                 newSock.close()
@@ -1307,7 +1362,7 @@ class OneToManyPort(_SocketDescriptor):
                                   notification.inboundStreams, peer, self.options)
         self._associations[assocId] = transport
         protocol.makeConnection(transport)
-        transport._callProtocol(protocol.notificationReceived, notification)
+        transport._callProtocol(transport._notificationReceived, notification)
         if pending is not None:
             d, timer = pending
             if timer is not None and timer.active():
@@ -1553,7 +1608,7 @@ class Client(_OneToOneSocket):
         addr = self._peerAddress(notification.assocId)
         protocol = self.connector.buildProtocol(addr)
         if protocol is None:
-            self.sock.sendMessage(b"", abort=True)
+            self._abortAssociation(None)  # type: ignore[arg-type]
             self.failIfNotConnected(error.ConnectError(string="the factory refused the association"))
             return
         self._makeTransport(notification, protocol)

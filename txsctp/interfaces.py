@@ -122,8 +122,9 @@ class ISCTPTransport(Interface):
 
     def whenClosed():
         """
-        A Deferred that fires with the reason (a Failure) once the
-        association has ended, however it ended.
+        A Deferred that fires once the association has ended: with C{None}
+        after a clean close, failing with the C{connectionLost} reason
+        (C{PeerAbortedError}, C{CommunicationLostError}, ...) otherwise.
         """
 
 

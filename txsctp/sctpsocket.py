@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import errno
 import socket as _stdsocket
+import struct
 from typing import Iterable, List, Optional, Sequence, Tuple, Union
 
 from txsctp import _addresses
@@ -247,6 +248,7 @@ class SCTPSocket:
         self._receiveRecords = None
         self._sendRecords = None
         self._assembler: Optional[MessageAssembler] = None
+        self.peeledOff = False
 
     def _setup(self, events, tuning: Optional[Tuning], initMsg: Optional[InitMsg]) -> None:
         self.setIntOption("recvRcvInfo", 1)
@@ -454,6 +456,11 @@ class SCTPSocket:
             raise fromErrno(ffi.errno, "peeloff", f"assocId={assocId}")
         sock = _stdsocket.socket(fileno=newFd)
         new = SCTPSocket(_sock=sock, blocking=blocking, events=self.events)
+        # A peeled-off socket is SOCK_SEQPACKET but carries one association,
+        # one-to-one style (the kernel's UDP_HIGH_BANDWIDTH: SCTP_EOF and
+        # SCTP_ABORT work in sendmsg, shutdown() does nothing).
+        new.style = ONE_TO_ONE
+        new.peeledOff = True
         try:
             new.setIntOption("recvRcvInfo", 1)
             new._subscribeAll(self.events)
@@ -468,6 +475,17 @@ class SCTPSocket:
         has no half-close: either direction ends both).
         """
         self._std("shutdown", self._sock.shutdown, how)
+
+    def setLinger(self, on: bool, seconds: int = 0) -> None:
+        """
+        C{SO_LINGER}: with C{on} and 0 seconds, L{close} aborts the
+        association (sends ABORT) instead of shutting it down gracefully;
+        the way to abort on a one-to-one socket, where C{SCTP_ABORT} in
+        L{sendMessage} is refused.
+        """
+        _checkRange("seconds", seconds, 0, (1 << 31) - 1)
+        self._std("setsockopt", self._sock.setsockopt, _stdsocket.SOL_SOCKET, _stdsocket.SO_LINGER,
+                  struct.pack("ii", 1 if on else 0, seconds))
 
     def getsockname(self) -> HostPort:
         """

@@ -1,0 +1,512 @@
+"""
+The Twisted transport against the real kernel: echo over one-to-one and
+one-to-many, whole messages up to 1 MiB, many associations on one port,
+peeloff during traffic, flow control, closing, aborting, errors.
+
+Run on epoll by default; tests/test_reactors.py runs this module on the poll
+and select reactors too.
+"""
+
+from __future__ import annotations
+
+import struct
+
+import pytest
+import pytest_twisted
+from twisted.internet import defer, error, protocol
+
+from txsctp import SCTPAddress, SCTPProtocol
+from txsctp.errors import (
+    AssociationClosedError,
+    MessageTooLongError,
+    PeerAbortedError,
+    StreamOutOfRangeError,
+    WriteQueueFullError,
+)
+from txsctp.notifications import AssociationState
+
+STYLES = ["one-to-one", "one-to-many"]
+
+
+class Echo(SCTPProtocol):
+    """
+    Echoes each message on its stream with its PPID and unordered flag.
+    """
+
+    def messageReceived(self, data, info):
+        self.transport.writeMessage(data, stream=info.stream, ppid=info.ppid, unordered=info.unordered)
+
+
+class Recorder(SCTPProtocol):
+    """
+    Records what it is told; C{expect(n)} fires after n messages.
+    """
+
+    def __init__(self):
+        self.messages = []
+        self.notifications = []
+        self.lost = defer.Deferred()
+        self.made = False
+        self._waits = []
+
+    def connectionMade(self):
+        self.made = True
+
+    def messageReceived(self, data, info):
+        self.messages.append((data, info))
+        for n, d in list(self._waits):
+            if len(self.messages) >= n:
+                self._waits.remove((n, d))
+                d.callback(self.messages[:n])
+
+    def expect(self, n):
+        d = defer.Deferred()
+        if len(self.messages) >= n:
+            d.callback(self.messages[:n])
+        else:
+            self._waits.append((n, d))
+        return d
+
+    def notificationReceived(self, notification):
+        self.notifications.append(notification)
+        SCTPProtocol.notificationReceived(self, notification)
+
+    def connectionLost(self, reason):
+        self.reason = reason
+        self.lost.callback(None)
+
+
+class RecordingFactory(protocol.Factory):
+    def __init__(self, cls=Recorder):
+        self.cls = cls
+        self.protocols = []
+        self.connected = defer.Deferred()
+        self._countWaits = []
+
+    def whenCount(self, n):
+        """
+        A Deferred firing once n protocols have been built and connected.
+        """
+        d = defer.Deferred()
+        self._countWaits.append((n, d))
+        self._checkCount()
+        return d
+
+    def _checkCount(self):
+        made = sum(1 for p in self.protocols if p.transport is not None)
+        for n, d in list(self._countWaits):
+            if made >= n:
+                self._countWaits.remove((n, d))
+                d.callback(None)
+
+    def buildProtocol(self, addr):
+        p = self.cls()
+        p.factory = self
+        p.addr = addr
+        self.protocols.append(p)
+        if len(self.protocols) == 1:
+            from twisted.internet import reactor
+
+            reactor.callLater(0, self.connected.callback, p)
+        if self._countWaits:
+            from twisted.internet import reactor
+
+            reactor.callLater(0, self._checkCount)
+        return p
+
+
+@pytest.mark.parametrize("style", STYLES)
+@pytest_twisted.inlineCallbacks
+def test_echo_streams_ppids_unordered(listen, connect, style):
+    """
+    The same Echo Protocol class serves one-to-one and one-to-many; stream,
+    PPID and the unordered flag come back as sent.
+    """
+    port = listen(protocol.Factory.forProtocol(Echo), style=style, outStreams=8, inStreams=8)
+    assert isinstance(port.getHost(), SCTPAddress)
+    client = yield connect(port.getHost().port, Recorder, outStreams=8, inStreams=8)
+    assert client.transport.outboundStreams == 8
+    assert client.transport.inboundStreams == 8
+    sent = []
+    for i in range(24):
+        data = b"m%d" % i
+        stream, ppid, unordered = i % 8, 1000 + i, i % 5 == 0
+        sent.append((data, stream, ppid, unordered))
+        client.transport.writeMessage(data, stream=stream, ppid=ppid, unordered=unordered)
+    got = yield client.expect(24)
+    received = sorted((d, info.stream, info.ppid, info.unordered) for d, info in got)
+    assert received == sorted(sent)
+    # Ordered messages of one stream arrive in order.
+    for s in range(8):
+        ordered = [d for d, info in got if info.stream == s and not info.unordered]
+        assert ordered == [d for d, st, _, u in sent if st == s and not u]
+
+
+@pytest.mark.parametrize("style", STYLES)
+@pytest_twisted.inlineCallbacks
+def test_message_sizes_byte_exact(listen, connect, bigBuffers, style):
+    """
+    Messages from 1 byte to 1 MiB come back whole and byte-exact (the
+    kernel delivers large ones in pieces; the transport reassembles).
+    """
+    port = listen(protocol.Factory.forProtocol(Echo), style=style)
+    client = yield connect(port.getHost().port, Recorder)
+    sizes = [1, 2, 100, 1000, 1452, 1453, 4096, 65535, 65536, 65537, 300000, 1 << 20]
+    payloads = []
+    for n, size in enumerate(sizes):
+        data = bytes((n * 7 + i) % 251 for i in range(min(size, 251))) * (size // 251 + 1)
+        data = data[:size]
+        payloads.append(data)
+        client.transport.writeMessage(data, stream=n % 10, ppid=n)
+    got = yield client.expect(len(sizes))
+    bySize = {len(d): (d, info) for d, info in got}
+    assert sorted(bySize) == sorted(sizes)
+    for n, data in enumerate(payloads):
+        echoed, info = bySize[len(data)]
+        assert echoed == data
+        assert info.ppid == n
+
+
+class EchoRecorder(Recorder):
+    def messageReceived(self, data, info):
+        Recorder.messageReceived(self, data, info)
+        self.transport.writeMessage(data, stream=info.stream, ppid=info.ppid, unordered=info.unordered)
+
+
+@pytest_twisted.inlineCallbacks
+def test_thousand_associations_one_to_many(listen, connect):
+    """
+    1,000 concurrent associations on one one-to-many port: each gets its own
+    Protocol and transport, and every message reaches the right one.
+    """
+    serverFactory = RecordingFactory(EchoRecorder)
+    port = listen(serverFactory, style="one-to-many", backlog=1024)
+    count = 1000
+    clients = yield defer.gatherResults(
+        [connect(port.getHost().port, Recorder) for _ in range(count)]
+    )
+    yield serverFactory.whenCount(count)
+    assert len(serverFactory.protocols) == count
+    assert len(set(id(p.transport) for p in serverFactory.protocols)) == count
+    assert len(set(p.transport.assocId for p in serverFactory.protocols)) == count
+    assert len(port.getAssociations()) == count
+    for i, c in enumerate(clients):
+        c.transport.writeMessage(struct.pack("!I", i) * 4, stream=i % 10, ppid=i)
+    results = yield defer.gatherResults([c.expect(1) for c in clients])
+    for i, msgs in enumerate(results):
+        data, info = msgs[0]
+        assert data == struct.pack("!I", i) * 4
+        assert info.ppid == i
+    for c in clients:
+        c.transport.loseConnection()
+    yield defer.gatherResults([c.lost for c in clients])
+    assert all(c.reason.check(error.ConnectionDone) for c in clients)
+    yield defer.gatherResults([p.lost for p in serverFactory.protocols])
+    assert all(p.reason.check(error.ConnectionDone) for p in serverFactory.protocols)
+    assert port.getAssociations() == []
+
+
+class SequenceSink(Recorder):
+    """
+    Server side of the peeloff test: peels itself off after C{peelAt}
+    messages.
+    """
+
+    peelAt = 50
+
+    def messageReceived(self, data, info):
+        Recorder.messageReceived(self, data, info)
+        if len(self.messages) == self.peelAt:
+            self.socketBefore = self.transport.socket
+            self.transport.peelOff()
+            self.socketAfter = self.transport.socket
+
+
+@pytest_twisted.inlineCallbacks
+def test_peeloff_during_traffic(listen, connect, reactor):
+    """
+    Peeling an association off its one-to-many port in the middle of
+    traffic loses and reorders nothing; the same Protocol carries on, and
+    writes go out on the new socket.
+    """
+    serverFactory = RecordingFactory(SequenceSink)
+    port = listen(serverFactory, style="one-to-many")
+    client = yield connect(port.getHost().port, Recorder)
+    total = 400
+    for i in range(total):
+        client.transport.writeMessage(struct.pack("!I", i), stream=i % 4)
+    server = yield serverFactory.connected
+    got = yield server.expect(total)
+    assert server.socketAfter is not server.socketBefore
+    assert server.socketAfter.style == "one-to-one"
+    assert port.getAssociations() == []
+    for s in range(4):
+        seq = [struct.unpack("!I", d)[0] for d, info in got if info.stream == s]
+        assert seq == list(range(s, total, 4))
+    server.transport.writeMessage(b"after peeloff", stream=1, ppid=9)
+    reply = yield client.expect(1)
+    assert reply[0][0] == b"after peeloff"
+    assert reply[0][1].ppid == 9
+
+
+class Producer:
+    """
+    A push producer writing numbered messages until paused.
+    """
+
+    def __init__(self, transport, total, size=1000):
+        self.transport = transport
+        self.total = total
+        self.size = size
+        self.sent = 0
+        self.paused = False
+        self.pauses = 0
+        self.maxQueued = 0
+        self.done = defer.Deferred()
+
+    def pauseProducing(self):
+        self.paused = True
+        self.pauses += 1
+
+    def resumeProducing(self):
+        self.paused = False
+        from twisted.internet import reactor
+
+        reactor.callLater(0, self.produce)
+
+    def stopProducing(self):
+        self.paused = True
+
+    def produce(self):
+        while not self.paused and self.sent < self.total:
+            self.transport.writeMessage(struct.pack("!I", self.sent) + b"p" * (self.size - 4))
+            self.sent += 1
+            self.maxQueued = max(self.maxQueued, self.transport._queuedBytes)
+        if self.sent == self.total and not self.done.called:
+            self.done.callback(None)
+
+
+@pytest_twisted.inlineCallbacks
+def test_slow_reader_pauses_producer(listen, connect, reactor):
+    """
+    A reader that stops reading makes the writer's producer pause; the
+    writer's queue stays bounded; everything arrives, in order, once the
+    reader resumes.
+    """
+    serverFactory = RecordingFactory(Recorder)
+    port = listen(serverFactory, style="one-to-one")
+    client = yield connect(port.getHost().port, Recorder, bufferSize=64 * 1024)
+    server = yield serverFactory.connected
+    server.transport.pauseProducing()
+    total = 4000
+    producer = Producer(client.transport, total)
+    client.transport.registerProducer(producer, True)
+    producer.produce()
+    # Wait until the producer has been paused and stays paused: the kernel
+    # buffers are full.
+    while producer.pauses == 0:
+        yield _tick(reactor)
+    assert producer.paused
+    assert producer.sent < total
+    assert producer.maxQueued <= client.transport.bufferSize + producer.size
+    server.transport.resumeProducing()
+    yield producer.done
+    got = yield server.expect(total)
+    assert [struct.unpack("!I", d[:4])[0] for d, _ in got] == list(range(total))
+
+
+def _tick(reactor, delay=0.01):
+    d = defer.Deferred()
+    reactor.callLater(delay, d.callback, None)
+    return d
+
+
+@pytest.mark.parametrize("style", STYLES)
+@pytest_twisted.inlineCallbacks
+def test_graceful_close_delivers_everything(listen, connect, style):
+    """
+    loseConnection() right after queueing many messages: the peer gets all
+    of them before it sees the shutdown; both ends see ConnectionDone.
+    """
+    serverFactory = RecordingFactory(Recorder)
+    port = listen(serverFactory, style=style)
+    client = yield connect(port.getHost().port, Recorder)
+    total = 2000
+    for i in range(total):
+        client.transport.writeMessage(struct.pack("!I", i) * 50, stream=i % 3)
+    client.transport.loseConnection()
+    with pytest.raises(AssociationClosedError):
+        client.transport.writeMessage(b"too late")
+    server = yield serverFactory.connected
+    yield server.lost
+    reason = server.reason
+    assert reason.check(error.ConnectionDone)
+    assert len(server.messages) == total
+    for s in range(3):
+        seq = [struct.unpack("!I", d[:4])[0] for d, info in server.messages if info.stream == s]
+        assert seq == list(range(s, total, 3))
+    states = [n.state for n in server.notifications if hasattr(n, "state")]
+    assert AssociationState.SHUTDOWN_COMP in states
+    yield client.lost
+    assert client.reason.check(error.ConnectionDone)
+    # whenClosed fires with None after a clean close.
+    closed = yield client.transport.whenClosed()
+    assert closed is None
+
+
+@pytest.mark.parametrize("style", STYLES)
+@pytest_twisted.inlineCallbacks
+def test_abort_is_seen_as_abort(listen, connect, style):
+    """
+    abortConnection() sends ABORT: the local Protocol gets
+    ConnectionAborted, the peer PeerAbortedError.
+    """
+    serverFactory = RecordingFactory(Recorder)
+    port = listen(serverFactory, style=style)
+    client = yield connect(port.getHost().port, Recorder)
+    server = yield serverFactory.connected
+    client.transport.abortConnection()
+    yield client.lost
+    clientReason = client.reason
+    assert clientReason.check(error.ConnectionAborted)
+    yield server.lost
+    serverReason = server.reason
+    assert serverReason.check(PeerAbortedError)
+    assert serverReason.check(error.ConnectionLost)
+    states = [n.state for n in server.notifications if hasattr(n, "state")]
+    assert AssociationState.COMM_LOST in states
+
+
+@pytest_twisted.inlineCallbacks
+def test_stream_beyond_negotiated_count_raises(listen, connect):
+    port = listen(protocol.Factory.forProtocol(Echo), inStreams=4)
+    client = yield connect(port.getHost().port, Recorder, outStreams=16)
+    assert client.transport.outboundStreams == 4
+    with pytest.raises(StreamOutOfRangeError, match="4 outbound streams"):
+        client.transport.writeMessage(b"x", stream=4)
+    with pytest.raises(TypeError):
+        client.transport.writeMessage("text")
+    with pytest.raises(ValueError):
+        client.transport.writeMessage(b"")
+    with pytest.raises(ValueError):
+        client.transport.writeMessage(b"x", ppid=1 << 32)
+    client.transport.writeMessage(b"ok", stream=3)
+    got = yield client.expect(1)
+    assert got[0][1].stream == 3
+
+
+@pytest_twisted.inlineCallbacks
+def test_message_over_limit_aborts(listen, connect):
+    """
+    A received message over maxMessageSize aborts the association with
+    MessageTooLongError as the reason; the peer sees an abort.
+    """
+    serverFactory = RecordingFactory(Recorder)
+    port = listen(serverFactory, maxMessageSize=1000)
+    client = yield connect(port.getHost().port, Recorder)
+    client.transport.writeMessage(b"a" * 1000)
+    client.transport.writeMessage(b"b" * 1001)
+    server = yield serverFactory.connected
+    yield server.lost
+    reason = server.reason
+    assert reason.check(MessageTooLongError)
+    assert "1001" in str(reason.value)
+    assert [len(d) for d, _ in server.messages] == [1000]
+    yield client.lost
+    clientReason = client.reason
+    assert clientReason.check(PeerAbortedError)
+
+
+@pytest_twisted.inlineCallbacks
+def test_write_queue_cap(listen, connect):
+    port = listen(protocol.Factory.forProtocol(Recorder))
+    client = yield connect(port.getHost().port, Recorder, maxQueuedBytes=10000)
+    for _ in range(10):
+        client.transport.writeMessage(b"x" * 1000)
+    with pytest.raises(WriteQueueFullError):
+        client.transport.writeMessage(b"y")
+
+
+@pytest_twisted.inlineCallbacks
+def test_connection_refused(connect):
+    with pytest.raises(error.ConnectionRefusedError):
+        yield connect(1, Recorder)
+
+
+@pytest_twisted.inlineCallbacks
+def test_multihomed_addresses_and_paths(listen, connect):
+    """
+    A server bound to two addresses (bindx) shows both to the client; the
+    client can read every path's state and move its primary path.
+    """
+    port = listen(protocol.Factory.forProtocol(Echo), interface=["127.0.0.1", "127.0.0.2"])
+    host = port.getHost()
+    assert set(host.addresses) == {"127.0.0.1", "127.0.0.2"}
+    client = yield connect(host.port, Recorder, host=["127.0.0.1", "127.0.0.2"])
+    peers = client.transport.getPeerAddresses()
+    assert {h for h, _ in peers} == {"127.0.0.1", "127.0.0.2"}
+    assert set(client.transport.getPeer().addresses) == {"127.0.0.1", "127.0.0.2"}
+    states = client.transport.getPathStates()
+    assert set(states) == set(peers)
+    client.transport.setPrimaryAddress(("127.0.0.2", host.port))
+    assert client.transport.socket.getPrimaryAddress() == ("127.0.0.2", host.port)
+    client.transport.writeMessage(b"via second path")
+    got = yield client.expect(1)
+    assert got[0][0] == b"via second path"
+
+
+@pytest_twisted.inlineCallbacks
+def test_one_to_many_port_opens_associations_outward(listen):
+    """
+    port.associate() opens an association from a one-to-many port; its
+    Protocol comes from that port's factory.
+    """
+    server = listen(protocol.Factory.forProtocol(Echo), style="one-to-many")
+    outwardFactory = RecordingFactory(Recorder)
+    outward = listen(outwardFactory, style="one-to-many")
+    proto = yield outward.associate("127.0.0.1", server.getHost().port)
+    assert proto is outwardFactory.protocols[0]
+    assert proto.made
+    proto.transport.writeMessage(b"outward", stream=2, ppid=46)
+    got = yield proto.expect(1)
+    assert got[0][0] == b"outward"
+    assert got[0][1].ppid == 46
+    with pytest.raises(error.ConnectError):
+        yield outward.associate("127.0.0.1", 1, timeout=10)
+
+
+@pytest_twisted.inlineCallbacks
+def test_sender_dry_and_closed_deferreds(listen, connect):
+    serverFactory = RecordingFactory(Recorder)
+    port = listen(serverFactory)
+    client = yield connect(port.getHost().port, Recorder)
+    for i in range(50):
+        client.transport.writeMessage(b"d" * 500)
+    yield client.transport.whenSenderDry()
+    server = yield serverFactory.connected
+    yield server.expect(50)
+    status = client.transport.getStatus()
+    assert status.unackData == 0
+    closed = client.transport.whenClosed()
+    client.transport.loseConnection()
+    result = yield closed
+    assert result is None
+
+
+@pytest_twisted.inlineCallbacks
+def test_data_received_compatibility(listen, connect):
+    """
+    A plain Twisted Protocol (dataReceived only) runs over SCTP unchanged:
+    each message becomes one dataReceived call.
+    """
+
+    class Plain(protocol.Protocol):
+        def dataReceived(self, data):
+            self.transport.write(data.upper())
+
+    port = listen(protocol.Factory.forProtocol(Plain))
+    client = yield connect(port.getHost().port, Recorder)
+    client.transport.write(b"hello")
+    client.transport.writeSequence([b"wor", b"ld"])
+    got = yield client.expect(2)
+    assert [d for d, _ in got] == [b"HELLO", b"WORLD"]
