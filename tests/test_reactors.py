@@ -25,7 +25,7 @@ HERE = Path(__file__).parent
 def test_transport_suite_on_reactor(reactorName):
     env = dict(os.environ, TXSCTP_TEST_REACTOR=reactorName)
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider",
          "-k", "not thousand" if reactorName == "select" else "",
          str(HERE / "test_transport.py")],
         env=env, cwd=HERE.parent, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
