@@ -1,0 +1,204 @@
+"""
+The built wheel carries the Twisted plugin dropins, and they work once
+installed.
+
+A package that moves its build configuration can lose its
+C{twisted/plugins} files without any other test noticing (the editable
+install and the source tree still have them).  So: build a wheel from a
+copy of the source tree (C{pip wheel --no-deps --no-build-isolation}: no
+network is needed, and none exists inside the test kernel), check what it
+contains, install it into a throwaway virtualenv, and ask Twisted's plugin
+system there, in fresh interpreters, for the C{sctp} parsers and the twistd
+plugins, checking that plugin discovery loads neither the reactor nor the
+cffi extension.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+import zipfile
+
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BUILD_TIMEOUT = 600
+
+
+def _missingBuildRequirements():
+    """
+    The build-system requirements of pyproject.toml not satisfied by this
+    environment (a build without isolation needs them installed).
+    """
+    try:
+        import tomllib
+    except ImportError:  # Python < 3.11
+        tomllib = pytest.importorskip("tomli")
+    from importlib.metadata import PackageNotFoundError, version
+
+    from packaging.requirements import Requirement
+
+    with open(os.path.join(REPO, "pyproject.toml"), "rb") as f:
+        requires = tomllib.load(f)["build-system"]["requires"]
+    missing = []
+    for text in requires:
+        requirement = Requirement(text)
+        try:
+            installed = version(requirement.name)
+        except PackageNotFoundError:
+            missing.append(text)
+            continue
+        if not requirement.specifier.contains(installed, prereleases=True):
+            missing.append(f"{text} (installed: {installed})")
+    return missing
+
+
+def _copySource(destination):
+    """
+    Copy what a wheel is built from (no build products, caches or the
+    in-place compiled extension), and leave a dropin.cache among the
+    dropins, as running Twisted leaves one, to check it is not shipped.
+    """
+    ignore = shutil.ignore_patterns(
+        "__pycache__", "*.pyc", "*.so", "*.o", "_sctp_cffi.c", "*.egg-info", "build", "dist"
+    )
+    os.makedirs(destination)
+    for name in os.listdir(REPO):
+        source = os.path.join(REPO, name)
+        if name in ("txsctp", "twisted"):
+            shutil.copytree(source, os.path.join(destination, name), ignore=ignore)
+        elif name in ("pyproject.toml", "setup.py", "setup.cfg", "MANIFEST.in") or name.startswith(
+            ("README", "LICENSE", "LICENCE", "COPYING")
+        ):
+            shutil.copy2(source, destination)
+    with open(os.path.join(destination, "twisted", "plugins", "dropin.cache"), "wb") as f:
+        f.write(b"stale cache that must not be shipped")
+
+
+def _run(argv, **kwargs):
+    result = subprocess.run(argv, capture_output=True, text=True, timeout=BUILD_TIMEOUT, **kwargs)
+    assert result.returncode == 0, (
+        f"{argv} exited {result.returncode}\n{result.stdout}\n{result.stderr}"
+    )
+    return result.stdout
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory):
+    """
+    Build the wheel and install it in a throwaway virtualenv; return
+    C{(wheelPath, python, sitePackages)}.
+    """
+    missing = _missingBuildRequirements()
+    if missing:
+        pytest.skip(
+            "the build requirements are not installed in this environment, so "
+            f"a wheel cannot be built without network: {', '.join(missing)} "
+            "(install them, e.g. through the [test] extra)"
+        )
+    base = tmp_path_factory.mktemp("packaging")
+    source = str(base / "source")
+    _copySource(source)
+    dist = str(base / "dist")
+    _run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+         "--disable-pip-version-check", "--no-cache-dir", "-q", "-w", dist, source],
+        cwd=str(base),
+    )
+    wheels = [n for n in os.listdir(dist) if n.endswith(".whl")]
+    assert len(wheels) == 1, wheels
+
+    venv = str(base / "venv")
+    _run([sys.executable, "-m", "venv", "--without-pip", venv])
+    python = os.path.join(venv, "bin", "python")
+    _run(
+        [sys.executable, "-m", "pip", "--python", python, "install", "--no-deps", "--no-index",
+         "--disable-pip-version-check", "-q", os.path.join(dist, wheels[0])],
+        cwd=str(base),
+    )
+    sitePackages = _run(
+        [python, "-I", "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"]
+    ).strip()
+    # The dependencies (Twisted, cffi, attrs, zope.interface) come from the
+    # test environment: a plain path line in a .pth file, so that this
+    # environment's own .pth files (the editable install's finder) are not
+    # run there.
+    with open(os.path.join(sitePackages, "_txsctp_test_deps.pth"), "w") as f:
+        f.write(sysconfig.get_paths()["purelib"] + "\n")
+    return os.path.join(dist, wheels[0]), python, sitePackages
+
+
+def test_wheelContents(installed):
+    wheel, _, _ = installed
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "twisted/plugins/txsctp_endpoints.py" in names
+    assert "twisted/plugins/txsctp_twistd.py" in names
+    for forbidden in ("twisted/__init__.py", "twisted/plugins/__init__.py"):
+        assert forbidden not in names
+    assert not [n for n in names if n.endswith("dropin.cache")]
+    assert not [n for n in names if n.startswith("twisted/") and not n.startswith("twisted/plugins/txsctp_")]
+    assert any(n.startswith("txsctp/_sctp_cffi") and n.endswith(".so") for n in names)
+    for module in ("endpoints", "_parser", "tap", "probe", "client"):
+        assert f"txsctp/{module}.py" in names
+
+
+def _inVenv(python, code, cwd):
+    """
+    Run C{code} in a fresh isolated interpreter of the throwaway venv (not
+    from the repository, whose files must not be found) and return its
+    JSON output.
+    """
+    out = _run([python, "-I", "-c", code], cwd=cwd)
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def test_dropinImportIsCheap(installed, tmp_path):
+    _, python, sitePackages = installed
+    result = _inVenv(python, (
+        "import json, sys\n"
+        "import twisted.plugins.txsctp_endpoints as e, twisted.plugins.txsctp_twistd as t\n"
+        "print(json.dumps({'files': [e.__file__, t.__file__],"
+        " 'loaded': [m for m in ('twisted.internet.reactor', 'txsctp._sctp_cffi',"
+        " 'txsctp.sctpsocket', 'txsctp.endpoints', 'txsctp.tap', 'txsctp.probe')"
+        " if m in sys.modules]}))\n"
+    ), str(tmp_path))
+    assert result["loaded"] == []
+    for path in result["files"]:
+        assert path.startswith(sitePackages), path
+
+
+def test_getPluginsFindsThem(installed, tmp_path):
+    _, python, sitePackages = installed
+    result = _inVenv(python, (
+        "import json, sys\n"
+        "from twisted.plugin import getPlugins\n"
+        "from twisted.internet import interfaces\n"
+        "from twisted.application.service import IServiceMaker\n"
+        "servers = [p for p in getPlugins(interfaces.IStreamServerEndpointStringParser)"
+        " if p.prefix == 'sctp']\n"
+        "clients = [p for p in getPlugins("
+        "interfaces.IStreamClientEndpointStringParserWithReactor) if p.prefix == 'sctp']\n"
+        "makers = sorted(m.tapname for m in getPlugins(IServiceMaker)"
+        " if m.module.startswith('txsctp'))\n"
+        "loaded = [m for m in ('twisted.internet.reactor', 'txsctp._sctp_cffi')"
+        " if m in sys.modules]\n"
+        "from twisted.internet.testing import MemoryReactor\n"
+        "from twisted.internet.endpoints import serverFromString, clientFromString\n"
+        "import txsctp\n"
+        "server = serverFromString(MemoryReactor(), 'sctp:2905:interface=127.0.0.1,127.0.0.2')\n"
+        "client = clientFromString(MemoryReactor(), 'sctp:host=127.0.0.1:port=2905')\n"
+        "print(json.dumps({'servers': [type(p).__module__ for p in servers],"
+        " 'clients': [type(p).__module__ for p in clients], 'makers': makers,"
+        " 'loaded': loaded, 'txsctp': txsctp.__file__,"
+        " 'endpoints': [type(server).__name__, type(client).__name__]}))\n"
+    ), str(tmp_path))
+    assert result["servers"] == ["txsctp._parser"]
+    assert result["clients"] == ["txsctp._parser"]
+    assert result["makers"] == ["sctp-echo", "sctp-probe"]
+    assert result["loaded"] == [], "plugin discovery loaded the reactor or the cffi extension"
+    assert result["txsctp"].startswith(sitePackages), result["txsctp"]
+    assert result["endpoints"] == ["SCTPServerEndpoint", "SCTPClientEndpoint"]
