@@ -10,7 +10,7 @@ others anyway.  Pure logic, no system calls.
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Set, Tuple
 
 from txsctp.errors import MessageTooLongError
 from txsctp.info import Message
@@ -24,10 +24,25 @@ class MessageAssembler:
     """
 
     def __init__(self, maxMessageSize: int) -> None:
+        self.maxMessageSize = self._checkLimit(maxMessageSize)
+        self._partial: Dict[Tuple[int, int], Tuple[List[bytes], int, Message]] = {}
+        # Messages refused as too long whose remaining pieces are still to
+        # come: they are dropped up to and including the last one.
+        self._discarding: Set[Tuple[int, int]] = set()
+
+    @staticmethod
+    def _checkLimit(maxMessageSize: object) -> int:
+        if isinstance(maxMessageSize, bool) or not isinstance(maxMessageSize, int):
+            raise TypeError(f"maxMessageSize must be an int, not {type(maxMessageSize).__name__}")
         if maxMessageSize <= 0:
             raise ValueError(f"maxMessageSize must be positive, not {maxMessageSize}")
-        self.maxMessageSize = maxMessageSize
-        self._partial: Dict[Tuple[int, int], Tuple[List[bytes], int, Message]] = {}
+        return maxMessageSize
+
+    def setMaxMessageSize(self, maxMessageSize: int) -> None:
+        """
+        Change the limit, keeping the pieces collected so far.
+        """
+        self.maxMessageSize = self._checkLimit(maxMessageSize)
 
     def feed(self, piece: Message) -> Optional[Message]:
         """
@@ -35,9 +50,15 @@ class MessageAssembler:
 
         @return: the whole message once its last piece is in, else C{None}.
         @raise MessageTooLongError: the message being assembled exceeds
-            L{maxMessageSize}; its pieces are dropped.
+            L{maxMessageSize}; its pieces are dropped, and so are the pieces
+            of it still to come (the next message on that association and
+            stream is assembled normally).
         """
         key = (piece.info.assocId, piece.info.stream)
+        if key in self._discarding:
+            if piece.complete:
+                self._discarding.discard(key)
+            return None
         pending = self._partial.get(key)
         if pending is None:
             if piece.complete:
@@ -49,6 +70,8 @@ class MessageAssembler:
         size += len(piece.data)
         if size > self.maxMessageSize:
             self._partial.pop(key, None)
+            if not piece.complete:
+                self._discarding.add(key)
             raise MessageTooLongError(size, self.maxMessageSize, "received message")
         chunks.append(piece.data)
         if not piece.complete:
@@ -78,3 +101,5 @@ class MessageAssembler:
         """
         for key in [k for k in self._partial if k[0] == assocId]:
             del self._partial[key]
+        for key in [k for k in self._discarding if k[0] == assocId]:
+            self._discarding.discard(key)

@@ -31,6 +31,7 @@ from txsctp._assembly import MessageAssembler
 from txsctp._sctp_cffi import ffi, lib
 from txsctp.errors import (
     AddressFamilyError,
+    AssociationClosedError,
     MessageTooLongError,
     SCTPNotSupportedError,
     SocketClosedError,
@@ -765,6 +766,9 @@ class SCTPSocket:
         whether a piece ends its message); a notification comes whole, as a
         L{Notification}.
 
+        @return: the items received, in order; an empty list at end of file
+            (a one-to-one socket whose association has ended, after every
+            message and notification queued before the end).
         @raise BlockingIOError: non-blocking and nothing is queued.
         """
         fd = self._checkOpen("receive")
@@ -782,6 +786,11 @@ class SCTPSocket:
         pendingNote = None
         for i in range(n):
             r = recs[i]
+            if r.len == 0 and not r.msg_flags & (lib.MSG_NOTIFICATION | lib.MSG_EOR):
+                # End of file: SCTP never delivers an empty message, so a
+                # zero-length read means the association is gone (recvmmsg
+                # fills every remaining slot with the same).
+                break
             data = ffi.buffer(buf + i * slot, r.len)[:]
             if r.msg_flags & lib.MSG_NOTIFICATION:
                 pendingNote = data if pendingNote is None else pendingNote + data
@@ -829,8 +838,15 @@ class SCTPSocket:
     def receiveMessage(self) -> Union[Message, Notification]:
         """
         Receive one message piece or notification (see L{receiveBatch}).
+
+        @raise AssociationClosedError: end of file: the one-to-one socket's
+            association has ended and everything queued before has been
+            received.
         """
-        return self.receiveBatch(1)[0]
+        items = self.receiveBatch(1)
+        if not items:
+            raise AssociationClosedError("receive")
+        return items[0]
 
     def receive(self, maxMessageSize: int = 16 << 20) -> Union[Message, Notification]:
         """
@@ -842,9 +858,14 @@ class SCTPSocket:
             (its pieces are dropped; the association should be aborted).
         @raise BlockingIOError: non-blocking and no whole message is queued
             yet (pieces read so far are kept for the next call).
+        @raise AssociationClosedError: end of file on a one-to-one socket
+            (see L{receiveMessage}).
         """
-        if self._assembler is None or self._assembler.maxMessageSize != maxMessageSize:
+        if self._assembler is None:
             self._assembler = MessageAssembler(maxMessageSize)
+        else:
+            # Keep the pieces already read; only the limit changes.
+            self._assembler.setMaxMessageSize(maxMessageSize)
         while True:
             item = self.receiveMessage()
             if isinstance(item, Notification):
