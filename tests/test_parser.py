@@ -362,7 +362,7 @@ def test_fuzzOnlyValueError(text):
                 pass
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(_descriptions)
 def test_fuzzThroughTwisted(text):
     """

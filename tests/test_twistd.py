@@ -411,9 +411,10 @@ def twistd(reactor, tmp_path):
 
 
 @needsKernel
+@pytest.mark.parametrize("style", ["one-to-one", "one-to-many"])
 @pytest_twisted.inlineCallbacks
-def test_twistdEcho(reactor, twistd):
-    child = twistd("sctp-echo", "--listen", "sctp:0:interface=127.0.0.1:style=one-to-many")
+def test_twistdEcho(reactor, twistd, style):
+    child = twistd("sctp-echo", "--listen", f"sctp:0:interface=127.0.0.1:style={style}")
     number = yield child.ready.addTimeout(PROCESS_TIMEOUT, reactor)
     client = yield clientFromString(reactor, f"sctp:host=127.0.0.1:port={number}").connect(
         protocol.Factory.forProtocol(Recorder)
@@ -423,10 +424,17 @@ def test_twistdEcho(reactor, twistd):
     assert (data, info.stream, info.ppid, info.unordered) == (b"diameter?", 1, 46, True)
     client.transport.loseConnection()
     yield client.lost
+    # Stopping the server while an association is up ends it too.
+    second = yield clientFromString(reactor, f"sctp:host=127.0.0.1:port={number}").connect(
+        protocol.Factory.forProtocol(Recorder)
+    )
+    second.transport.writeMessage(b"m3ua?", ppid=3)
+    yield second.expect(1)
     exitCode, signal = yield _stop(reactor, child)
     # twistd stops cleanly on SIGTERM, then exits by that signal.
     assert exitCode == 0 or signal == 15, child.output
     assert "Server Shut Down." in child.output
+    yield second.lost.addTimeout(PROCESS_TIMEOUT, reactor)
     assert "up with" in child.output and "closed after 1 messages" in child.output
 
 
