@@ -25,7 +25,6 @@ from twisted.internet.testing import MemoryReactor
 from twisted.plugin import IPlugin, getPlugins
 from zope.interface.verify import verifyObject
 
-from txsctp import _parser
 from txsctp._parser import (
     SCTPClientParser,
     SCTPServerParser,
