@@ -518,3 +518,46 @@ def test_twistdProbe(reactor, services, twistd):
     assert "probe report 3" in child.output, child.output
     assert "127.0.0.1:%d ACTIVE (primary)" % number in child.output, child.output
     assert re.search(r"rtt min/avg/max [0-9.]+/[0-9.]+/[0-9.]+ ms", child.output), child.output
+
+
+@needsKernel
+@pytest_twisted.inlineCallbacks
+def test_probePassive(reactor, services):
+    """
+    --passive sends nothing and still reports the kernel's view of the
+    paths (for peers that do not echo).
+    """
+    from txsctp.endpoints import SCTPServerEndpoint
+
+    class Silent(SCTPProtocol):
+        received = 0
+
+        def messageReceived(self, data, info):
+            Silent.received += 1
+
+    port = yield SCTPServerEndpoint(reactor, 0, "127.0.0.1").listen(
+        protocol.Factory.forProtocol(Silent)
+    )
+    try:
+        config = probeTap.Options()
+        config.parseOptions([
+            "--connect", f"sctp:127.0.0.1:{port.getHost().port}", "--passive",
+            "--interval", "0.1",
+        ])
+        wanted = defer.Deferred()
+
+        def onReport(fields):
+            if fields["paths"] and not wanted.called:
+                wanted.callback(fields)
+
+        prober = probeTap.ProbeService(config, clientFromString(reactor, config["connect"]),
+                                       clock=reactor, onReport=onReport)
+        prober.startService()
+        services.append(prober)
+        fields = yield wanted.addTimeout(30, reactor)
+        assert fields["pings"] == 0 and fields["txRate"] == 0 and fields["rtt"] is None
+        assert [p["primary"] for p in fields["paths"]] == [True]
+        assert Silent.received == 0
+        yield prober.stopService()
+    finally:
+        yield port.stopListening()
