@@ -27,13 +27,17 @@ Client descriptions::
         [:sackFrequency=N][:sackDelay=MS]
 
 C{host} and C{port} may also be given positionally (C{sctp:HOST:PORT}).
+C{bindPort} fixes the client's local port (on the C{bindAddress} addresses,
+or on the wildcard address without them), as M3UA and Diameter peers often
+expect.  The tuning keywords override fields of
+L{txsctp.options.DEFAULT_TUNING}.
 
 Local addresses (C{interface}, C{bindAddress}) are IP literals; a client's
 C{host} may also be a DNS name, resolved when connecting.  A list is
 separated by commas and is bound or connected on one socket
-(multi-homing).  IPv6
-addresses have their colons escaped with backslashes, the Twisted way
-(C{interface=\\:\\:1}, C{host=fe80\\:\\:1%eth0}).  C{SIZE} is a number of
+(multi-homing).  IPv6 addresses have their colons escaped with
+backslashes, the Twisted way (C{interface=\\:\\:1},
+C{host=fe80\\:\\:1%eth0}).  C{SIZE} is a number of
 bytes with an optional binary suffix C{K}, C{M} or C{G}; C{BOOL} is one of
 C{1 0 yes no true false on off}.  Keyword names are case-sensitive
 camelCase, and every malformed description raises L{ValueError} naming the
