@@ -320,19 +320,21 @@ struct sctp_event {
 };
 
 /* txsctp's compact per-message records, filled/read by the C helpers. */
+/* Field order matters: txsctp._batch unpacks records with the struct
+   module, and the run from sid to assoc_id is RcvInfo's field order. */
 struct txsctp_rcv {
     uint32_t len;          /* bytes of this piece in its slot */
     int32_t msg_flags;     /* MSG_EOR | MSG_NOTIFICATION | MSG_TRUNC ... */
-    sctp_assoc_t assoc_id;
+    uint8_t has_rcvinfo;
+    uint8_t has_nxtinfo;
+    uint16_t sid;
+    uint16_t ssn;
+    uint16_t flags;        /* rcv_flags (SCTP_UNORDERED) */
     uint32_t ppid;         /* host byte order */
     uint32_t tsn;
     uint32_t cumtsn;
     uint32_t context;
-    uint16_t sid;
-    uint16_t ssn;
-    uint16_t flags;        /* rcv_flags (SCTP_UNORDERED) */
-    uint8_t has_rcvinfo;
-    uint8_t has_nxtinfo;
+    sctp_assoc_t assoc_id;
     uint16_t nxt_sid;
     uint16_t nxt_flags;
     uint32_t nxt_ppid;     /* host byte order */
@@ -340,6 +342,19 @@ struct txsctp_rcv {
     sctp_assoc_t nxt_assoc_id;
     uint32_t addrlen;
     struct sockaddr_storage addr;
+};
+
+/* Per-message send parameters packed by Python with the struct module
+   (txsctp._batch): keep in step with its format. */
+struct txsctp_meta {
+    uint32_t ppid;         /* host byte order */
+    uint32_t context;
+    sctp_assoc_t assoc_id;
+    uint32_t pr_value;
+    uint16_t sid;
+    uint16_t flags;
+    uint16_t pr_policy;
+    uint16_t reserved;
 };
 
 struct txsctp_snd {
@@ -370,6 +385,10 @@ int txsctp_connectx(int fd, const void *addrs, int addrs_size,
 int txsctp_peeloff(int fd, sctp_assoc_t assoc_id, unsigned flags);
 int txsctp_recvmany(int fd, char *buf, size_t slot_size, unsigned nslots,
                     struct txsctp_rcv *out, int flags);
+int txsctp_recvcompact(int fd, char *buf, size_t slot_size, unsigned nslots,
+                       struct txsctp_rcv *out, int flags, size_t *total);
+int txsctp_sendblob(int fd, const char *blob, const uint32_t *lens, unsigned n,
+                    const struct txsctp_meta *metas, int flags);
 int txsctp_sendmany(int fd, const struct txsctp_snd *msgs, unsigned n,
                     int flags);
 long txsctp_sendone(int fd, const struct txsctp_snd *msg,
@@ -406,16 +425,16 @@ CUSTOMIZATIONS = r"""
 struct txsctp_rcv {
     uint32_t len;
     int32_t msg_flags;
-    sctp_assoc_t assoc_id;
+    uint8_t has_rcvinfo;
+    uint8_t has_nxtinfo;
+    uint16_t sid;
+    uint16_t ssn;
+    uint16_t flags;
     uint32_t ppid;
     uint32_t tsn;
     uint32_t cumtsn;
     uint32_t context;
-    uint16_t sid;
-    uint16_t ssn;
-    uint16_t flags;
-    uint8_t has_rcvinfo;
-    uint8_t has_nxtinfo;
+    sctp_assoc_t assoc_id;
     uint16_t nxt_sid;
     uint16_t nxt_flags;
     uint32_t nxt_ppid;
@@ -423,6 +442,17 @@ struct txsctp_rcv {
     sctp_assoc_t nxt_assoc_id;
     uint32_t addrlen;
     struct sockaddr_storage addr;
+};
+
+struct txsctp_meta {
+    uint32_t ppid;
+    uint32_t context;
+    sctp_assoc_t assoc_id;
+    uint32_t pr_value;
+    uint16_t sid;
+    uint16_t flags;
+    uint16_t pr_policy;
+    uint16_t reserved;
 };
 
 struct txsctp_snd {
@@ -550,7 +580,9 @@ static int txsctp_recvmany(int fd, char *buf, size_t slot_size,
         mm[0].msg_len = (unsigned)got;
         n = 1;
     } else {
-        n = recvmmsg(fd, mm, nslots, flags, NULL);
+        /* MSG_WAITFORONE: on a blocking socket, wait for the first message
+           only, then take what is queued. */
+        n = recvmmsg(fd, mm, nslots, flags | MSG_WAITFORONE, NULL);
         if (n < 0)
             return -1;
     }
@@ -562,6 +594,29 @@ static int txsctp_recvmany(int fd, char *buf, size_t slot_size,
         r->assoc_id = 0;
         txsctp_decode_cmsgs(&mm[i].msg_hdr, r);
     }
+    return n;
+}
+
+/* txsctp_recvmany, then the pieces moved to the front of buf back to back
+   (slot i's data never lies before the running offset, so memmove forward
+   is safe), so that Python copies them out with one buffer read and cheap
+   slices.  *total gets the bytes in all pieces. */
+static int txsctp_recvcompact(int fd, char *buf, size_t slot_size,
+                              unsigned nslots, struct txsctp_rcv *out,
+                              int flags, size_t *total)
+{
+    int n, i;
+    size_t off = 0;
+    n = txsctp_recvmany(fd, buf, slot_size, nslots, out, flags);
+    if (n < 0)
+        return n;
+    for (i = 0; i < n; i++) {
+        char *src = buf + (size_t)i * slot_size;
+        if (src != buf + off)
+            memmove(buf + off, src, out[i].len);
+        off += out[i].len;
+    }
+    *total = off;
     return n;
 }
 
@@ -652,6 +707,36 @@ static int txsctp_sendmany(int fd, const struct txsctp_snd *msgs, unsigned n,
         return sent < 0 ? -1 : 1;
     }
     return sendmmsg(fd, mm, n, flags);
+}
+
+/* Send n whole messages with one sendmmsg(2): message i is the next lens[i]
+   bytes of blob, with metas[i]'s stream, PPID (host order), flags,
+   context, association and PR-SCTP policy.  Returns how many were accepted
+   (possibly fewer than n), or -1 with errno set when none was. */
+static int txsctp_sendblob(int fd, const char *blob, const uint32_t *lens,
+                           unsigned n, const struct txsctp_meta *metas,
+                           int flags)
+{
+    struct txsctp_snd msgs[TXSCTP_MAX_BATCH];
+    unsigned i;
+    size_t off = 0;
+    if (n > TXSCTP_MAX_BATCH)
+        n = TXSCTP_MAX_BATCH;
+    for (i = 0; i < n; i++) {
+        msgs[i].data = blob + off;
+        msgs[i].len = lens[i];
+        off += lens[i];
+        msgs[i].sid = metas[i].sid;
+        msgs[i].flags = metas[i].flags;
+        msgs[i].ppid = metas[i].ppid;
+        msgs[i].context = metas[i].context;
+        msgs[i].assoc_id = metas[i].assoc_id;
+        msgs[i].pr_policy = metas[i].pr_policy;
+        msgs[i].pr_value = metas[i].pr_value;
+        msgs[i].to = NULL;
+        msgs[i].tolen = 0;
+    }
+    return txsctp_sendmany(fd, msgs, n, flags);
 }
 
 /* Send one message.  dstaddrs (packed sockaddr_in/sockaddr_in6, may be NULL)

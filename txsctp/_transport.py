@@ -46,7 +46,9 @@ from txsctp.errors import (
     StreamOutOfRangeError,
     WriteQueueFullError,
 )
-from txsctp.info import Message
+from txsctp._batch import META, BatchReceiver, packMeta, sendBlob
+from txsctp.info import Message, RcvInfo
+from txsctp.notifications import parseNotification
 from txsctp.interfaces import ISCTPListeningPort, ISCTPTransport
 from txsctp.notifications import (
     AssociationChange,
@@ -78,6 +80,10 @@ DEFAULT_MAX_MESSAGE_SIZE = 16 << 20
 
 _RECEIVE_BATCH = 64
 _KEEP_READING = object()
+_MSG_EOR = lib.MSG_EOR
+_MSG_NOTIFICATION = lib.MSG_NOTIFICATION
+_tupleNew = tuple.__new__
+_EMPTY_INFO = RcvInfo()
 _MAX_BATCHES_PER_READ = 16
 _MAX_BATCHES_PER_FLUSH = 16
 _FLAG_UNORDERED = lib.SCTP_UNORDERED
@@ -185,11 +191,15 @@ def _lostReason(notification: AssociationChange) -> failure.Failure:
     if notification.state == AssociationState.SHUTDOWN_COMP:
         return failure.Failure(error.ConnectionDone("the SCTP association was shut down cleanly"))
     if notification.info:
-        # The ABORT chunk the peer sent: its first cause code, if any.
+        # The ABORT the peer sent: its first cause code, if any.  Linux hands
+        # over the error causes without the 4-byte chunk header (RFC 6458
+        # describes the whole chunk: skip a header if there is one).
         cause = 0
         info = notification.info
-        if len(info) >= 8:
-            cause = int.from_bytes(info[4:6], "big")
+        if len(info) >= 4 and info[0] == 6:  # an ABORT chunk header
+            info = info[4:]
+        if len(info) >= 2:
+            cause = int.from_bytes(info[0:2], "big")
         return failure.Failure(PeerAbortedError(cause or notification.error))
     return failure.Failure(CommunicationLostError(notification.error))
 
@@ -242,6 +252,8 @@ class SCTPTransport:
         self.bufferSize = options.bufferSize
         self.maxQueuedBytes = options.maxQueuedBytes
         self._queue: Deque[tuple] = deque()
+        self._queued = False
+        self._metaCache: Dict[tuple, bytes] = {}
         self._queuedBytes = 0
         self._assembler: Optional[MessageAssembler] = None
         self.connected = True
@@ -378,16 +390,23 @@ class SCTPTransport:
                 raise ValueError(f"prPolicy {prPolicy!r} is not a PRPolicy")
             if type(prValue) is not int or not 0 <= prValue <= 0xFFFFFFFF:
                 raise ValueError(f"prValue {prValue!r} is not an int in 0..4294967295")
-            entry: tuple = (data, stream, ppid, flags, self.assocId, context, int(prPolicy), prValue)
+            prPolicy = int(prPolicy)
         else:
-            entry = (data, stream, ppid, flags, self.assocId, context)
-        if to is not None:
-            host, port = _addresses.normalizeAddresses([to])[0]
-            entry = (data, stream, ppid, flags, self.assocId, context,
-                     int(prPolicy or 0), prValue if prPolicy else 0, (host, port))
+            prPolicy = prValue = 0
+        key = (stream, ppid, flags, context, prPolicy, prValue)
+        meta = self._metaCache.get(key)
+        if meta is None:
+            if len(self._metaCache) >= 1024:
+                self._metaCache.clear()
+            meta = self._metaCache[key] = packMeta(stream, ppid, flags, self.assocId, context, prPolicy, prValue)
+        if to is None:
+            entry: tuple = (data, meta)
+        else:
+            entry = (data, meta, _addresses.normalizeAddresses([to])[0])
         self._queue.append(entry)
         self._queuedBytes += size
-        self._handle._scheduleFlush(self)
+        if not self._queued:
+            self._handle._scheduleFlush(self)
         if self.producer is not None and self._queuedBytes > self.bufferSize and not self.producerPaused:
             self.producerPaused = True
             self.producer.pauseProducing()
@@ -514,6 +533,8 @@ class SCTPTransport:
             except MessageTooLongError as e:
                 self._messageTooLong(e)
                 return
+            if whole is not None and not self._assembler.pendingBytes():
+                self._assembler = None
         if whole is None:
             return
         if self._readingPaused or self._held:
@@ -527,9 +548,16 @@ class SCTPTransport:
         try:
             self._messageReceived(message.data, message.info)
         except Exception:
-            f = failure.Failure()
-            _log.failure("Unhandled error in messageReceived of {protocol}", f, protocol=self.protocol)
-            self._abortWith(f)
+            self._protocolFailed()
+
+    def _protocolFailed(self) -> None:
+        """
+        C{messageReceived} raised: log it and abort this association (as an
+        exception in C{dataReceived} drops a TCP connection).
+        """
+        f = failure.Failure()
+        _log.failure("Unhandled error in messageReceived of {protocol}", f, protocol=self.protocol)
+        self._abortWith(f)
 
     def _deliverHeld(self) -> None:
         while self._held and not self._readingPaused and not self.disconnected:
@@ -700,9 +728,10 @@ class SCTPTransport:
         self._heldBytes = 0
         self._handle._associationLost(self)
         for entry in unsent:
+            ppid, context, _, _, stream, flags, _, _ = META.unpack(entry[1])
             note = SendFailed(
                 assocId=self.assocId, flags=lib.SCTP_DATA_UNSENT, error=0, data=entry[0],
-                stream=entry[1], ppid=entry[2], context=entry[5], sendFlags=entry[3],
+                stream=stream, ppid=ppid, context=context, sendFlags=flags,
             )
             self._callProtocol(self._notificationReceived, note)
         if self.producer is not None:
@@ -762,10 +791,13 @@ class _SocketDescriptor(abstract.FileDescriptor):
         if sock is not None:
             self._setSocket(sock)
 
+    _pendingNote: Optional[bytes] = None
+
     def _setSocket(self, sock: SCTPSocket) -> None:
         self.sock = sock
         self._fd = sock.fileno()
         self.maxSendSize = sock.getSendBufferSize()
+        self._receiver = BatchReceiver()
 
     def fileno(self) -> int:
         sock = getattr(self, "sock", None)
@@ -794,11 +826,17 @@ class _SocketDescriptor(abstract.FileDescriptor):
     # -- reading ----------------------------------------------------------
 
     def doRead(self):
-        sock = self.sock
-        receive = sock.receiveBatch
+        """
+        Read everything queued (up to a bound per wake-up), in batches, and
+        dispatch it: whole messages straight to their Protocol, pieces to
+        their association's reassembly, notifications to their association.
+        """
+        receive = self._receiver.receive
+        fd = self._fd
+        lookup = self._lookup
         for _ in range(_MAX_BATCHES_PER_READ):
             try:
-                items = receive(_RECEIVE_BATCH)
+                n, payloads, records = receive(fd)
             except BlockingIOError:
                 return self._drained()
             except InterruptedError:
@@ -808,19 +846,43 @@ class _SocketDescriptor(abstract.FileDescriptor):
                 if result is _KEEP_READING:
                     continue
                 return result
-            if not items:
-                return self._readEOF()
-            for item in items:
-                if type(item) is Message:
-                    transport = self._lookup(item.info.assocId)
-                    if transport is None:
-                        self._orphan(item)
+            offset = 0
+            for record in records:
+                size = record[0]
+                end = offset + size
+                data = payloads[offset:end]
+                offset = end
+                msgFlags = record[1]
+                if msgFlags & _MSG_NOTIFICATION:
+                    pending = self._pendingNote
+                    if pending is not None:
+                        data = pending + data
+                    if msgFlags & _MSG_EOR:
+                        self._pendingNote = None
+                        self._dispatchNotification(parseNotification(data))
                     else:
-                        transport._pieceReceived(item)
+                        self._pendingNote = data
+                    continue
+                if not size:
+                    # A zero-length read: SCTP has no empty messages, so this
+                    # is end-of-file on a one-to-one socket.
+                    return self._readEOF()
+                info = _tupleNew(RcvInfo, record[4:12]) if record[2] else _EMPTY_INFO
+                transport = lookup(info[7])
+                if transport is None:
+                    self._orphan(Message(data, info, bool(msgFlags & _MSG_EOR)))
+                elif (msgFlags & _MSG_EOR and transport._assembler is None and not transport._readingPaused
+                        and not transport._held and not transport.disconnected
+                        and size <= transport.maxMessageSize):
+                    try:
+                        transport._messageReceived(data, info)
+                    except Exception:
+                        transport._protocolFailed()
                 else:
-                    self._dispatchNotification(item)
-            if len(items) < _RECEIVE_BATCH or self.disconnected:
-                return None
+                    transport._pieceReceived(Message(data, info, bool(msgFlags & _MSG_EOR)))
+            if n < _RECEIVE_BATCH or self.disconnected:
+                if self._pendingNote is None:
+                    return None
         return None
 
     def _dispatchNotification(self, n: Notification) -> None:
@@ -866,47 +928,41 @@ class _SocketDescriptor(abstract.FileDescriptor):
 
     def _flush(self) -> None:
         """
-        Hand queued messages to the kernel, many per system call, round
+        Hand queued messages to the kernel, up to 64 per system call, round
         robin over the associations with something queued.
         """
         self._flushScheduled = False
         dirty = self._dirty
-        sendBatch = self.sock.sendBatch if not self.disconnected else None
         batches = 0
-        while dirty and sendBatch is not None:
+        while dirty and not self.disconnected:
             if batches >= _MAX_BATCHES_PER_FLUSH:
                 self._flushScheduled = True
                 self.reactor.callLater(0, self._flush)
                 return
             batches += 1
-            batch: List[tuple] = []
+            datas: List[bytes] = []
+            metas: List[bytes] = []
             owners: List[SCTPTransport] = []
-            special: Optional[tuple] = None
+            special = None
             for transport in dirty:
                 for entry in transport._queue:
-                    if len(entry) == 9:
-                        if not batch:
+                    if len(entry) == 3:
+                        if not datas:
                             special = entry
                             owners.append(transport)
                         break
-                    batch.append(entry)
+                    datas.append(entry[0])
+                    metas.append(entry[1])
                     owners.append(transport)
-                    if len(batch) >= _RECEIVE_BATCH:
+                    if len(datas) == _RECEIVE_BATCH:
                         break
-                if special is not None or len(batch) >= _RECEIVE_BATCH or (batch and len(entry) == 9):
+                if special is not None or len(datas) == _RECEIVE_BATCH:
                     break
             try:
                 if special is not None:
-                    data, stream, ppid, flags, assocId, context, prPolicy, prValue, to = special
-                    self.sock.sendMessage(
-                        data, stream, ppid, unordered=bool(flags & _FLAG_UNORDERED),
-                        sackImmediately=bool(flags & _FLAG_SACK_IMMEDIATELY), context=context,
-                        assocId=assocId if self.style == ONE_TO_MANY else 0,
-                        prPolicy=prPolicy, prValue=prValue, to=to,
-                    )
-                    sent = 1
+                    sent = self._sendSpecial(special)
                 else:
-                    sent = sendBatch(batch)
+                    sent = sendBlob(self._fd, datas, metas)
             except (BlockingIOError, InterruptedError):
                 self.startWriting()
                 return
@@ -915,18 +971,36 @@ class _SocketDescriptor(abstract.FileDescriptor):
                 self._cleanDirty()
                 continue
             # Credit the messages sent to their owners, in order.
-            i = 0
-            while i < sent:
-                owner = owners[i]
-                n = 1
-                while i + n < sent and owners[i + n] is owner:
-                    n += 1
-                owner._sent(n)
-                i += n
+            first = owners[0]
+            if sent == len(owners) and owners[-1] is first:
+                first._sent(sent)
+            else:
+                i = 0
+                while i < sent:
+                    owner = owners[i]
+                    n = 1
+                    while i + n < sent and owners[i + n] is owner:
+                        n += 1
+                    owner._sent(n)
+                    i += n
             self._cleanDirty()
             if sent < len(owners):
                 self.startWriting()
                 return
+
+    def _sendSpecial(self, entry: tuple) -> int:
+        """
+        Send one message with a destination address override.
+        """
+        data, meta, to = entry
+        ppid, context, assocId, prValue, stream, flags, prPolicy, _ = META.unpack(meta)
+        self.sock.sendMessage(
+            data, stream, ppid, unordered=bool(flags & _FLAG_UNORDERED),
+            sackImmediately=bool(flags & _FLAG_SACK_IMMEDIATELY), context=context,
+            assocId=assocId if self.style == ONE_TO_MANY else 0,
+            prPolicy=prPolicy, prValue=prValue, to=to,
+        )
+        return 1
 
     def _cleanDirty(self) -> None:
         dirty = self._dirty
@@ -981,9 +1055,6 @@ class _SocketDescriptor(abstract.FileDescriptor):
         sock = getattr(self, "sock", None)
         if sock is not None:
             sock.close()
-
-
-SCTPTransport._queued = False  # type: ignore[attr-defined]
 
 
 class _OneToOneSocket(_SocketDescriptor):
@@ -1635,7 +1706,13 @@ class Client(_OneToOneSocket):
 
     def _readError(self, e: OSError):
         if self.transport is None:
-            self.failIfNotConnected(_connectError(e))
+            if e.errno == errno.ETIMEDOUT:
+                # INIT retransmissions exhausted: the kernel reports
+                # ETIMEDOUT before the CANT_STR_ASSOC notification.
+                self.failIfNotConnected(CannotStartAssociationError(
+                    string="the association could not be started: INIT retransmissions exhausted"))
+            else:
+                self.failIfNotConnected(_connectError(e))
             return None
         return _OneToOneSocket._readError(self, e)
 

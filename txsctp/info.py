@@ -10,9 +10,7 @@ are provided as constants (see L{PPID}).
 from __future__ import annotations
 
 import enum
-from typing import Optional
-
-import attr
+from typing import NamedTuple, Optional
 
 from txsctp._addresses import HostPort
 from txsctp._sctp_cffi import lib
@@ -96,10 +94,11 @@ class PPID(enum.IntEnum):
     E1AP_DTLS = 69
 
 
-@attr.s(frozen=True, slots=True, auto_attribs=True)
-class RcvInfo:
+class RcvInfo(NamedTuple):
     """
     The kernel's C{struct sctp_rcvinfo} for one received message.
+
+    A named tuple (immutable, cheap to build: one is made per message).
 
     @ivar stream: the stream the message arrived on.
     @ivar ssn: its stream sequence number (meaningless when unordered).
@@ -128,8 +127,7 @@ class RcvInfo:
         return bool(self.flags & UNORDERED)
 
 
-@attr.s(frozen=True, slots=True, auto_attribs=True)
-class NxtInfo:
+class NxtInfo(NamedTuple):
     """
     The kernel's C{struct sctp_nxtinfo}: what the next queued message is
     (enabled with C{SCTP_RECVNXTINFO}).
@@ -142,8 +140,7 @@ class NxtInfo:
     assocId: int = 0
 
 
-@attr.s(frozen=True, slots=True, auto_attribs=True)
-class Message:
+class Message(NamedTuple):
     """
     One received user message, or one piece of it.
 

@@ -28,6 +28,7 @@ from typing import Iterable, List, Optional, Sequence, Tuple, Union
 from txsctp import _addresses
 from txsctp._addresses import AddressLike, HostPort
 from txsctp._assembly import MessageAssembler
+from txsctp._batch import R_LEN, R_MSG_FLAGS, BatchReceiver, nxtInfo, rcvInfo
 from txsctp._sctp_cffi import ffi, lib
 from txsctp.errors import (
     AddressFamilyError,
@@ -112,6 +113,8 @@ _LEGACY_EVENT_FIELDS = {
 }
 
 _DEFAULT_RECEIVE_SLOT = 64 * 1024
+_MSG_EOR = lib.MSG_EOR
+_MSG_NOTIFICATION = lib.MSG_NOTIFICATION
 _GETADDRS_BUFFER = 64 * 1024
 
 _ASSOC_VALUE_OPTIONS = {
@@ -142,6 +145,59 @@ _INT_OPTIONS = {
     "reusePort": lib.SCTP_REUSE_PORT,
     "sendmsgConnect": lib.SCTP_SENDMSG_CONNECT,
 }
+
+
+_AUTH_HINT = (
+    "SCTP-AUTH (RFC 4895) is off for this socket: call "
+    "setAssocValue('authSupported', 1) before the association starts, or set "
+    "sysctl net.sctp.auth_enable=1"
+)
+_RECONF_HINT = (
+    "stream reconfiguration (RFC 6525) is not available here: both ends need "
+    "setAssocValue('reconfigSupported', 1) (or sysctl net.sctp.reconf_enable=1) "
+    "before the association starts, and enableStreamReset() with this request "
+    "kind (the sender to send it, the peer to grant it)"
+)
+_ONE_TO_MANY_HINT = "only one-to-many sockets support this option"
+
+# Extra words for option calls that fail with an errno whose strerror says
+# little: (option, errno) -> what to do about it.
+_OPTION_HINTS = {
+    (lib.SCTP_SET_PEER_PRIMARY_ADDR, errno.EPERM): (
+        "the association does not support ASCONF (RFC 5061): both ends need "
+        "setAssocValue('asconfSupported', 1) and setAssocValue('authSupported', 1) "
+        "before it starts (or sysctls net.sctp.addip_enable=1 and "
+        "net.sctp.auth_enable=1)"
+    ),
+    (lib.SCTP_AUTO_ASCONF, errno.EINVAL): "autoAsconf needs a socket bound to the wildcard address",
+    (lib.SCTP_INTERLEAVING_SUPPORTED, errno.EPERM): (
+        "message interleaving (RFC 8260) needs sysctl net.sctp.intl_enable=1 and "
+        "setFragmentInterleave(1 or 2) first"
+    ),
+    (lib.SCTP_SENDMSG_CONNECT, errno.ENOPROTOOPT): "this kernel does not implement SCTP_SENDMSG_CONNECT",
+    (lib.SCTP_GET_ASSOC_NUMBER, errno.EOPNOTSUPP): _ONE_TO_MANY_HINT,
+    (lib.SCTP_GET_ASSOC_ID_LIST, errno.EOPNOTSUPP): _ONE_TO_MANY_HINT,
+    (lib.SCTP_AUTOCLOSE, errno.EOPNOTSUPP): _ONE_TO_MANY_HINT,
+}
+for _opt in (lib.SCTP_AUTH_CHUNK, lib.SCTP_HMAC_IDENT, lib.SCTP_AUTH_KEY, lib.SCTP_AUTH_ACTIVE_KEY,
+             lib.SCTP_AUTH_DEACTIVATE_KEY, lib.SCTP_AUTH_DELETE_KEY, lib.SCTP_PEER_AUTH_CHUNKS,
+             lib.SCTP_LOCAL_AUTH_CHUNKS):
+    _OPTION_HINTS[(_opt, errno.EACCES)] = _AUTH_HINT
+for _opt in (lib.SCTP_RESET_STREAMS, lib.SCTP_RESET_ASSOC, lib.SCTP_ADD_STREAMS):
+    _OPTION_HINTS[(_opt, errno.ENOPROTOOPT)] = _RECONF_HINT
+del _opt
+
+
+def _optionError(err: int, call: str, opt: int, name: str) -> OSError:
+    """
+    The exception for a failed get/setsockopt, with a hint on what to do
+    where the errno alone says little.
+    """
+    exc = fromErrno(err, call, name)
+    hint = _OPTION_HINTS.get((opt, err))
+    if hint is not None:
+        exc.strerror = f"{exc.strerror}: {hint}"
+    return exc
 
 
 def kernelSupportsSCTP() -> bool:
@@ -245,8 +301,7 @@ class SCTPSocket:
         self._fd = self._sock.fileno()
         self._sock.setblocking(blocking)
         self._receiveSlot = _DEFAULT_RECEIVE_SLOT
-        self._receiveBuffer = None
-        self._receiveRecords = None
+        self._receiver: Optional[BatchReceiver] = None
         self._sendRecords = None
         self._assembler: Optional[MessageAssembler] = None
         self.peeledOff = False
@@ -317,6 +372,10 @@ class SCTPSocket:
         self._sock.setblocking(flag)
 
     def getblocking(self) -> bool:
+        """
+        Whether the socket is in blocking mode.
+        """
+        self._checkOpen("getblocking")
         return self._sock.getblocking()
 
     def _std(self, call: str, func, *args):
@@ -474,6 +533,10 @@ class SCTPSocket:
         """
         Start a graceful SHUTDOWN of a one-to-one socket's association (SCTP
         has no half-close: either direction ends both).
+
+        With C{SHUT_RDWR} (the default) reads end at once: receive calls see
+        end of file, so the C{SHUTDOWN_COMP} notification is never seen.  Pass
+        C{socket.SHUT_WR} to keep reading until the shutdown completes.
         """
         self._std("shutdown", self._sock.shutdown, how)
 
@@ -548,7 +611,7 @@ class SCTPSocket:
         buf = ffi.new("char[]", size)
         length = ffi.new("socklen_t *", size)
         if lib.getsockopt(fd, lib.SOL_SCTP, lib.SCTP_GET_ASSOC_ID_LIST, buf, length) < 0:
-            raise fromErrno(ffi.errno, "getsockopt", "SCTP_GET_ASSOC_ID_LIST")
+            raise _optionError(ffi.errno, "getsockopt", lib.SCTP_GET_ASSOC_ID_LIST, "SCTP_GET_ASSOC_ID_LIST")
         ids = ffi.cast("struct sctp_assoc_ids *", buf)
         arr = ffi.cast("sctp_assoc_t *", buf + lib.TXSCTP_OFF_ASSOC_IDS_IDS)
         return [int(arr[i]) for i in range(ids.gaids_number_of_ids)]
@@ -585,7 +648,9 @@ class SCTPSocket:
         @param eof: start a graceful shutdown after this message
             (C{SCTP_EOF}); on a one-to-many socket it closes C{assocId}.
         @param abort: abort the association (C{SCTP_ABORT}); C{data} is
-            sent to the peer as the abort's user-initiated cause.
+            sent to the peer as the abort's user-initiated cause.  Refused by
+            the kernel on a one-to-one socket (use L{setLinger} and
+            L{close}); fine on one-to-many and peeled-off sockets.
         @param sackImmediately: ask the peer to SACK at once
             (C{SCTP_SACK_IMMEDIATELY}).
         @param sendAll: send to every association of a one-to-many socket.
@@ -663,15 +728,23 @@ class SCTPSocket:
         sent = lib.txsctp_sendone(fd, rec, dst if dst else ffi.NULL, len(dst), key, lib.MSG_NOSIGNAL)
         if sent < 0:
             err = ffi.errno
-            raise self._sendError(err, stream, assocId, len(data))
+            raise self._sendError(err, stream, assocId, len(data), flags)
         return int(sent)
 
-    def _sendError(self, err: int, stream: int, assocId: int, size: int) -> OSError:
+    def _sendError(self, err: int, stream: int, assocId: int, size: int, flags: int = 0) -> OSError:
         """
         Turn a failed send's errno into the most useful exception:
         C{EINVAL} for a stream beyond the negotiated count becomes
         L{StreamOutOfRangeError}, C{EMSGSIZE} L{MessageTooLongError}.
         """
+        if (err == errno.EINVAL and flags & (lib.SCTP_ABORT | lib.SCTP_EOF)
+                and self._sock.type == _stdsocket.SOCK_STREAM):
+            return OSError(
+                err,
+                "sendmsg: the kernel refuses SCTP_ABORT/SCTP_EOF (abort=/eof=) on a "
+                "one-to-one socket: use shutdown() to end the association gracefully, "
+                "or setLinger(True, 0) then close() to abort it",
+            )
         if err == errno.EINVAL and stream > 0:
             try:
                 outStreams = self.getStatus(assocId).outStreams
@@ -735,19 +808,13 @@ class SCTPSocket:
                 if total:
                     return total
                 first = messages[0]
-                raise self._sendError(err, first[1], first[4], len(first[0]))
+                raise self._sendError(err, first[1], first[4], len(first[0]), first[3])
             total += sent
             if sent < n:
                 break
         return total
 
     # -- receiving -----------------------------------------------------
-
-    def _ensureReceiveBuffers(self, slots: int) -> None:
-        if self._receiveBuffer is None or len(self._receiveRecords) < slots:
-            slots = max(slots, 1)
-            self._receiveBuffer = ffi.new("char[]", self._receiveSlot * slots)
-            self._receiveRecords = ffi.new("struct txsctp_rcv[]", slots)
 
     def setReceiveSlotSize(self, size: int) -> None:
         """
@@ -757,83 +824,58 @@ class SCTPSocket:
         """
         _checkRange("slot size", size, 64, 1 << 30)
         self._receiveSlot = size
-        self._receiveBuffer = None
+        self._receiver = None
 
-    def receiveBatch(self, maxMessages: int = 1, flags: int = 0) -> List[Union[Message, Notification]]:
+    def _batchReceiver(self) -> BatchReceiver:
+        if self._receiver is None:
+            self._receiver = BatchReceiver(self._receiveSlot)
+        return self._receiver
+
+    def receiveBatch(self, maxMessages: int = 1, flags: int = 0, *,
+                     withAddresses: bool = True) -> List[Union[Message, Notification]]:
         """
         Receive up to C{maxMessages} message pieces with one system call
         (C{recvmmsg}).  Data comes as L{Message} pieces (C{complete} tells
         whether a piece ends its message); a notification comes whole, as a
         L{Notification}.
 
-        @return: the items received, in order; an empty list at end of file
-            (a one-to-one socket whose association has ended, after every
-            message and notification queued before the end).
+        @param withAddresses: decode each message's source address (skip it
+            to save time when the association id is all you need).
         @raise BlockingIOError: non-blocking and nothing is queued.
         """
         fd = self._checkOpen("receive")
         _checkRange("maxMessages", maxMessages, 1, lib.TXSCTP_MAX_BATCH)
-        self._ensureReceiveBuffers(maxMessages)
-        buf = self._receiveBuffer
-        recs = self._receiveRecords
-        slot = self._receiveSlot
-        n = lib.txsctp_recvmany(fd, buf, slot, maxMessages, recs, flags)
-        if n < 0:
-            raise fromErrno(ffi.errno, "recvmsg")
-        if n == 0:
-            return []
+        rx = self._batchReceiver()
+        n, payloads, records = rx.receive(fd, flags, maxMessages)
         result: List[Union[Message, Notification]] = []
         pendingNote = None
-        for i in range(n):
-            r = recs[i]
-            if r.len == 0 and not r.msg_flags & (lib.MSG_NOTIFICATION | lib.MSG_EOR):
-                # End of file: SCTP never delivers an empty message, so a
-                # zero-length read means the association is gone (recvmmsg
-                # fills every remaining slot with the same).
-                break
-            data = ffi.buffer(buf + i * slot, r.len)[:]
-            if r.msg_flags & lib.MSG_NOTIFICATION:
+        offset = 0
+        for i, record in enumerate(records):
+            end = offset + record[R_LEN]
+            data = payloads[offset:end]
+            offset = end
+            msgFlags = record[R_MSG_FLAGS]
+            if msgFlags & _MSG_NOTIFICATION:
                 pendingNote = data if pendingNote is None else pendingNote + data
-                if r.msg_flags & lib.MSG_EOR:
+                if msgFlags & _MSG_EOR:
                     result.append(parseNotification(pendingNote))
                     pendingNote = None
                 continue
-            result.append(self._message(r, data))
+            result.append(Message(
+                data, rcvInfo(record), bool(msgFlags & _MSG_EOR),
+                rx.address(i) if withAddresses else None, nxtInfo(record),
+            ))
         while pendingNote is not None:
             # A notification longer than a slot: the rest is queued already.
-            more = lib.txsctp_recvmany(fd, buf, slot, 1, recs, 0)
-            if more < 0:
-                if ffi.errno == errno.EINTR:
-                    continue
-                raise fromErrno(ffi.errno, "recvmsg")
-            pendingNote += ffi.buffer(buf, recs[0].len)[:]
-            if recs[0].msg_flags & lib.MSG_EOR or recs[0].len == 0:
+            try:
+                _, more, recs = rx.receive(fd, 0, 1)
+            except InterruptedError:
+                continue
+            pendingNote += more
+            if recs[0][R_MSG_FLAGS] & _MSG_EOR or not more:
                 result.append(parseNotification(pendingNote))
                 pendingNote = None
         return result
-
-    @staticmethod
-    def _message(r, data: bytes) -> Message:
-        if r.has_rcvinfo:
-            info = RcvInfo(r.sid, r.ssn, r.flags, r.ppid, r.tsn, r.cumtsn, r.context, r.assoc_id)
-        else:
-            info = RcvInfo()
-        nxt = None
-        if r.has_nxtinfo:
-            nxt = NxtInfo(r.nxt_sid, r.nxt_flags, r.nxt_ppid, r.nxt_length, r.nxt_assoc_id)
-        address = None
-        if r.addrlen:
-            try:
-                address = _addresses.unpackOne(ffi.addressof(r.addr))
-            except ValueError:
-                address = None
-        return Message(
-            data=data,
-            info=info,
-            complete=bool(r.msg_flags & lib.MSG_EOR),
-            address=address,
-            nxtInfo=nxt,
-        )
 
     def receiveMessage(self) -> Union[Message, Notification]:
         """
@@ -883,13 +925,13 @@ class SCTPSocket:
             init(value)
         size = ffi.new("socklen_t *", ffi.sizeof(ctype))
         if lib.getsockopt(fd, lib.SOL_SCTP, opt, value, size) < 0:
-            raise fromErrno(ffi.errno, "getsockopt", call)
+            raise _optionError(ffi.errno, "getsockopt", opt, call)
         return value
 
     def _setopt(self, opt: int, value, size: int, call: str) -> None:
         fd = self._checkOpen("setsockopt")
         if lib.setsockopt(fd, lib.SOL_SCTP, opt, value, size) < 0:
-            raise fromErrno(ffi.errno, "setsockopt", call)
+            raise _optionError(ffi.errno, "setsockopt", opt, call)
 
     def _setStruct(self, opt: int, ctype: str, call: str, fields: dict) -> None:
         value = ffi.new(ctype + " *")
@@ -1278,6 +1320,11 @@ class SCTPSocket:
         """
         C{SCTP_DEFAULT_SNDINFO}: stream, flags, PPID (host order), context
         for messages sent without their own.
+
+        L{sendMessage} and L{sendBatch} always give their own (their
+        C{stream}, C{ppid}... arguments), so these defaults apply to messages
+        sent on the descriptor without per-message information (a plain
+        C{send()}, or another library sharing it).
         """
         _checkU32("ppid", info.ppid)
         self._setStruct(lib.SCTP_DEFAULT_SNDINFO, "struct sctp_sndinfo", "SCTP_DEFAULT_SNDINFO", {
@@ -1292,8 +1339,12 @@ class SCTPSocket:
 
     def setDefaultPRInfo(self, info: DefaultPRInfo, assocId: int = FUTURE_ASSOC) -> None:
         """
-        C{SCTP_DEFAULT_PRINFO}: default PR-SCTP policy and value.
+        C{SCTP_DEFAULT_PRINFO}: default PR-SCTP policy and value.  Like
+        L{setDefaultSendInfo}, the policy applies to messages sent without
+        per-message information.
         """
+        if info.policy not in (PRPolicy.NONE, PRPolicy.TTL, PRPolicy.RTX, PRPolicy.PRIO):
+            raise ValueError(f"SCTP_DEFAULT_PRINFO: policy {info.policy!r} is not a PRPolicy")
         self._setStruct(lib.SCTP_DEFAULT_PRINFO, "struct sctp_default_prinfo", "SCTP_DEFAULT_PRINFO", {
             "pr_assoc_id": _checkAssocId(assocId), "pr_policy": info.policy, "pr_value": info.value,
         })
@@ -1303,7 +1354,8 @@ class SCTPSocket:
 
     def setFragmentInterleave(self, level: int) -> None:
         """
-        C{SCTP_FRAGMENT_INTERLEAVE}: 0, 1 or 2 (RFC 6458 8.1.20).
+        C{SCTP_FRAGMENT_INTERLEAVE}: 0, 1 or 2 (RFC 6458 8.1.20).  Linux
+        keeps only on/off: 2 reads back as 1.
         """
         self.setIntOption("fragmentInterleave", _checkRange("fragmentInterleave", level, 0, 2))
 
@@ -1324,9 +1376,11 @@ class SCTPSocket:
 
     def setDelayedSack(self, sack: DelayedSack, assocId: int = FUTURE_ASSOC) -> None:
         """
-        C{SCTP_DELAYED_SACK}: SACK delay (ms, 0 keeps) and frequency (1:
-        SACK every packet).
+        C{SCTP_DELAYED_SACK}: SACK delay (ms, 0 keeps; at most 500) and
+        frequency (1: SACK every packet; 0 keeps).
         """
+        _checkRange("SCTP_DELAYED_SACK delay", sack.delay, 0, 500)
+        _checkU32("SCTP_DELAYED_SACK freq", sack.freq)
         self._setStruct(lib.SCTP_DELAYED_SACK, "struct sctp_sack_info", "SCTP_DELAYED_SACK", {
             "sack_assoc_id": _checkAssocId(assocId), "sack_delay": sack.delay, "sack_freq": sack.freq,
         })
@@ -1424,7 +1478,7 @@ class SCTPSocket:
         ac.gauth_assoc_id = _checkAssocId(assocId)
         length = ffi.new("socklen_t *", size)
         if lib.getsockopt(fd, lib.SOL_SCTP, opt, buf, length) < 0:
-            raise fromErrno(ffi.errno, "getsockopt", call)
+            raise _optionError(ffi.errno, "getsockopt", opt, call)
         chunks = ffi.cast("uint8_t *", buf + lib.TXSCTP_OFF_AUTHCHUNKS_CHUNKS)
         return [int(chunks[i]) for i in range(min(ac.gauth_number_of_chunks, 256))]
 
@@ -1444,9 +1498,10 @@ class SCTPSocket:
 
     def enableStreamReset(self, flags: int, assocId: int = FUTURE_ASSOC) -> None:
         """
-        C{SCTP_ENABLE_STREAM_RESET}: accept the peer's reset requests of
-        these kinds (C{SCTP_ENABLE_RESET_STREAM_REQ},
-        C{SCTP_ENABLE_RESET_ASSOC_REQ}, C{SCTP_ENABLE_CHANGE_ASSOC_REQ}).
+        C{SCTP_ENABLE_STREAM_RESET}: allow reset requests of these kinds
+        (C{SCTP_ENABLE_RESET_STREAM_REQ}, C{SCTP_ENABLE_RESET_ASSOC_REQ},
+        C{SCTP_ENABLE_CHANGE_ASSOC_REQ}): Linux needs the kind enabled on the
+        end that sends the request and on the end that grants it.
         Requires C{reconfigSupported} on both ends.
         """
         self.setAssocValue("enableStreamReset", flags, assocId)

@@ -1,0 +1,177 @@
+"""
+Batched receive and send: the fast path under the Twisted transport (and
+the socket layer's batch calls).
+
+Receiving: one C{recvmmsg} fills up to 64 slots; the C helper decodes each
+message's C{SCTP_RCVINFO}/C{SCTP_NXTINFO} into a compact record and moves
+the payloads back to back, so Python copies them out with a single buffer
+read and cheap slices, and turns the records into tuples with one
+C{struct.iter_unpack} call.  No per-message cdata attribute access.
+
+Sending: queued messages carry their parameters pre-packed (L{packMeta},
+24 bytes, cached by the transport per distinct parameter set); a batch is
+one joined payload, one array of lengths and one joined parameter block,
+handed to C{sendmmsg} by one C call.
+"""
+
+from __future__ import annotations
+
+import struct
+import sys
+from array import array
+from typing import List, Sequence, Tuple
+
+from txsctp._sctp_cffi import ffi, lib
+from txsctp.errors import fromErrno
+from txsctp.info import NxtInfo, RcvInfo
+
+__all__ = ["BatchReceiver", "sendBlob", "packMeta", "MAX_BATCH", "RECORD"]
+
+MAX_BATCH: int = lib.TXSCTP_MAX_BATCH
+
+# struct txsctp_rcv, up to (not including) its sockaddr_storage.
+_RECORD_FORMAT = "@IiBBHHHIIIIiHHIIiI"
+_ADDR_OFFSET = ffi.offsetof("struct txsctp_rcv", "addr")
+RECORD = struct.Struct(_RECORD_FORMAT + f"{ffi.sizeof('struct txsctp_rcv') - _ADDR_OFFSET}x")
+if RECORD.size != ffi.sizeof("struct txsctp_rcv") or struct.calcsize(_RECORD_FORMAT) != _ADDR_OFFSET:
+    raise ImportError(
+        "txsctp._batch: struct txsctp_rcv layout does not match its struct format; "
+        "rebuild the extension (pip install .)"
+    )
+
+
+def _fieldOffsets(fmt: str) -> List[int]:
+    """
+    Where each field of a native-aligned struct format lands (the format's
+    codes are one character each, after the "@").
+    """
+    codes = fmt[1:]
+    packer = struct.Struct(fmt)
+    offsets = []
+    for i, code in enumerate(codes):
+        values = [0] * len(codes)
+        values[i] = 1
+        first = packer.pack(*values).index(1)
+        offsets.append(first if sys.byteorder == "little" else first - struct.calcsize(code) + 1)
+    return offsets
+
+
+_FIELDS = ("len", "msg_flags", "has_rcvinfo", "has_nxtinfo", "sid", "ssn", "flags", "ppid", "tsn",
+           "cumtsn", "context", "assoc_id", "nxt_sid", "nxt_flags", "nxt_ppid", "nxt_length",
+           "nxt_assoc_id", "addrlen")
+if _fieldOffsets(_RECORD_FORMAT) != [ffi.offsetof("struct txsctp_rcv", f) for f in _FIELDS]:
+    raise ImportError("txsctp._batch: struct txsctp_rcv fields are not where its struct format expects")
+
+# Indexes in an unpacked record.
+R_LEN = 0
+R_MSG_FLAGS = 1
+R_HAS_RCVINFO = 2
+R_HAS_NXTINFO = 3
+R_INFO = slice(4, 12)  # RcvInfo's fields, in RcvInfo's order
+R_NXT = slice(12, 17)  # NxtInfo's fields, in NxtInfo's order
+R_ADDRLEN = 17
+
+META = struct.Struct("@IIiIHHHH")
+if META.size != ffi.sizeof("struct txsctp_meta"):
+    raise ImportError("txsctp._batch: struct txsctp_meta layout does not match its struct format")
+
+_MSG_EOR = lib.MSG_EOR
+_MSG_NOTIFICATION = lib.MSG_NOTIFICATION
+_tupleNew = tuple.__new__
+
+
+def packMeta(stream: int, ppid: int, flags: int, assocId: int, context: int,
+             prPolicy: int = 0, prValue: int = 0) -> bytes:
+    """
+    Pack one message's send parameters for L{sendBlob}.  Values must be
+    validated by the caller.
+    """
+    return META.pack(ppid, context, assocId, prValue, stream, flags, prPolicy, 0)
+
+
+def sendBlob(fd: int, datas: Sequence[bytes], metas: Sequence[bytes], flags: int = lib.MSG_NOSIGNAL) -> int:
+    """
+    Send up to L{MAX_BATCH} messages with one C{sendmmsg}.
+
+    @param datas: the payloads.
+    @param metas: each payload's L{packMeta} block.
+    @return: how many were accepted, from the front.
+    @raise OSError: none was accepted (L{BlockingIOError} when the send
+        buffer is full).
+    """
+    n = len(datas)
+    lens = array("I", map(len, datas))
+    sent = lib.txsctp_sendblob(fd, b"".join(datas), ffi.from_buffer("uint32_t[]", lens), n,
+                               ffi.from_buffer("struct txsctp_meta[]", b"".join(metas)), flags)
+    if sent < 0:
+        raise fromErrno(ffi.errno, "sendmmsg")
+    return sent
+
+
+class BatchReceiver:
+    """
+    Reusable buffers for batched receives on one socket.
+
+    @ivar slotSize: bytes per message piece; longer messages arrive in
+        several pieces (without C{MSG_EOR} until the last).
+    """
+
+    def __init__(self, slotSize: int = 64 * 1024, slots: int = MAX_BATCH) -> None:
+        self.slotSize = slotSize
+        self.slots = min(slots, MAX_BATCH)
+        self._buffer = ffi.new("char[]", slotSize * self.slots)
+        self._records = ffi.new("struct txsctp_rcv[]", self.slots)
+        self._recordBytes = ffi.buffer(self._records)
+        self._total = ffi.new("size_t *")
+
+    def receive(self, fd: int, flags: int = 0, maxMessages: int = MAX_BATCH) -> Tuple[int, bytes, List[tuple]]:
+        """
+        Receive what is queued, up to C{maxMessages} (at most L{slots})
+        pieces.
+
+        @return: C{(count, payloads, records)}: C{payloads} holds the pieces
+            back to back, C{records} one unpacked record tuple per piece
+            (see the C{R_*} indexes).
+        @raise OSError: the receive failed (L{BlockingIOError}: nothing
+            queued).
+        """
+        n = lib.txsctp_recvcompact(fd, self._buffer, self.slotSize, min(maxMessages, self.slots),
+                                   self._records, flags, self._total)
+        if n < 0:
+            raise fromErrno(ffi.errno, "recvmsg")
+        payloads = ffi.buffer(self._buffer, self._total[0])[:]
+        records = list(RECORD.iter_unpack(self._recordBytes[: n * RECORD.size]))
+        return n, payloads, records
+
+    def address(self, index: int):
+        """
+        The source address of piece C{index} of the last receive (C{None}
+        if the kernel gave none).
+        """
+        from txsctp._addresses import unpackOne
+
+        r = self._records[index]
+        if not r.addrlen:
+            return None
+        try:
+            return unpackOne(ffi.addressof(r.addr))
+        except ValueError:
+            return None
+
+
+def rcvInfo(record: tuple) -> RcvInfo:
+    """
+    The L{RcvInfo} of an unpacked record (a zero one if it had none).
+    """
+    if record[R_HAS_RCVINFO]:
+        return _tupleNew(RcvInfo, record[R_INFO])
+    return RcvInfo()
+
+
+def nxtInfo(record: tuple):
+    """
+    The L{NxtInfo} of an unpacked record, or C{None}.
+    """
+    if record[R_HAS_NXTINFO]:
+        return _tupleNew(NxtInfo, record[R_NXT])
+    return None
