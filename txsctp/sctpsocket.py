@@ -841,6 +841,9 @@ class SCTPSocket:
 
         @param withAddresses: decode each message's source address (skip it
             to save time when the association id is all you need).
+        @return: the items received, in order; an empty list at end of file
+            (a one-to-one socket whose association has ended, after every
+            message and notification queued before the end).
         @raise BlockingIOError: non-blocking and nothing is queued.
         """
         fd = self._checkOpen("receive")
@@ -851,10 +854,15 @@ class SCTPSocket:
         pendingNote = None
         offset = 0
         for i, record in enumerate(records):
+            msgFlags = record[R_MSG_FLAGS]
+            if not record[R_LEN] and not msgFlags & (_MSG_NOTIFICATION | _MSG_EOR):
+                # End of file: SCTP never delivers an empty message, so a
+                # zero-length read means the association is gone (recvmmsg
+                # fills every remaining slot with the same).
+                break
             end = offset + record[R_LEN]
             data = payloads[offset:end]
             offset = end
-            msgFlags = record[R_MSG_FLAGS]
             if msgFlags & _MSG_NOTIFICATION:
                 pendingNote = data if pendingNote is None else pendingNote + data
                 if msgFlags & _MSG_EOR:
