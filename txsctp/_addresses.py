@@ -158,6 +158,20 @@ def packList(addresses: Sequence[HostPort]) -> bytes:
     return b"".join(out)
 
 
+def _scoped(host: str) -> bool:
+    """
+    Whether an IPv6 address is meaningful only with a scope (zone): unicast
+    link-local C{fe80::/10}, or multicast of interface/link-local scope.
+    """
+    try:
+        first = socket.inet_pton(socket.AF_INET6, host)[:2]
+    except OSError:
+        return False
+    if first[0] == 0xFE and first[1] & 0xC0 == 0x80:
+        return True
+    return first[0] == 0xFF and first[1] & 0x0F in (1, 2)
+
+
 def unpackOne(ptr) -> HostPort | None:
     """
     Read a C{struct sockaddr *} (or storage) into C{(host, port)}.
@@ -176,7 +190,11 @@ def unpackOne(ptr) -> HostPort | None:
         host = socket.inet_ntop(socket.AF_INET6, ffi.buffer(sin6.sin6_addr.s6_addr, 16))
         if host.startswith(_MAPPED_PREFIX) and "." in host:
             host = host[len(_MAPPED_PREFIX):]
-        elif sin6.sin6_scope_id:
+        elif sin6.sin6_scope_id and _scoped(host):
+            # The kernel also fills in an interface index for addresses
+            # that have no scope (it reports ::1 with scope 1, lo's
+            # index): only link-local addresses carry it, so that ::1
+            # reads back as "::1".
             host = f"{host}%{sin6.sin6_scope_id}"
         return host, socket.ntohs(sin6.sin6_port)
     if family == 0:

@@ -144,11 +144,17 @@ class AssociationChange(Notification):
 
     @ivar state: an L{AssociationState} (or the raw number for an unknown
         state).
-    @ivar error: the error code (for COMM_LOST, the ABORT's cause).
+    @ivar error: the error cause code, host byte order (0 for none; for
+        COMM_LOST and CANT_STR_ASSOC the cause of the ABORT received or
+        sent, e.g. 12 for a user-initiated abort).  Linux stores
+        C{sac_error} in network byte order; the parser converts it.
     @ivar outboundStreams: negotiated outbound stream count.
     @ivar inboundStreams: negotiated inbound stream count.
     @ivar info: the raw C{sac_info} bytes: the supported-features list on
-        COMM_UP/RESTART, the ABORT chunk on COMM_LOST/CANT_STR_ASSOC.
+        COMM_UP/RESTART (where the kernel gives one; Linux 6.1 does not),
+        the ABORT chunk's error causes on COMM_LOST/CANT_STR_ASSOC (Linux
+        hands over the causes without the 4-byte chunk header; see
+        L{abortCauses}).
     """
 
     type: ClassVar[int] = lib.SCTP_ASSOC_CHANGE
@@ -169,6 +175,33 @@ class AssociationChange(Notification):
         if self.state not in (AssociationState.COMM_UP, AssociationState.RESTART):
             return frozenset()
         return frozenset(_FEATURE_NAMES.get(b, f"0x{b:02x}") for b in self.info)
+
+    @property
+    def abortCauses(self) -> Tuple[Tuple[int, bytes], ...]:
+        """
+        The error causes of the ABORT chunk that ended (or prevented) the
+        association, as C{(cause code, cause information)} pairs, codes in
+        host byte order: e.g. C{((12, b"bye"),)} for a user-initiated abort
+        with reason C{b"bye"}.  Empty for other states or when no ABORT
+        chunk was received.  Both the causes alone (what Linux gives) and a
+        whole ABORT chunk (what RFC 6458 describes) are understood; a
+        truncated cause list yields the causes that are whole.
+        """
+        if self.state not in (AssociationState.COMM_LOST, AssociationState.CANT_STR_ASSOC):
+            return ()
+        data = self.info
+        if len(data) >= 4 and data[0] == _ABORT_CHUNK_TYPE:
+            data = data[4:int.from_bytes(data[2:4], "big")]
+        causes = []
+        offset = 0
+        while offset + 4 <= len(data):
+            code = int.from_bytes(data[offset:offset + 2], "big")
+            length = int.from_bytes(data[offset + 2:offset + 4], "big")
+            if length < 4 or offset + length > len(data):
+                break
+            causes.append((code, bytes(data[offset + 4:offset + length])))
+            offset += (length + 3) & ~3
+        return tuple(causes)
 
 
 @attr.s(frozen=True, slots=True, auto_attribs=True)
@@ -207,7 +240,10 @@ class SendFailed(Notification):
     C{SCTP_SEND_FAILED_EVENT} (or the older C{SCTP_SEND_FAILED}): a message
     could not be delivered; its payload comes back.
 
-    @ivar error: the error code.
+    @ivar error: the error cause code, host byte order (Linux: the
+        association's failure cause, e.g. 12 when it was aborted with the
+        message still queued; 0 when the message was abandoned under its
+        PR-SCTP policy).
     @ivar data: the payload that was not delivered.
     @ivar stream: the message's stream.
     @ivar ppid: the message's PPID, host byte order.
@@ -349,13 +385,15 @@ class StreamChange(Notification):
     inboundStreams: int = 0
     outboundStreams: int = 0
 
+    # SCTP_STREAM_CHANGE_DENIED/FAILED are defined by <linux/sctp.h> as the
+    # SCTP_ASSOC_CHANGE_* values.
     @property
     def denied(self) -> bool:
-        return bool(self.flags & lib.SCTP_STREAM_CHANGE_DENIED)
+        return bool(self.flags & lib.SCTP_ASSOC_CHANGE_DENIED)
 
     @property
     def failed(self) -> bool:
-        return bool(self.flags & lib.SCTP_STREAM_CHANGE_FAILED)
+        return bool(self.flags & lib.SCTP_ASSOC_CHANGE_FAILED)
 
 
 @attr.s(frozen=True, slots=True, auto_attribs=True)
@@ -376,6 +414,7 @@ class UnknownNotification(Notification):
 
 
 _HEADER_SIZE = 8
+_ABORT_CHUNK_TYPE = 6
 
 
 def _view(data: bytes, ctype: str):
@@ -391,13 +430,19 @@ _ntohl = socket.ntohl
 _ntohs = socket.ntohs
 
 
+def _causeCode(value: int) -> int:
+    # Linux fills ssf_error (32 bits) with a 16-bit cause code in network
+    # byte order.
+    return _ntohs(value) if value <= 0xFFFF else value
+
+
 def _assocChange(data: bytes) -> Notification:
     n = _view(data, "struct sctp_assoc_change")
     return AssociationChange(
         assocId=n.sac_assoc_id,
         flags=n.sac_flags,
         state=_enumOr(AssociationState, n.sac_state),
-        error=n.sac_error,
+        error=_ntohs(n.sac_error),
         outboundStreams=n.sac_outbound_streams,
         inboundStreams=n.sac_inbound_streams,
         info=_tail(data, lib.TXSCTP_OFF_SAC_INFO, n.sac_length),
@@ -434,7 +479,7 @@ def _sendFailedEvent(data: bytes) -> Notification:
     return SendFailed(
         assocId=n.ssf_assoc_id,
         flags=n.ssf_flags,
-        error=n.ssf_error,
+        error=_causeCode(n.ssf_error),
         data=_tail(data, lib.TXSCTP_OFF_SSFE_DATA, n.ssf_length),
         stream=n.ssfe_info.snd_sid,
         ppid=_ntohl(n.ssfe_info.snd_ppid),
@@ -448,7 +493,7 @@ def _sendFailedOld(data: bytes) -> Notification:
     return SendFailed(
         assocId=n.ssf_assoc_id,
         flags=n.ssf_flags,
-        error=n.ssf_error,
+        error=_causeCode(n.ssf_error),
         data=_tail(data, lib.TXSCTP_OFF_SSF_DATA, n.ssf_length),
         stream=n.ssf_info.sinfo_stream,
         ppid=_ntohl(n.ssf_info.sinfo_ppid),
@@ -578,4 +623,27 @@ def parseNotification(data: bytes) -> Notification:
                 f"than its {_SIZES[snType]}-byte structure"
             ),
         )
-    return entry[1](data)
+    declared = int.from_bytes(data[4:8], sys.byteorder)
+    if declared > len(data):
+        return UnknownNotification(
+            assocId=0, flags=snFlags, notificationType=snType, raw=data,
+            reason=(
+                f"notification type {snType} declares {declared} bytes but "
+                f"only {len(data)} arrived (truncated)"
+            ),
+        )
+    if declared < _SIZES[snType]:
+        return UnknownNotification(
+            assocId=0, flags=snFlags, notificationType=snType, raw=data,
+            reason=(
+                f"notification type {snType} declares {declared} bytes, less "
+                f"than its {_SIZES[snType]}-byte structure"
+            ),
+        )
+    try:
+        return entry[1](data)
+    except Exception as e:  # pragma: no cover - a parser bug must not kill the reader
+        return UnknownNotification(
+            assocId=0, flags=snFlags, notificationType=snType, raw=data,
+            reason=f"notification type {snType} could not be parsed: {e!r}",
+        )
