@@ -91,12 +91,13 @@ class MessageTooLongError(SCTPError, OSError):
     @ivar limit: the limit in bytes, where known.
     """
 
-    def __init__(self, size: int, limit: int | None, what: str = "message") -> None:
+    def __init__(self, size: int, limit: int | None, what: str = "message", hint: str = "") -> None:
         self.size = size
         self.limit = limit
         lim = f" (limit {limit} bytes)" if limit is not None else ""
+        more = f": {hint}" if hint else ""
         super().__init__(
-            _errno.EMSGSIZE, f"{what} of {size} bytes is too long{lim}"
+            _errno.EMSGSIZE, f"{what} of {size} bytes is too long{lim}{more}"
         )
 
 

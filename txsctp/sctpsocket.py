@@ -454,7 +454,7 @@ class SCTPSocket:
         """
         sock, addr = self._std("accept", self._sock.accept)
         new = SCTPSocket(_sock=sock, blocking=self._sock.getblocking(), events=self.events)
-        return new, (addr[0], addr[1])
+        return new, self._clean(addr)
 
     def connect(self, address: HostPort) -> None:
         """
@@ -757,7 +757,12 @@ class SCTPSocket:
                 limit: Optional[int] = self.getSendBufferSize()
             except OSError:
                 limit = None
-            return MessageTooLongError(size, limit, "message (larger than the socket's send buffer)")
+            return MessageTooLongError(
+                size, limit, "message (larger than the socket's send buffer)",
+                "Linux sends a message only whole from the send buffer; raise it with "
+                "setSendBufferSize() before connecting (the kernel caps it at twice "
+                "net.core.wmem_max) or send smaller messages",
+            )
         return fromErrno(err, "sendmsg", f"{size} bytes, stream {stream}, assocId {assocId}")
 
     def sendBatch(self, messages: Sequence[tuple]) -> int:
@@ -1299,6 +1304,23 @@ class SCTPSocket:
         v = self._getopt(lib.SCTP_GET_PEER_ADDR_INFO, "struct sctp_paddrinfo", "SCTP_GET_PEER_ADDR_INFO",
                          self._storageInit("spinfo_address", "spinfo_assoc_id", assocId, address))
         return self._paddrinfo(v)
+
+    def getAdaptationLayer(self) -> int:
+        """
+        C{SCTP_ADAPTATION_LAYER}: the adaptation layer indication this socket
+        sends in INIT/INIT-ACK.
+        """
+        v = self._getopt(lib.SCTP_ADAPTATION_LAYER, "struct sctp_setadaptation", "SCTP_ADAPTATION_LAYER")
+        return int(v.ssb_adaptation_ind)
+
+    def setAdaptationLayer(self, indication: int) -> None:
+        """
+        C{SCTP_ADAPTATION_LAYER}: send this 32-bit adaptation layer
+        indication (RFC 5061) when associations start; the peer gets an
+        L{txsctp.notifications.AdaptationIndication} with it.
+        """
+        self._setStruct(lib.SCTP_ADAPTATION_LAYER, "struct sctp_setadaptation", "SCTP_ADAPTATION_LAYER",
+                        {"ssb_adaptation_ind": _checkU32("adaptation indication", indication)})
 
     def getAutoclose(self) -> int:
         return self.getIntOption("autoclose")
