@@ -379,7 +379,10 @@ def _spawnTwistd(reactor, tmp_path, *args):
         sys.executable, "-c", "from twisted.scripts.twistd import run; run()",
         "--nodaemon", "--pidfile=", "--logfile=-",
     ] + list(args)
-    transport = reactor.spawnProcess(child, sys.executable, argv, env=env, path=str(tmp_path))
+    # No path= argument: in the current directory Twisted uses posix_spawn
+    # rather than fork, which a large test process may not afford inside
+    # the test kernel (ENOMEM).  --pidfile= and --logfile=- leave no files.
+    transport = reactor.spawnProcess(child, sys.executable, argv, env=env)
     child.transport = transport
     return child
 
