@@ -200,6 +200,27 @@ BY_KEY = {c.key: c for c in CONTENDERS}
 TXSCTP_KEYS = ("tx1to1", "tx1toM", "txsock")
 
 
+def preload() -> None:
+    """
+    Import what the forked children need once, here, so that a child starts
+    in milliseconds (importing Twisted takes ~1 s in the test kernel).  No
+    reactor is installed: each child installs its own after the fork.
+    """
+    for name in ("twisted.internet.epollreactor", "twisted.internet.protocol", "twisted.protocols.basic",
+                 "twisted.internet.interfaces", "txsctp.sctpsocket", "txsctp.info", "txsctp._api",
+                 "txsctp.protocol", "txsctp._transport"):
+        try:
+            importlib.import_module(name)
+        except Exception:
+            pass
+    for c in CONTENDERS:
+        if c.module and c.available:
+            importlib.import_module(f"contenders.{c.module}")
+    if BY_KEY["pysctp"].available:
+        importlib.import_module("contenders.pysctp_")._import()
+    assert "twisted.internet.reactor" not in sys.modules, "a reactor was installed in the driver"
+
+
 # ---------------------------------------------------------------- workloads --
 
 
@@ -379,6 +400,36 @@ def effective_buffers(s: Settings) -> str:
     return f"effective SO_SNDBUF {snd} B, SO_RCVBUF {rcv} B"
 
 
+SNMP_TIMERS = ("SctpT1InitExpireds", "SctpT2ShutdownExpireds", "SctpT3RtxExpireds", "SctpT4RtoExpireds",
+               "SctpT5ShutdownGuardExpireds", "SctpDelaySackExpireds", "SctpAborteds", "SctpOutOfBlues")
+
+
+def snmp() -> Dict[str, int]:
+    """
+    SCTP's counters (/proc/net/sctp/snmp): which timers fired during a run
+    tells a protocol stall (delayed SACK, retransmission) from a slow program.
+    """
+    d = {}
+    try:
+        with open("/proc/net/sctp/snmp") as f:
+            for line in f:
+                k, _, v = line.partition(" ")
+                if k in SNMP_TIMERS:
+                    d[k] = int(v)
+    except OSError:
+        pass
+    return d
+
+
+def snmp_delta(a: Dict[str, int], b: Dict[str, int]) -> str:
+    parts = []
+    for k in SNMP_TIMERS:
+        n = b.get(k, 0) - a.get(k, 0)
+        if n:
+            parts.append(f"{k[4:].replace('Expireds', '')}={n}")
+    return ("[" + " ".join(parts) + "]") if parts else ""
+
+
 def lo_mtu() -> str:
     try:
         with open("/sys/class/net/lo/mtu") as f:
@@ -505,20 +556,23 @@ class Bench:
                         continue
                     if w == "idle" and rep > 0:
                         continue  # one measurement is enough (and slow)
+                    before = snmp()
                     try:
                         r = self.one(config, settings, w, c)
                     except Exception as e:  # keep going: report the failure in the table
                         r = Run(False, note=f"{e.__class__.__name__}: {e}")
+                    r.timers = snmp_delta(before, snmp())
                     self.results.add(config, w, c.key, r)
                     figs = ", ".join(f"{k} {fmt(v)}" for k, v in r.metrics.items() if k != "count")
                     self.say(f"{config} rep {rep + 1}/{reps} {w:10s} {c.key:8s} "
-                             f"{'ok' if r.ok else 'FAILED'} {figs} {r.note}")
+                             f"{'ok' if r.ok else 'FAILED'} {figs} {r.note} {r.timers}")
 
     def main(self) -> int:
         a = self.args
         self.t0 = time.monotonic()
         for c in CONTENDERS:
             c.check()
+        preload()
         contenders = [c for c in CONTENDERS if not a.only or c.key in a.only]
         workloads = [w for w, _, _ in WORKLOADS if not a.workloads or w in a.workloads]
         configs = [("defaults", DEFAULTS), ("tuned", TUNED)]
@@ -526,7 +580,7 @@ class Bench:
             configs = [x for x in configs if x[0] in a.configs]
 
         original = {k: read_sysctl(k) for k in SYSCTLS}
-        can_sysctl = a.sysctl
+        can_sysctl = a.sysctl or os.environ.get("TXSCTP_RUNNER") == "uml"
         self.env = {
             "date": time.strftime("%Y-%m-%d %H:%M %Z"),
             "kernel": f"{platform.system()} {platform.release()}",
@@ -536,6 +590,7 @@ class Bench:
         }
         sysctls = {}
         effective = {}
+        callgrind = None
         try:
             for name, settings in configs:
                 if name == "tuned":
@@ -546,19 +601,22 @@ class Bench:
                 sysctls[name] = {k: read_sysctl(k) for k in SYSCTLS}
                 effective[name] = effective_buffers(settings)
                 self.say(f"config {name}: {settings.describe()}")
-                self.run_config(name, settings, [w for w in workloads if w != "idle" or name == "tuned"],
+                # Fan-in and idle associations run on the tuned host only: on host
+                # defaults each of the 100 fan-in associations stalls on the
+                # delayed-SACK timer (~6 msgs/s each, ~40 s to drain one run).
+                self.run_config(name, settings,
+                                [w for w in workloads if w not in ("idle", "fanin") or name == "tuned"],
                                 contenders, a.reps)
+                if name == "tuned" and a.callgrind:
+                    import callgrind as cgmod
+
+                    callgrind = cgmod.run(self, a)
                 for k, v in original.items():
                     if sysctls[name][k] != v:
                         write_sysctl(k, v)
             study = None
             if a.study:
                 study = self.run_study()
-            callgrind = None
-            if a.callgrind:
-                import callgrind as cgmod
-
-                callgrind = cgmod.run(self, a)
         finally:
             for k, v in original.items():
                 if read_sysctl(k) != v:
@@ -579,7 +637,7 @@ class Bench:
         ("buffers", Settings(sndbuf=1 * MiB, rcvbuf=4 * MiB)),
         ("sack_freq 1", Settings(sackfreq=1)),
         ("buffers + sack_freq 1", Settings(sndbuf=1 * MiB, rcvbuf=4 * MiB, sackfreq=1)),
-        ("nodelay + buffers", Settings(sndbuf=1 * MiB, rcvbuf=4 * MiB, nodelay=True)),
+        ("nodelay + buffers (txsctp default)", Settings(sndbuf=1 * MiB, rcvbuf=4 * MiB, nodelay=True)),
         ("nodelay + sack_freq 1", Settings(nodelay=True, sackfreq=1)),
         ("all three", TUNED),
     ]
@@ -599,13 +657,16 @@ class Bench:
                     c = BY_KEY[key]
                     if not c.available:
                         continue
+                    before = snmp()
                     try:
                         r = self.one("study", settings, w, c)
                     except Exception as e:
                         r = Run(False, note=str(e))
+                    r.timers = snmp_delta(before, snmp())
                     res.add(label, w, key, r)
                     figs = ", ".join(f"{k} {fmt(v)}" for k, v in r.metrics.items() if k != "count")
-                    self.say(f"study rep {rep + 1} {label:22s} {w:9s} {key:6s} {'ok' if r.ok else 'FAILED'} {figs}")
+                    self.say(f"study rep {rep + 1} {label:22s} {w:9s} {key:6s} {'ok' if r.ok else 'FAILED'} "
+                             f"{figs} {r.note} {r.timers}")
         return cells, res
 
     # -- report -----------------------------------------------------------
@@ -631,7 +692,7 @@ class Bench:
             headers = ["workload", "metric"] + [c.name for c in contenders]
             rows = []
             for w, label, metrics in WORKLOADS:
-                if w not in workloads or (w == "idle" and name != "tuned"):
+                if w not in workloads or (w in ("idle", "fanin") and name != "tuned"):
                     continue
                 if not any(R.runs.get((name, w, c.key)) for c in contenders):
                     continue
@@ -752,14 +813,16 @@ def parse_args(argv=None):
     p.add_argument("--quick", action="store_true",
                    help="smoke mode (< 30 s): tuned config, 1 repetition, short runs, no study/callgrind")
     p.add_argument("--reps", type=int, default=3, help="repetitions per measurement (default 3)")
-    p.add_argument("--duration", type=float, default=0.8, help="seconds per measurement (default 0.8)")
-    p.add_argument("--timeout", type=float, default=25.0, help="extra seconds before a run is abandoned")
+    p.add_argument("--duration", type=float, default=0.5, help="seconds per measurement (default 0.5)")
+    p.add_argument("--timeout", type=float, default=12.0, help="extra seconds before a run is abandoned")
     p.add_argument("--only", nargs="*", help="contender keys: " + " ".join(BY_KEY))
     p.add_argument("--workloads", nargs="*", help="workload ids: " + " ".join(w for w, _, _ in WORKLOADS))
     p.add_argument("--configs", nargs="*", help="defaults and/or tuned")
     p.add_argument("--fanin", type=int, default=100, help="associations in the fan-in workload")
     p.add_argument("--idle", type=int, default=10000, help="idle associations held on one one-to-many port")
-    p.add_argument("--no-study", dest="study", action="store_false", help="skip the per-socket settings study")
+    p.add_argument("--study", action="store_true",
+                   help="also run the per-socket settings study (C and stdlib, each setting on/off, "
+                        "host-default sysctls; ~2 min more)")
     p.add_argument("--study-reps", type=int, default=2)
     p.add_argument("--no-callgrind", dest="callgrind", action="store_false",
                    help="skip the callgrind instruction counts")
@@ -776,7 +839,7 @@ def parse_args(argv=None):
         a.configs = a.configs or ["tuned"]
         a.workloads = a.workloads or ["oneway100", "pingpong", "setup", "fanin"]
         a.fanin = min(a.fanin, 10)
-        a.timeout = min(a.timeout, 15.0)
+        a.timeout = min(a.timeout, 8.0)
     return a
 
 

@@ -566,6 +566,7 @@ static int mode_faninsend(void)
         struct cmsghdr align;
     } cb[16];
     double t0, deadline;
+    struct pollfd *pfd;
 
     for (i = 0; i < assocs; i++)
         fds[i] = connector();
@@ -589,13 +590,29 @@ static int mode_faninsend(void)
     }
     printf("CONNECTED %d\n", assocs);
     fflush(stdout);
+    /* Non-blocking, driven by poll(): an association stalled on its window
+       or on a delayed SACK does not hold the others up. */
+    pfd = calloc(assocs, sizeof(*pfd));
+    for (i = 0; i < assocs; i++) {
+        fcntl(fds[i], F_SETFL, fcntl(fds[i], F_GETFL) | O_NONBLOCK);
+        pfd[i].fd = fds[i];
+        pfd[i].events = POLLOUT;
+    }
     t0 = now();
     deadline = t0 + duration;
     while (count_limit ? total < count_limit : now() < deadline) {
+        if (poll(pfd, assocs, 50) < 0) {
+            if (errno == EINTR)
+                continue;
+            die("poll");
+        }
         for (i = 0; i < assocs; i++) {
-            int n = sendmmsg(fds[i], mm, per, MSG_NOSIGNAL);
+            int n;
+            if (!(pfd[i].revents & POLLOUT))
+                continue;
+            n = sendmmsg(fds[i], mm, per, MSG_NOSIGNAL);
             if (n < 0) {
-                if (errno == EINTR)
+                if (errno == EINTR || errno == EAGAIN)
                     continue;
                 die("sendmmsg");
             }
@@ -606,6 +623,7 @@ static int mode_faninsend(void)
     for (i = 0; i < assocs; i++) {
         char end[64];
         int l = snprintf(end, sizeof(end), "END %ld", sent[i]);
+        fcntl(fds[i], F_SETFL, fcntl(fds[i], F_GETFL) & ~O_NONBLOCK);
         if (send_one(fds[i], end, l, 1, 0) < 0)
             die("send END");
     }
@@ -620,11 +638,56 @@ static int mode_faninsend(void)
 
 static int mode_idleconnect(void)
 {
-    int *fds = calloc(assocs, sizeof(int)), i;
+    int *fds = calloc(assocs, sizeof(int)), i, next = 0, done = 0, inflight = 0;
+    const int window = 128; /* handshakes in flight at once */
+    struct pollfd *pfd = calloc(window, sizeof(*pfd));
+    int *slot = calloc(window, sizeof(int));
     double t0 = now();
     char line[64];
-    for (i = 0; i < assocs; i++)
-        fds[i] = connector();
+    struct sockaddr_in sin = addr_of(port);
+
+    for (i = 0; i < window; i++)
+        pfd[i].fd = -1;
+    while (done < assocs) {
+        /* Start handshakes until the window is full. */
+        for (i = 0; i < window && next < assocs; i++) {
+            int fd;
+            if (pfd[i].fd >= 0)
+                continue;
+            fd = socket(AF_INET, SOCK_STREAM, IPPROTO_SCTP);
+            if (fd < 0)
+                die("socket");
+            apply_opts(fd);
+            fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+            if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0 && errno != EINPROGRESS)
+                die("connect");
+            fds[next] = fd;
+            slot[i] = next++;
+            pfd[i].fd = fd;
+            pfd[i].events = POLLOUT;
+            inflight++;
+        }
+        if (poll(pfd, window, 1000) < 0) {
+            if (errno == EINTR)
+                continue;
+            die("poll");
+        }
+        for (i = 0; i < window; i++) {
+            int err = 0;
+            socklen_t l = sizeof(err);
+            if (pfd[i].fd < 0 || !pfd[i].revents)
+                continue;
+            getsockopt(pfd[i].fd, SOL_SOCKET, SO_ERROR, &err, &l);
+            if (err) {
+                errno = err;
+                die("connect (async)");
+            }
+            fcntl(pfd[i].fd, F_SETFL, fcntl(pfd[i].fd, F_GETFL) & ~O_NONBLOCK);
+            pfd[i].fd = -1;
+            inflight--;
+            done++;
+        }
+    }
     printf("CONNECTED %d %.3f\n", assocs, now() - t0);
     fflush(stdout);
     /* Keep them idle until told (a line or EOF on stdin). */

@@ -97,28 +97,24 @@ def oneway_recv(out, settings, size):
 def oneway_send(out, settings, port, size, duration, count):
     from twisted.internet.protocol import ClientFactory
     from twisted.protocols.basic import Int32StringReceiver
-    from zope.interface import implementer
-    from twisted.internet.interfaces import IPushProducer
-
     reactor = _reactor()
     data = bytes(size)
     state = dict(sent=0, t0=0.0)
 
-    @implementer(IPushProducer)
     class Sender(Int32StringReceiver):
-        paused = False
+        sendPaused = False
         finished = False
 
         def connectionMade(self):
             _tune(self.transport, settings)
-            self.transport.registerProducer(self, True)
+            self.transport.registerProducer(_Producer(self), True)
             state["t0"] = time.perf_counter()
             self.deadline = state["t0"] + duration
             self.produce()
 
         def produce(self):
             send = self.sendString
-            while not self.paused and not self.finished:
+            while not self.sendPaused and not self.finished:
                 for _ in range(64):
                     send(data)
                 state["sent"] += 64
@@ -127,16 +123,6 @@ def oneway_send(out, settings, port, size, duration, count):
                     self.sendString(b"END %d" % state["sent"])
                     self.transport.unregisterProducer()
 
-        def pauseProducing(self):
-            self.paused = True
-
-        def resumeProducing(self):
-            self.paused = False
-            if not self.finished:
-                reactor.callLater(0, self.produce)
-
-        def stopProducing(self):
-            self.finished = True
 
         def stringReceived(self, reply):
             self.transport.loseConnection()
@@ -280,3 +266,42 @@ def setup_client(out, settings, port, duration):
     reactor.callWhenRunning(connect, False)
     reactor.run()
     out.result(cycles=state["n"], elapsed=state["elapsed"])
+
+
+def _producer():
+    from twisted.internet.interfaces import IPushProducer
+    from zope.interface import implementer
+
+    @implementer(IPushProducer)
+    class Producer:
+        """
+        The sender's IPushProducer, separate from the Protocol (whose own
+        pauseProducing, if any, means "stop reading").
+        """
+
+        def __init__(self, sender):
+            self.sender = sender
+
+        def pauseProducing(self):
+            self.sender.sendPaused = True
+
+        def resumeProducing(self):
+            sender = self.sender
+            sender.sendPaused = False
+            if not sender.finished:
+                _callLater(sender.produce)
+
+        def stopProducing(self):
+            self.sender.finished = True
+
+    return Producer
+
+
+def _callLater(f):
+    from twisted.internet import reactor
+
+    reactor.callLater(0, f)
+
+
+def _Producer(sender):
+    return _producer()(sender)

@@ -52,7 +52,10 @@ def _wait_message(sock):
     from txsctp.info import Message
 
     while True:
-        for m in sock.receiveBatch(1):
+        items = sock.receiveBatch(1)
+        if not items:
+            raise EOFError("the association ended")
+        for m in items:
             if m.__class__ is Message:
                 return m
 
@@ -62,9 +65,12 @@ def _drain_until_eof(sock):
 
     try:
         while True:
-            for item in sock.receiveBatch(64, MSG_WAITFORONE):
+            items = sock.receiveBatch(64, MSG_WAITFORONE)
+            if not items:
+                return  # end of file
+            for item in items:
                 if isinstance(item, Message) and not item.data:
-                    return
+                    return  # end of file (older socket layer: an empty piece)
     except OSError:
         return
 
@@ -81,6 +87,8 @@ def oneway_recv(out, settings, size):
     receive = sock.receiveBatch
     while not done:
         items = receive(64, MSG_WAITFORONE)
+        if not items:
+            break  # end of file
         if not t0:
             t0 = time.perf_counter()
             probe.start()
@@ -145,6 +153,8 @@ def pp_server(out, settings):
             items = sock.receiveBatch(1)
         except OSError:
             break
+        if not items:
+            break  # end of file
         for m in items:
             if m.__class__ is not Message:
                 continue
@@ -189,6 +199,8 @@ def setup_server(out, settings):
         try:
             while True:
                 items = sock.receiveBatch(8, MSG_WAITFORONE)
+                if not items:
+                    break  # end of file
                 data = [m.data for m in items if m.__class__ is Message]
                 if data and data[0].startswith(b"STOP"):
                     stop = True

@@ -1,0 +1,158 @@
+"""
+User-space instructions per message (valgrind --tool=callgrind), which do
+not depend on the kernel's speed: the 100-byte one-way workload with a small
+fixed count, one side under callgrind and the C program as the other side.
+
+Python sides bracket their message loop with common.probe (client requests
+from c/cgctl.c: zero the counters and start instrumentation at the first
+message, stop and dump at the last), so interpreter start-up is not counted.
+The C program is measured by difference of two counts instead.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import subprocess
+import sys
+import time
+
+from common import TUNED
+from driver import BUILD, BY_KEY, C_BENCH, Child, fmt, spawn_c, table
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CGCTL = os.path.join(BUILD, "cgctl.so")
+WORK = os.environ.get("BENCH_CALLGRIND_DIR", "/var/tmp")
+
+
+def _valgrind(outfile, argv, atstart=True):
+    opts = ["valgrind", "--tool=callgrind", "--quiet", f"--callgrind-out-file={outfile}"]
+    if not atstart:
+        opts.append("--instr-atstart=no")  # the probe starts it at the first message
+    return opts + argv
+
+
+def _total_ir(prefix: str) -> int:
+    total = 0
+    for path in glob.glob(prefix + "*"):
+        totals = summary = 0
+        with open(path, errors="replace") as f:
+            for line in f:
+                if line.startswith("totals:"):
+                    totals += int(line.split()[1])
+                elif line.startswith("summary:"):
+                    summary += int(line.split()[1])
+        total += totals or summary
+        os.unlink(path)
+    return total
+
+
+def _spawn(argv, env=None) -> Child:
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, env=env)
+    fd = os.dup(proc.stdout.fileno())
+    proc.stdout.close()
+    return Child(argv[0], proc.pid, fd, proc)
+
+
+def _measure_py(module: str, side: str, count: int, extra: dict, timeout: float):
+    prefix = os.path.join(WORK, f"txsctp-cg-{os.getpid()}-{module}-{side}.out")
+    for old in glob.glob(prefix + "*"):
+        os.unlink(old)
+    env = dict(os.environ, BENCH_CALLGRIND=CGCTL)
+    py = [sys.executable, os.path.join(HERE, "child.py"), module]
+    deadline = time.monotonic() + timeout
+    if side == "recv":
+        spec = {"settings": TUNED.to_dict(), "args": [100], "kwargs": extra}
+        srv = _spawn(_valgrind(prefix, py + ["oneway_recv", json.dumps(spec)], atstart=False), env)
+        line = srv.readline(deadline)
+        if not line or not line.startswith("READY"):
+            srv.kill()
+            return None, "receiver never became ready"
+        cli = spawn_c("send", TUNED.c_args() + ["--port", line.split()[1], "--size", "100",
+                                                 "--count", str(count)])
+        res = srv.result(deadline)
+        cli.result(deadline)
+        n = res["msgs"] if res else 0
+    else:
+        srv = spawn_c("recv", TUNED.c_args() + ["--size", "100"])
+        line = srv.readline(deadline)
+        port = int(line.split()[1])
+        spec = {"settings": TUNED.to_dict(), "args": [port, 100, 0, count], "kwargs": extra}
+        cli = _spawn(_valgrind(prefix, py + ["oneway_send", json.dumps(spec)], atstart=False), env)
+        res = cli.result(deadline)
+        srv.result(deadline)
+        n = res["sent"] if res else 0
+    for ch in (srv, cli):
+        if not ch.wait(deadline):
+            ch.kill()
+        ch.close()
+    ir = _total_ir(prefix)
+    if not n or not ir:
+        return None, "no result"
+    return ir / n, ""
+
+
+def _measure_c(side: str, counts=(2000, 6000), timeout: float = 120):
+    irs = []
+    for count in counts:
+        prefix = os.path.join(WORK, f"txsctp-cg-{os.getpid()}-c-{side}-{count}.out")
+        deadline = time.monotonic() + timeout
+        base = TUNED.c_args()
+        if side == "recv":
+            srv = _spawn(_valgrind(prefix, [C_BENCH, "recv"] + base + ["--size", "100"]))
+            port = srv.readline(deadline).split()[1]
+            cli = spawn_c("send", base + ["--port", port, "--size", "100", "--count", str(count)])
+        else:
+            srv = spawn_c("recv", base + ["--size", "100"])
+            port = srv.readline(deadline).split()[1]
+            cli = _spawn(_valgrind(prefix, [C_BENCH, "send"] + base +
+                                   ["--port", port, "--size", "100", "--count", str(count)]))
+        srv.result(deadline)
+        cli.result(deadline)
+        for ch in (srv, cli):
+            if not ch.wait(deadline):
+                ch.kill()
+            ch.close()
+        irs.append(_total_ir(prefix))
+    return (irs[1] - irs[0]) / (counts[1] - counts[0]), ""
+
+
+def run(bench, args) -> str:
+    if subprocess.call(["sh", "-c", "command -v valgrind"], stdout=subprocess.DEVNULL) != 0:
+        return "== callgrind: skipped (valgrind is not installed) ==\n"
+    if not os.path.exists(CGCTL):
+        return "== callgrind: skipped (benchmarks/_build/cgctl.so missing: no valgrind headers) ==\n"
+    count = args.callgrind_count
+    subjects = [("c", None, {}), ("stdlib", "stdlib", {}), ("txsock", "txsctp_socket", {})]
+    if BY_KEY["tx1to1"].available:
+        subjects.append(("tx1to1", "txsctp_transport", {"style": "one-to-one"}))
+    rows = []
+    per = {}
+    for key, module, extra in subjects:
+        cells = []
+        for side in ("send", "recv"):
+            t = time.monotonic()
+            try:
+                if module is None:
+                    v, note = _measure_c(side)
+                else:
+                    v, note = _measure_py(module, side, count, extra, 300)
+            except Exception as e:  # report, don't abort the whole run
+                v, note = None, f"{e.__class__.__name__}: {e}"
+            per[(key, side)] = v
+            bench.say(f"callgrind {key:7s} {side}: {fmt(v)} instructions/message {note} "
+                      f"({time.monotonic() - t:.0f} s)")
+            cells.append(fmt(v))
+        rows.append([BY_KEY[key].name] + cells)
+    out = ["== user-space instructions per 100-byte message (callgrind, tuned settings, "
+           f"{count} messages, the other side is the C program) =="]
+    out.append(table(["contender", "sender Ir/msg", "receiver Ir/msg"], rows))
+    s, r = per.get(("stdlib", "send")), per.get(("stdlib", "recv"))
+    for key in ("txsock", "tx1to1"):
+        a, b = per.get((key, "send")), per.get((key, "recv"))
+        if a and b and s and r:
+            out.append(f"  {BY_KEY[key].name}: {a / s:.2f}x the stdlib loop's instructions sending, "
+                       f"{b / r:.2f}x receiving")
+    out.append("")
+    return "\n".join(out)

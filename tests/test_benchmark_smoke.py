@@ -1,0 +1,68 @@
+"""
+Smoke run of the benchmark suite (benchmarks/run --quick, docs/benchmarks.md).
+
+It only checks that the quick mode completes on this kernel and prints its
+table with message counts verified by the receivers: no timing is asserted
+(figures from a shared, single-CPU test kernel say nothing in a pass/fail
+suite).  pysctp is not installed from here (no network needed): it is
+benchmarked only if an earlier benchmarks/run installed it.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+RUN = os.path.join(REPO, "benchmarks", "run")
+
+
+def _kernelHasSCTP() -> bool:
+    import socket
+
+    try:
+        socket.socket(socket.AF_INET, socket.SOCK_STREAM, 132).close()
+    except OSError:
+        return False
+    return True
+
+
+pytestmark = [
+    pytest.mark.skipif(not _kernelHasSCTP(), reason="needs a kernel with SCTP (run the suite with scripts/test)"),
+    pytest.mark.skipif(shutil.which("cc") is None, reason="the benchmark builds its C contender with cc"),
+]
+
+
+def test_quickBenchmark(tmp_path):
+    """
+    C{benchmarks/run --quick} exits 0, prints the results table with a
+    "verified" row and the targets, and its one-way runs delivered exactly
+    the messages sent (checked by the receivers) for C, the stdlib loop and
+    txsctp.
+    """
+    report = tmp_path / "quick.json"
+    env = dict(os.environ, BENCH_NO_PYSCTP_INSTALL="1", BENCH_PYTHON=sys.executable)
+    proc = subprocess.run(
+        [RUN, "--quick", "--json", str(report)],
+        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=180,
+    )
+    out = proc.stdout.decode(errors="replace")
+    err = proc.stderr.decode(errors="replace")
+    assert proc.returncode == 0, f"benchmarks/run --quick failed ({proc.returncode}):\n{out}\n{err[-4000:]}"
+    assert "== configuration: tuned ==" in out, out
+    assert "| one-way 100 B" in out and "verified" in out, out
+    assert "== issue 5 targets ==" in out, out
+
+    runs = json.loads(report.read_text())["runs"]
+    oneway = {r["contender"]: r for r in runs if r["workload"] == "oneway100"}
+    for key in ("c", "stdlib", "txsock"):
+        assert key in oneway, f"no one-way run for {key}: {sorted(oneway)}"
+        run = oneway[key]
+        assert run["ok"], f"{key}: receiver did not verify the count: {run['note']}"
+        assert run["metrics"]["count"] > 0
+    # Every workload of the quick mode ran at least for the C contender.
+    for workload in ("oneway100", "pingpong", "setup", "fanin"):
+        assert any(r["workload"] == workload and r["contender"] == "c" and r["ok"] for r in runs), workload
