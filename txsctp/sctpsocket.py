@@ -647,6 +647,9 @@ class SCTPSocket:
         @param unordered: deliver without regard to stream order.
         @param eof: start a graceful shutdown after this message
             (C{SCTP_EOF}); on a one-to-many socket it closes C{assocId}.
+            Linux takes C{SCTP_EOF} only without data, so a non-empty
+            message with C{eof} is sent first and the C{SCTP_EOF} follows on
+            its own (two system calls).
         @param abort: abort the association (C{SCTP_ABORT}); C{data} is
             sent to the peer as the abort's user-initiated cause.  Refused by
             the kernel on a one-to-one socket (use L{setLinger} and
@@ -678,6 +681,20 @@ class SCTPSocket:
         """
         fd = self._checkOpen("sendMessage")
         data = _asBytes(data)
+        if not data and not (eof or abort):
+            raise ValueError("an empty message cannot be sent (SCTP has no empty DATA); "
+                             "data may be empty only with eof=True or abort=True")
+        if (eof or abort) and self._sock.type == _stdsocket.SOCK_STREAM:
+            raise self._eofAbortRefused()
+        if eof and data and not abort:
+            sent = self.sendMessage(
+                data, stream, ppid, unordered=unordered, sackImmediately=sackImmediately,
+                sendAll=sendAll, context=context, assocId=assocId, ttl=ttl, prPolicy=prPolicy,
+                prValue=prValue, to=to, dstAddresses=dstAddresses, authKey=authKey,
+            )
+            self.sendMessage(b"", stream, eof=True, sendAll=sendAll, assocId=assocId,
+                             to=to if self.style == ONE_TO_MANY else None)
+            return sent
         _checkU16("stream", stream)
         _checkU32("ppid", ppid)
         _checkU32("context", context)
@@ -731,6 +748,15 @@ class SCTPSocket:
             raise self._sendError(err, stream, assocId, len(data), flags)
         return int(sent)
 
+    @staticmethod
+    def _eofAbortRefused() -> OSError:
+        return OSError(
+            errno.EINVAL,
+            "sendmsg: the kernel refuses SCTP_ABORT/SCTP_EOF (abort=/eof=) on a "
+            "one-to-one socket: use shutdown() to end the association gracefully, "
+            "or setLinger(True, 0) then close() to abort it",
+        )
+
     def _sendError(self, err: int, stream: int, assocId: int, size: int, flags: int = 0) -> OSError:
         """
         Turn a failed send's errno into the most useful exception:
@@ -739,12 +765,7 @@ class SCTPSocket:
         """
         if (err == errno.EINVAL and flags & (lib.SCTP_ABORT | lib.SCTP_EOF)
                 and self._sock.type == _stdsocket.SOCK_STREAM):
-            return OSError(
-                err,
-                "sendmsg: the kernel refuses SCTP_ABORT/SCTP_EOF (abort=/eof=) on a "
-                "one-to-one socket: use shutdown() to end the association gracefully, "
-                "or setLinger(True, 0) then close() to abort it",
-            )
+            return self._eofAbortRefused()
         if err == errno.EINVAL and stream > 0:
             try:
                 outStreams = self.getStatus(assocId).outStreams
@@ -854,7 +875,15 @@ class SCTPSocket:
         fd = self._checkOpen("receive")
         _checkRange("maxMessages", maxMessages, 1, lib.TXSCTP_MAX_BATCH)
         rx = self._batchReceiver()
-        n, payloads, records = rx.receive(fd, flags, maxMessages)
+        try:
+            n, payloads, records = rx.receive(fd, flags, maxMessages)
+        except OSError as e:
+            if e.errno == errno.ENOTCONN and self._sock.type == _stdsocket.SOCK_STREAM:
+                # A one-to-one socket whose association is gone and that
+                # cannot read end of file (it shut down its sending side,
+                # or was never connected): nothing more will come.
+                return []
+            raise
         result: List[Union[Message, Notification]] = []
         pendingNote = None
         offset = 0
