@@ -57,6 +57,7 @@ from txsctp.notifications import (
     NotificationType,
     SendFailed,
     SenderDry,
+    Shutdown,
     StreamChange,
 )
 from txsctp.options import DEFAULT_TUNING, InitMsg, PRPolicy, Tuning
@@ -253,6 +254,7 @@ class SCTPTransport:
         self.maxQueuedBytes = options.maxQueuedBytes
         self._queue: Deque[tuple] = deque()
         self._queued = False
+        self._peerShutdown = False
         self._metaCache: Dict[tuple, bytes] = {}
         self._queuedBytes = 0
         self._assembler: Optional[MessageAssembler] = None
@@ -264,7 +266,7 @@ class SCTPTransport:
         self.streamingProducer = False
         self.producerPaused = False
         self._readingPaused = False
-        self._held: Deque[Message] = deque()
+        self._held: Deque[Union[Message, Notification]] = deque()
         self._heldBytes = 0
         self._dryWaiters: List[defer.Deferred] = []
         self._drySubscribed = False
@@ -347,7 +349,7 @@ class SCTPTransport:
         """
         Queue one whole message.  See L{ISCTPTransport.writeMessage}.
         """
-        if self.disconnected or self.disconnecting:
+        if self.disconnected or self.disconnecting or self._peerShutdown:
             raise AssociationClosedError("writeMessage", self.assocId)
         if type(data) is not bytes:
             if isinstance(data, (bytearray, memoryview)):
@@ -456,10 +458,33 @@ class SCTPTransport:
     def _sendFailedOnWrite(self, err: OSError) -> None:
         """
         The kernel refused this association's next message with an error
-        other than "try again": the association is unusable; abort it.
+        other than "try again".  After the peer's SHUTDOWN (EPIPE,
+        ESHUTDOWN) nothing more can be sent but the shutdown completes by
+        itself: report what is queued as not sent.  Anything else makes the
+        association unusable: abort it.
         """
+        if err.errno in (errno.EPIPE, errno.ESHUTDOWN):
+            self._peerShutdown = True
+            self._discardQueue(err.errno)
+            return
         _log.failure("SCTP send failed on association {assocId}", failure.Failure(err), assocId=self.assocId)
         self._abortWith(failure.Failure(err))
+
+    def _discardQueue(self, err: int) -> None:
+        """
+        Report every queued message to the Protocol as not sent (a
+        C{SendFailed} with C{SCTP_DATA_UNSENT}) and empty the queue.
+        """
+        unsent = list(self._queue)
+        self._queue.clear()
+        self._queuedBytes = 0
+        for entry in unsent:
+            ppid, context, _, _, stream, flags, _, _ = META.unpack(entry[1])
+            note = SendFailed(
+                assocId=self.assocId, flags=lib.SCTP_DATA_UNSENT, error=err, data=entry[0],
+                stream=stream, ppid=ppid, context=context, sendFlags=flags,
+            )
+            self._callProtocol(self._notificationReceived, note)
 
     # -- producer / consumer ---------------------------------------------
 
@@ -561,10 +586,13 @@ class SCTPTransport:
 
     def _deliverHeld(self) -> None:
         while self._held and not self._readingPaused and not self.disconnected:
-            message = self._held.popleft()
-            self._heldBytes -= len(message.data)
-            self._handle._heldChanged(-len(message.data))
-            self._deliver(message)
+            item = self._held.popleft()
+            if type(item) is Message:
+                self._heldBytes -= len(item.data)
+                self._handle._heldChanged(-len(item.data))
+                self._deliver(item)
+            else:
+                self._notifyNow(item)
 
     def _messageTooLong(self, err: MessageTooLongError) -> None:
         _log.warn(
@@ -573,6 +601,20 @@ class SCTPTransport:
         self._abortWith(failure.Failure(err))
 
     def _notify(self, notification: Notification) -> None:
+        if self._readingPaused or self._held:
+            # Keep notifications in order with the messages held back while
+            # the Protocol does not read: a shutdown must not overtake them.
+            self._held.append(notification)
+            return
+        self._notifyNow(notification)
+
+    def _notifyNow(self, notification: Notification) -> None:
+        if isinstance(notification, Shutdown):
+            # The peer is shutting down: nothing more can be sent, and what
+            # is still queued here never will be.
+            self._peerShutdown = True
+            if self._queue:
+                self._discardQueue(errno.ESHUTDOWN)
         if isinstance(notification, AssociationChange):
             state = notification.state
             if state in (AssociationState.COMM_LOST, AssociationState.SHUTDOWN_COMP,
@@ -720,20 +762,11 @@ class SCTPTransport:
         self.connected = False
         self.disconnecting = False
         self._lostReason = reason
-        unsent = list(self._queue)
-        self._queue.clear()
-        self._queuedBytes = 0
         self._held.clear()
         self._handle._heldChanged(-self._heldBytes)
         self._heldBytes = 0
         self._handle._associationLost(self)
-        for entry in unsent:
-            ppid, context, _, _, stream, flags, _, _ = META.unpack(entry[1])
-            note = SendFailed(
-                assocId=self.assocId, flags=lib.SCTP_DATA_UNSENT, error=0, data=entry[0],
-                stream=stream, ppid=ppid, context=context, sendFlags=flags,
-            )
-            self._callProtocol(self._notificationReceived, note)
+        self._discardQueue(0)
         if self.producer is not None:
             producer, self.producer = self.producer, None
             try:
