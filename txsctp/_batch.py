@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import struct
 import sys
+import threading
 from array import array
 from typing import List, Sequence, Tuple
 
@@ -25,7 +26,7 @@ from txsctp._sctp_cffi import ffi, lib
 from txsctp.errors import fromErrno
 from txsctp.info import NxtInfo, RcvInfo
 
-__all__ = ["BatchReceiver", "sendBlob", "packMeta", "MAX_BATCH", "RECORD"]
+__all__ = ["BatchReceiver", "sharedReceiver", "sendBlob", "packMeta", "MAX_BATCH", "RECORD"]
 
 MAX_BATCH: int = lib.TXSCTP_MAX_BATCH
 
@@ -157,6 +158,22 @@ class BatchReceiver:
             return unpackOne(ffi.addressof(r.addr))
         except ValueError:
             return None
+
+
+_perThread = threading.local()
+
+
+def sharedReceiver() -> BatchReceiver:
+    """
+    This thread's L{BatchReceiver} with the default slot size.  Receives
+    copy their results out at once, so every socket served by one thread
+    (a reactor's) can share one set of buffers instead of holding 4 MiB of
+    its own.
+    """
+    rx = getattr(_perThread, "receiver", None)
+    if rx is None:
+        rx = _perThread.receiver = BatchReceiver()
+    return rx
 
 
 def rcvInfo(record: tuple) -> RcvInfo:

@@ -46,7 +46,7 @@ from txsctp.errors import (
     StreamOutOfRangeError,
     WriteQueueFullError,
 )
-from txsctp._batch import META, BatchReceiver, packMeta, sendBlob
+from txsctp._batch import META, packMeta, sendBlob, sharedReceiver
 from txsctp.info import Message, RcvInfo
 from txsctp.notifications import parseNotification
 from txsctp.interfaces import ISCTPListeningPort, ISCTPTransport
@@ -830,7 +830,7 @@ class _SocketDescriptor(abstract.FileDescriptor):
         self.sock = sock
         self._fd = sock.fileno()
         self.maxSendSize = sock.getSendBufferSize()
-        self._receiver = BatchReceiver()
+        self._receiver = sharedReceiver()
 
     def fileno(self) -> int:
         sock = getattr(self, "sock", None)

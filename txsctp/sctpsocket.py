@@ -28,7 +28,7 @@ from typing import Iterable, List, Optional, Sequence, Tuple, Union
 from txsctp import _addresses
 from txsctp._addresses import AddressLike, HostPort
 from txsctp._assembly import MessageAssembler
-from txsctp._batch import R_LEN, R_MSG_FLAGS, BatchReceiver, nxtInfo, rcvInfo
+from txsctp._batch import R_LEN, R_MSG_FLAGS, BatchReceiver, nxtInfo, rcvInfo, sharedReceiver
 from txsctp._sctp_cffi import ffi, lib
 from txsctp.errors import (
     AddressFamilyError,
@@ -854,7 +854,10 @@ class SCTPSocket:
 
     def _batchReceiver(self) -> BatchReceiver:
         if self._receiver is None:
-            self._receiver = BatchReceiver(self._receiveSlot)
+            if self._receiveSlot == _DEFAULT_RECEIVE_SLOT:
+                self._receiver = sharedReceiver()
+            else:
+                self._receiver = BatchReceiver(self._receiveSlot)
         return self._receiver
 
     def receiveBatch(self, maxMessages: int = 1, flags: int = 0, *,
