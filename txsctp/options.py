@@ -219,7 +219,8 @@ class Status:
 class DelayedSack:
     """
     C{SCTP_DELAYED_SACK}: the receiver's SACK delay (ms) and frequency
-    (SACK every C{freq} packets; 1 disables delaying).
+    (SACK every C{freq} packets; 1 disables delaying).  With delaying off,
+    Linux reads back C{DelayedSack(0, 1)} whatever delay was given.
     """
 
     delay: int = 0
