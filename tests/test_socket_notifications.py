@@ -384,3 +384,22 @@ def test_acceptedSocketInheritsSubscriptions(closer):
     acc.sendMessage(b"x")
     assert receiveData(cli).data == b"x"
     expectNotification(acc, SenderDry)
+
+
+def test_cannotStartAssociation(closer):
+    """
+    INIT to a port nobody listens on: the one-to-many socket gets
+    CANT_STR_ASSOC for the association id connectx returned.
+    """
+    probe = closer.socket()
+    probe.bind((V4, 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    cli = closer.socket(style=ONE_TO_MANY)
+    cli.setblocking(False)
+    assocId = cli.connectx((V4, port))
+    setTimeouts(cli)
+    n = expectNotification(cli, AssociationChange)
+    assert n.state == AssociationState.CANT_STR_ASSOC
+    assert n.assocId == assocId
+    assert (n.outboundStreams, n.inboundStreams) == (0, 0)
