@@ -30,6 +30,8 @@ _LAZY = {
     "Tuning": "txsctp.options",
     "ONE_TO_ONE": "txsctp.sctpsocket",
     "ONE_TO_MANY": "txsctp.sctpsocket",
+    "SCTPServerEndpoint": "txsctp.endpoints",
+    "SCTPClientEndpoint": "txsctp.endpoints",
 }
 
 __all__ = sorted(_LAZY) + ["__version__"]

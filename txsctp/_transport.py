@@ -85,6 +85,11 @@ _MSG_EOR = lib.MSG_EOR
 _MSG_NOTIFICATION = lib.MSG_NOTIFICATION
 _tupleNew = tuple.__new__
 _EMPTY_INFO = RcvInfo()
+_ASSOCIATION_GONE = frozenset((errno.ECONNRESET, errno.ECONNABORTED, errno.ENOTCONN, errno.ETIMEDOUT,
+                               errno.EHOSTUNREACH, errno.ENETUNREACH, errno.ECONNREFUSED))
+# Seconds to wait for the notification that explains a dead association
+# before ending it on the send error alone.
+_GONE_GRACE = 2.0
 _MAX_BATCHES_PER_READ = 16
 _MAX_BATCHES_PER_FLUSH = 16
 _FLAG_UNORDERED = lib.SCTP_UNORDERED
@@ -255,6 +260,7 @@ class SCTPTransport:
         self._queue: Deque[tuple] = deque()
         self._queued = False
         self._peerShutdown = False
+        self._sendBroken: Optional[OSError] = None
         self._metaCache: Dict[tuple, bytes] = {}
         self._queuedBytes = 0
         self._assembler: Optional[MessageAssembler] = None
@@ -467,8 +473,21 @@ class SCTPTransport:
             self._peerShutdown = True
             self._discardQueue(err.errno)
             return
+        if err.errno in _ASSOCIATION_GONE:
+            # The association died (the kernel tells the sender first); its
+            # COMM_LOST notification is queued for the reader and carries
+            # the real reason.  Stop sending; end it here only if that
+            # notification somehow never comes.
+            if self._sendBroken is None:
+                self._sendBroken = err
+                self.reactor.callLater(_GONE_GRACE, self._sendBrokenTimeout)
+            return
         _log.failure("SCTP send failed on association {assocId}", failure.Failure(err), assocId=self.assocId)
         self._abortWith(failure.Failure(err))
+
+    def _sendBrokenTimeout(self) -> None:
+        if not self.disconnected and self._sendBroken is not None:
+            self._abortWith(failure.Failure(self._sendBroken))
 
     def _discardQueue(self, err: int) -> None:
         """
@@ -978,6 +997,8 @@ class _SocketDescriptor(abstract.FileDescriptor):
             owners: List[SCTPTransport] = []
             special = None
             for transport in dirty:
+                if transport._sendBroken is not None:
+                    continue
                 for entry in transport._queue:
                     if len(entry) == 3:
                         if not datas:
@@ -991,6 +1012,12 @@ class _SocketDescriptor(abstract.FileDescriptor):
                         break
                 if special is not None or len(datas) == _RECEIVE_BATCH:
                     break
+            if not owners:
+                # Only associations that cannot send any more are queued.
+                for t in list(dirty):
+                    t._queued = False
+                dirty.clear()
+                return
             try:
                 if special is not None:
                     sent = self._sendSpecial(special)
