@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import os
 import socket
-import struct
 import time
 from typing import Callable, Iterator, List, Optional, Tuple, Type, TypeVar, Union
 
@@ -60,9 +59,7 @@ def setTimeouts(sock: SCTPSocket, seconds: float = TIMEOUT) -> None:
     with EAGAIN (L{BlockingIOError}) after C{seconds}.
     """
     sock.setblocking(True)
-    tv = struct.pack("ll", int(seconds), int((seconds % 1) * 1_000_000))
-    sock._sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, tv)
-    sock._sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, tv)
+    sock.setTimeouts(receive=seconds, send=seconds)
 
 
 def makeSocket(

@@ -186,6 +186,9 @@ def test_unknownOptionName(closer, call):
     lambda s: s.sendMessage(b"x", assocId=1 << 31),
     lambda s: s.sendMessage(b"x", authKey=1 << 16),
     lambda s: s.sendMessage(b""),
+    lambda s: s.setTimeouts(-1),
+    lambda s: s.isSubscribed(1 << 20),
+    lambda s: s.isSubscribed(NotificationType.ASSOC_CHANGE, 1 << 40),
 ])
 def test_outOfRangeValues(closer, call):
     s = closer.socket(style=ONE_TO_MANY)
@@ -234,6 +237,9 @@ def test_outOfRangeAutoclose(closer):
     lambda s: s.resetStreams(["a"]),
     lambda s: s.setMaxseg("x"),
     lambda s: s.setAutoclose(1.5),
+    lambda s: s.setTimeouts("1"),
+    lambda s: s.setTimeouts(send=True),
+    lambda s: s.isSubscribed(None),
 ])
 def test_wrongTypes(closer, call):
     s = closer.socket(style=ONE_TO_MANY)
@@ -385,6 +391,7 @@ CLOSED_CALLS = {
     "setReceiveBufferSize": lambda s: s.setReceiveBufferSize(1000),
     "setSendBufferSize": lambda s: s.setSendBufferSize(1000),
     "setblocking": lambda s: s.setblocking(False),
+    "setTimeouts": lambda s: s.setTimeouts(1, 1),
     "shutdown": lambda s: s.shutdown(),
     "subscribe": lambda s: s.subscribe([NotificationType.ASSOC_CHANGE]),
 }

@@ -418,3 +418,22 @@ def test_ipv6ClientReachesDualStackServer(closer):
     assert addr == cli.getsockname()
     assert addr[0] == V6
     checkTraffic(cli, acc)
+
+
+def test_receiveAndAcceptTimeouts(closer):
+    """
+    setTimeouts bounds blocking receive and accept: they give up with
+    BlockingIOError (retryable), and the socket works afterwards.
+    """
+    cli, acc, srv = oneToOnePair(closer)
+    acc.setTimeouts(receive=0.05)
+    start = time.monotonic()
+    with pytest.raises(BlockingIOError):
+        acc.receive()
+    assert 0.03 <= time.monotonic() - start < 2
+    srv.setTimeouts(receive=0.05)
+    with pytest.raises(BlockingIOError):
+        srv.accept()
+    cli.sendMessage(b"later")
+    assert acc.receive().data == b"later"
+    acc.setTimeouts(receive=0, send=0)  # back to waiting for ever

@@ -378,6 +378,34 @@ class SCTPSocket:
         self._checkOpen("getblocking")
         return self._sock.getblocking()
 
+    def setTimeouts(self, receive: Optional[float] = None, send: Optional[float] = None) -> None:
+        """
+        Bound how long blocking calls wait, in seconds (C{SO_RCVTIMEO} for
+        receiving and accepting, C{SO_SNDTIMEO} for sending and connecting);
+        0 waits for ever, C{None} leaves a timeout as it is.  A call that
+        runs out of time raises
+        L{BlockingIOError} (C{EAGAIN}; C{EINPROGRESS} for connect) and can be
+        retried.  The socket layer's calls go straight to the kernel, so
+        this, not C{socket.settimeout}, is how to time them out; on a
+        non-blocking socket it has no effect.
+        """
+        for name, value, opt in (("receive", receive, _stdsocket.SO_RCVTIMEO),
+                                 ("send", send, _stdsocket.SO_SNDTIMEO)):
+            if value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise TypeError(f"{name} timeout must be a number of seconds, not {type(value).__name__}")
+            if not 0 <= value < 1 << 31:
+                raise ValueError(f"{name} timeout {value} is out of range (0 or more seconds)")
+            seconds = int(value)
+            micro = int(round((value - seconds) * 1_000_000))
+            if value and not seconds and not micro:
+                micro = 1  # a tiny timeout, not "for ever"
+            if micro >= 1_000_000:
+                seconds, micro = seconds + 1, 0
+            self._std("setsockopt", self._sock.setsockopt, _stdsocket.SOL_SOCKET, opt,
+                      struct.pack("@ll", seconds, micro))
+
     def _std(self, call: str, func, *args):
         self._checkOpen(call)
         try:
@@ -1112,9 +1140,12 @@ class SCTPSocket:
         """
         Ask the kernel whether a notification type is subscribed.
         """
+        _checkAssocId(assocId)
+        event = _checkU16("event", int(event))
+
         def init(v):
             v.se_assoc_id = assocId
-            v.se_type = int(event)
+            v.se_type = event
 
         return bool(self._getopt(lib.SCTP_EVENT, "struct sctp_event", "SCTP_EVENT", init).se_on)
 
