@@ -742,3 +742,54 @@ def test_specialAssocIds(closer):
     srv.setDelayedSack(DelayedSack(delay=90, freq=2), assocId=ALL_ASSOC)
     assert srv.getDelayedSack(sa) == DelayedSack(90, 2)
     assert srv.getDelayedSack() == DelayedSack(90, 2)
+
+
+def test_acceptedAndPeeledSocketsInheritOptions(closer):
+    """
+    What the kernel copies to an accepted or peeled-off socket: buffer
+    sizes, timeouts, maxseg, INIT parameters, adaptation layer, partial
+    delivery point, fragment interleave, nodelay, RTO, delayed SACK, event
+    subscriptions and RCVINFO.  (The transport relies on this instead of
+    applying its settings again.)
+    """
+    def configure(s):
+        s.setSendBufferSize(30_000)
+        s.setReceiveBufferSize(40_000)
+        s.setMaxseg(1000)
+        s.setInitMsg(InitMsg(3, 3))
+        s.setAdaptationLayer(7)
+        s.setPartialDeliveryPoint(5000)
+        s.setFragmentInterleave(1)
+        s.setRTOInfo(RTOInfo(initial=300, max=600, min=150))
+        s.setDelayedSack(DelayedSack(delay=60, freq=2))
+        s.setNodelay(False)
+        s.subscribe([NotificationType.SENDER_DRY_EVENT])
+
+    def snapshot(s, assocId):
+        return (s.getSendBufferSize(), s.getReceiveBufferSize(), s.getMaxseg(assocId), s.getInitMsg(),
+                s.getAdaptationLayer(), s.getPartialDeliveryPoint(), s.getFragmentInterleave(),
+                s.getRTOInfo(assocId), s.getDelayedSack(assocId), s.getNodelay(),
+                s.isSubscribed(NotificationType.SENDER_DRY_EVENT),
+                s.isSubscribed(NotificationType.ASSOC_CHANGE), s.getIntOption("recvRcvInfo"))
+
+    expected = (60_000, 80_000, 1000, InitMsg(3, 3, 8, 60000), 7, 5000, 1, RTOInfo(300, 600, 150),
+                DelayedSack(60, 2), False, True, True, 1)
+    srv = closer.socket()
+    configure(srv)
+    srv.bind((V4, 0))
+    srv.listen()
+    cli = closer.socket()
+    cli.connect((V4, srv.getsockname()[1]))
+    acc, _ = srv.accept()
+    closer.add(acc)
+    assert snapshot(acc, 0) == expected
+
+    many = closer.socket(style=ONE_TO_MANY)
+    configure(many)
+    many.bind((V4, 0))
+    many.listen()
+    other = closer.socket(style=ONE_TO_MANY)
+    other.connectx((V4, many.getsockname()[1]))
+    up = expectCommUp(many)
+    peeled = closer.add(many.peeloff(up.assocId))
+    assert snapshot(peeled, 0) == expected
