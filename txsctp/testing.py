@@ -60,7 +60,6 @@ opens a socket.
 
 from __future__ import annotations
 
-import socket as _socket
 import struct
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
@@ -989,13 +988,15 @@ class SCTPTestPeer:
 
     def _assocChange(self, state: int, error: int = 0, info: bytes = b"") -> AssociationChange:
         t = self.transport
+        # Linux reports the stream counts on COMM_UP and RESTART only.
+        up = state in (AssociationState.COMM_UP, AssociationState.RESTART)
         return AssociationChange(
             assocId=t.assocId,
             flags=0,
             state=state,
             error=error,
-            outboundStreams=t.outboundStreams,
-            inboundStreams=t.inboundStreams,
+            outboundStreams=t.outboundStreams if up else 0,
+            inboundStreams=t.inboundStreams if up else 0,
             info=info,
         )
 
@@ -1102,16 +1103,14 @@ class SCTPTestPeer:
         """
         The peer aborted: an L{AssociationChange} C{COMM_LOST}
         (C{associationLost}) as Linux builds it (C{info} holds the ABORT's
-        error cause, C{error} its code as the kernel reports it, in network
-        byte order), then C{connectionLost} with
-        L{txsctp.errors.PeerAbortedError}.
+        error causes, C{error} the first cause code), then
+        C{connectionLost} with L{txsctp.errors.PeerAbortedError}.
 
         @param cause: the ABORT's error cause code.
         @return: the reason given to C{connectionLost}.
         """
         self._aborted = True
-        n = self._assocChange(
-            AssociationState.COMM_LOST, error=_socket.htons(cause), info=_abortCauses(cause))
+        n = self._assocChange(AssociationState.COMM_LOST, error=cause, info=_abortCauses(cause))
         self.notify(n)
         return self.transport.closeReason or _lostReason(n)
 
@@ -1332,7 +1331,11 @@ def _lostReason(notification: AssociationChange) -> Failure:
     """
     info = notification.info
     if info:
-        cause = int.from_bytes(info[4:6], "big") if len(info) >= 8 else 0
+        cause = 0
+        if len(info) >= 4 and info[0] == 6:  # an ABORT chunk header
+            info = info[4:]
+        if len(info) >= 2:
+            cause = int.from_bytes(info[0:2], "big")
         return Failure(PeerAbortedError(cause or notification.error))
     return Failure(CommunicationLostError(notification.error))
 
