@@ -23,7 +23,7 @@ from txsctp.notifications import (
     AssociationState,
     Notification,
 )
-from txsctp.options import DelayedSack, InitMsg, RTOInfo, Tuning
+from txsctp.options import DelayedSack, RTOInfo, Tuning
 from txsctp.sctpsocket import ONE_TO_MANY, ONE_TO_ONE, SCTPSocket, kernelSupportsSCTP
 
 TIMEOUT = 5.0
@@ -280,17 +280,6 @@ def expectCommUp(sock: SCTPSocket) -> AssociationChange:
     )
 
 
-def nothingQueued(sock: SCTPSocket) -> bool:
-    """
-    Whether nothing at all is ready to read now (one poll, no wait).
-    """
-    import select
-
-    p = select.poll()
-    p.register(sock.fileno(), select.POLLIN)
-    return not p.poll(0)
-
-
 def waitReadable(sock: SCTPSocket, timeout: float = TIMEOUT) -> bool:
     import select
 
@@ -334,18 +323,3 @@ def sysctl(**settings) -> Iterator[None]:
         for name, value in saved.items():
             writeSysctl(name, value)
 
-
-def eventually(predicate: Callable[[], bool], what: str, timeout: float = TIMEOUT) -> None:
-    """
-    Wait (polling the kernel through C{predicate}, no sleeps beyond a
-    sched_yield-sized select) until C{predicate()} is true.
-    """
-    import select
-
-    deadline = time.monotonic() + timeout
-    delay = 0.0005
-    while not predicate():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        select.select([], [], [], delay)
-        delay = min(delay * 2, 0.05)

@@ -19,14 +19,13 @@ from _sockethelpers import (  # noqa: F401 (closer is a fixture)
     expectCommUp,
     listener,
     oneToManyPair,
-    oneToOnePair,
     receiveData,
     requiresSCTP,
     setTimeouts,
     waitReadable,
 )
 from txsctp.errors import AddressFamilyError, SCTPError
-from txsctp.sctpsocket import ONE_TO_MANY, ONE_TO_ONE
+from txsctp.sctpsocket import ONE_TO_MANY
 
 pytestmark = requiresSCTP
 

@@ -24,7 +24,7 @@ from _sockethelpers import (  # noqa: F401 (closer is a fixture)
     receiveData,
     requiresSCTP,
 )
-from txsctp import errors, sctpsocket
+from txsctp import sctpsocket
 from txsctp.errors import (
     AddressFamilyError,
     MessageTooLongError,

@@ -8,7 +8,6 @@ peer), several streams with PPIDs, unordered delivery, sizes from 1 byte to
 from __future__ import annotations
 
 import os
-import select
 import socket
 import time
 
@@ -22,10 +21,7 @@ from _sockethelpers import (  # noqa: F401 (closer is a fixture)
     expectNotification,
     listener,
     loopback,
-    makeSocket,
-    oneToManyPair,
     oneToOnePair,
-    receiveAny,
     receiveData,
     requiresSCTP,
     setTimeouts,

@@ -18,7 +18,6 @@ from _sockethelpers import (  # noqa: F401 (closer is a fixture)
     V4,
     V4B,
     closer,
-    drainNotifications,
     expectCommUp,
     expectNotification,
     listener,
@@ -44,7 +43,7 @@ from txsctp.notifications import (
     Shutdown,
 )
 from txsctp.options import HB_DEMAND, HB_ENABLE, InitMsg, PathState, PeerAddrParams, Tuning
-from txsctp.sctpsocket import DEFAULT_EVENTS, ONE_TO_MANY, ONE_TO_ONE
+from txsctp.sctpsocket import DEFAULT_EVENTS, ONE_TO_MANY
 
 pytestmark = requiresSCTP
 

@@ -9,7 +9,6 @@ SCTP-AUTH, stream reconfiguration, supported-extension flags, statistics.
 from __future__ import annotations
 
 import errno
-import socket
 
 import pytest
 
@@ -25,7 +24,6 @@ from _sockethelpers import (  # noqa: F401 (closer is a fixture)
     oneToManyPair,
     oneToOnePair,
     readSysctl,
-    receiveAny,
     receiveData,
     requiresSCTP,
     setTimeouts,
@@ -33,11 +31,8 @@ from _sockethelpers import (  # noqa: F401 (closer is a fixture)
     waitReadable,
 )
 from txsctp._sctp_cffi import lib
-from txsctp.info import Message
 from txsctp.notifications import (
-    AssociationChange,
     AssociationReset,
-    AssociationState,
     AuthenticationEvent,
     NotificationType,
     PeerAddressChange,

@@ -25,10 +25,9 @@ from _sockethelpers import (  # noqa: F401 (closer is a fixture)
     setTimeouts,
     waitReadable,
 )
-from txsctp.info import Message
 from txsctp.notifications import AssociationChange, AssociationState, NotificationType, SenderDry, Shutdown
 from txsctp.options import DelayedSack, RTOInfo
-from txsctp.sctpsocket import ONE_TO_MANY, SCTPSocket
+from txsctp.sctpsocket import ONE_TO_MANY
 
 pytestmark = requiresSCTP
 
