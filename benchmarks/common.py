@@ -164,6 +164,17 @@ def latency_result(out: Out, lat_ns: list, t0: float) -> None:
     )
 
 
+def cycle_result(out: Out, n: int, elapsed: float, cycles: list) -> None:
+    """
+    The setup+teardown client's figures: the window's count and the
+    distribution of one cycle (a rare INIT/COOKIE retransmission costs a
+    whole rto_initial, 3 s, and swamps a short window).
+    """
+    cycles.sort()
+    out.result(cycles=n, elapsed=elapsed, p50_us=percentile(cycles, 0.5) * 1e6,
+               p99_us=percentile(cycles, 0.99) * 1e6, max_ms=(cycles[-1] * 1e3 if cycles else 0.0))
+
+
 def parse_end(data: bytes) -> Optional[int]:
     if data.startswith(b"END "):
         try:

@@ -492,17 +492,27 @@ static int mode_setupclient(void)
     double t0 = now(), deadline = t0 + duration, t1;
     int fd;
     char buf[16];
+    size_t cap = 1024;
+    double *cyc = malloc(cap * sizeof(double));
     while (count_limit ? n < count_limit : now() < deadline) {
+        double a = now();
         fd = connector();
         close(fd);
-        n++;
+        if ((size_t)n == cap) {
+            cap *= 2;
+            cyc = realloc(cyc, cap * sizeof(double));
+        }
+        cyc[n++] = now() - a;
     }
     t1 = now();
+    qsort(cyc, n, sizeof(double), cmp_double);
     fd = connector();
     send_one(fd, "STOP", 4, 0, 0);
     recv(fd, buf, sizeof(buf), 0);
     close(fd);
-    printf("{\"cycles\": %ld, \"elapsed\": %.6f}\n", n, t1 - t0);
+    printf("{\"cycles\": %ld, \"elapsed\": %.6f, \"p50_us\": %.1f, \"p99_us\": %.1f, \"max_ms\": %.1f}\n",
+           n, t1 - t0, n ? cyc[n / 2] * 1e6 : 0.0, n ? cyc[(size_t)(n * 0.99)] * 1e6 : 0.0,
+           n ? cyc[n - 1] * 1e3 : 0.0);
     fflush(stdout);
     return 0;
 }

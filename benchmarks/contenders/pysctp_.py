@@ -11,7 +11,7 @@ import socket
 import sys
 import time
 
-from common import HOST, latency_result, parse_end
+from common import HOST, cycle_result, latency_result, parse_end
 
 NAME = "pysctp"
 TARGET = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "_build", "pysctp")
@@ -208,9 +208,12 @@ def setup_client(out, settings, port, duration):
     n = 0
     t0 = time.perf_counter()
     deadline = t0 + duration
+    cycles = []
     while time.perf_counter() < deadline:
+        a = time.perf_counter()
         sk = _connect(settings, port)
         sk.close()
+        cycles.append(time.perf_counter() - a)
         n += 1
     elapsed = time.perf_counter() - t0
     sk = _connect(settings, port)
@@ -220,7 +223,7 @@ def setup_client(out, settings, port, duration):
         if msg or not flags & FLAG_NOTIFICATION:
             break
     sk.close()
-    out.result(cycles=n, elapsed=elapsed)
+    cycle_result(out, n, elapsed, cycles)
 
 
 def fanin_recv(out, settings, size, assocs):

@@ -9,7 +9,7 @@ import struct
 import time
 
 from common import (
-    HOST, IPPROTO_SCTP, MSG_EOR, MSG_NOTIFICATION, SCTP_RCVINFO, SCTP_RECVRCVINFO,
+    HOST, cycle_result, IPPROTO_SCTP, MSG_EOR, MSG_NOTIFICATION, SCTP_RCVINFO, SCTP_RECVRCVINFO,
     SCTP_SNDINFO, SOL_SCTP, latency_result, parse_end, probe,
 )
 
@@ -199,16 +199,19 @@ def setup_client(out, settings, port, duration):
     n = 0
     t0 = time.perf_counter()
     deadline = t0 + duration
+    cycles = []
     while time.perf_counter() < deadline:
+        a = time.perf_counter()
         sock = _connect(settings, port)
         sock.close()
+        cycles.append(time.perf_counter() - a)
         n += 1
     elapsed = time.perf_counter() - t0
     sock = _connect(settings, port)
     send(sock, b"STOP")
     recv(sock)
     sock.close()
-    out.result(cycles=n, elapsed=elapsed)
+    cycle_result(out, n, elapsed, cycles)
 
 
 def fanin_recv(out, settings, size, assocs):

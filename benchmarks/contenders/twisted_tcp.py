@@ -8,7 +8,7 @@ SO_SNDBUF/SO_RCVBUF and TCP_NODELAY (no SACK-frequency counterpart).
 
 import time
 
-from common import HOST, latency_result, parse_end
+from common import HOST, cycle_result, latency_result, parse_end
 
 NAME = "Twisted TCP+framing"
 
@@ -231,7 +231,7 @@ def setup_client(out, settings, port, duration):
     from twisted.protocols.basic import Int32StringReceiver
 
     reactor = _reactor()
-    state = dict(n=0, t0=time.perf_counter(), elapsed=0.0)
+    state = dict(n=0, t0=time.perf_counter(), elapsed=0.0, cycles=[], a=0.0)
     deadline = state["t0"] + duration
 
     class Client(Int32StringReceiver):
@@ -252,6 +252,7 @@ def setup_client(out, settings, port, duration):
                 reactor.stop()
                 return
             state["n"] += 1
+            state["cycles"].append(time.perf_counter() - state["a"])
             if time.perf_counter() < deadline:
                 connect(False)
             else:
@@ -259,13 +260,14 @@ def setup_client(out, settings, port, duration):
                 connect(True)
 
     def connect(final):
+        state["a"] = time.perf_counter()
         f = ClientFactory.forProtocol(Client)
         f.protocol = type("C", (Client,), {"final": final})
         reactor.connectTCP(HOST, port, f)
 
     reactor.callWhenRunning(connect, False)
     reactor.run()
-    out.result(cycles=state["n"], elapsed=state["elapsed"])
+    cycle_result(out, state["n"], state["elapsed"], state["cycles"])
 
 
 def _producer():

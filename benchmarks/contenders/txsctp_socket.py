@@ -6,7 +6,7 @@ SCTPSocket with sendBatch (sendmmsg, 64 per call) and receiveBatch
 
 import time
 
-from common import HOST, MSG_WAITFORONE, latency_result, parse_end, probe
+from common import HOST, cycle_result, MSG_WAITFORONE, latency_result, parse_end, probe
 
 NAME = "txsctp socket layer"
 
@@ -223,16 +223,19 @@ def setup_client(out, settings, port, duration):
     n = 0
     t0 = time.perf_counter()
     deadline = t0 + duration
+    cycles = []
     while time.perf_counter() < deadline:
+        a = time.perf_counter()
         sock = _connect(settings, port)
         sock.close()
+        cycles.append(time.perf_counter() - a)
         n += 1
     elapsed = time.perf_counter() - t0
     sock = _connect(settings, port)
     sock.sendMessage(b"STOP")
     _wait_message(sock)
     sock.close()
-    out.result(cycles=n, elapsed=elapsed)
+    cycle_result(out, n, elapsed, cycles)
 
 
 def fanin_recv(out, settings, size, assocs):

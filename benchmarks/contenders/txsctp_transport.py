@@ -9,7 +9,7 @@ run's settings as a txsctp Tuning (None on host defaults: nothing set).
 
 import time
 
-from common import HOST, latency_result, parse_end, probe
+from common import HOST, cycle_result, latency_result, parse_end, probe
 
 NAME = "txsctp transport"
 
@@ -224,7 +224,7 @@ def setup_client(out, settings, port, duration, style="one-to-one"):
     from txsctp import SCTPProtocol
 
     reactor = _reactor()
-    state = dict(n=0, t0=time.perf_counter(), elapsed=0.0)
+    state = dict(n=0, t0=time.perf_counter(), elapsed=0.0, cycles=[], a=0.0)
     deadline = state["t0"] + duration
 
     class Client(SCTPProtocol):
@@ -244,6 +244,7 @@ def setup_client(out, settings, port, duration, style="one-to-one"):
                 reactor.stop()
                 return
             state["n"] += 1
+            state["cycles"].append(time.perf_counter() - state["a"])
             if time.perf_counter() < deadline:
                 connect(False)
             else:
@@ -251,13 +252,14 @@ def setup_client(out, settings, port, duration, style="one-to-one"):
                 connect(True)
 
     def connect(final):
+        state["a"] = time.perf_counter()
         f = _factory(type("C", (Client,), {"final": final}), client=True)
         f.clientConnectionFailed = lambda c, r: (out.line(f"connect failed: {r.value}"), reactor.stop())
         _connect(port, f, settings)
 
     reactor.callWhenRunning(connect, False)
     reactor.run()
-    out.result(cycles=state["n"], elapsed=state["elapsed"])
+    cycle_result(out, state["n"], state["elapsed"], state["cycles"])
 
 
 def fanin_recv(out, settings, size, assocs, style="one-to-many"):
