@@ -193,20 +193,19 @@ def _lostReason(notification: AssociationChange) -> failure.Failure:
     """
     The C{connectionLost} reason for an association-change notification
     that ends an association.
+
+    A received ABORT shows as error causes in C{sac_info} (see
+    L{AssociationChange.abortCauses}); an ABORT without causes as Linux's
+    C{ECONNRESET} in C{sac_error} (an errno, which the notification's
+    byte-order conversion for cause codes turns around).
     """
     if notification.state == AssociationState.SHUTDOWN_COMP:
         return failure.Failure(error.ConnectionDone("the SCTP association was shut down cleanly"))
-    if notification.info:
-        # The ABORT the peer sent: its first cause code, if any.  Linux hands
-        # over the error causes without the 4-byte chunk header (RFC 6458
-        # describes the whole chunk: skip a header if there is one).
-        cause = 0
-        info = notification.info
-        if len(info) >= 4 and info[0] == 6:  # an ABORT chunk header
-            info = info[4:]
-        if len(info) >= 2:
-            cause = int.from_bytes(info[0:2], "big")
-        return failure.Failure(PeerAbortedError(cause or notification.error))
+    causes = notification.abortCauses
+    if causes:
+        return failure.Failure(PeerAbortedError(causes[0][0]))
+    if notification.info or notification.error in (errno.ECONNRESET, _stdsocket.ntohs(errno.ECONNRESET)):
+        return failure.Failure(PeerAbortedError(0))
     return failure.Failure(CommunicationLostError(notification.error))
 
 
