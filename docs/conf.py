@@ -50,9 +50,6 @@ OPTIONAL_PAGES = ["benchmarks"]
 
 txsctp_api_package = "../txsctp"
 txsctp_api_known_warnings = [
-    (r'Cannot parse value assigned to "__all__"',
-     "txsctp/__init__.py computes __all__ for its lazy imports; pydoctor reads "
-     "only literal lists"),
     (r'Class "txsctp\.interfaces\.\w+" is not an interface',
      "pydoctor cannot see that a zope Interface derived from an external one "
      "(twisted's IListeningPort) is an interface"),
@@ -61,19 +58,7 @@ txsctp_api_known_warnings = [
 # Docstring problems reported to the modules' owners (see
 # docs/_ext/txsctp_apidocs.py): shown in the build output, not failing it.
 # Remove an entry once its fix has landed.
-txsctp_api_pending_fixes = [
-    (r'txsctp/endpoints\.py:\d+: Cannot find link target for "txsctp\.(listen|connect)SCTP"',
-     "txsctp/__init__.py: import the lazy names under `if TYPE_CHECKING:` and make "
-     "__all__ a literal list, so pydoctor resolves txsctp.listenSCTP"),
-    (r'txsctp/endpoints\.py:\d+: Cannot find link target for "Deferred"',
-     "endpoints.py: L{twisted.internet.defer.Deferred}"),
-    (r'txsctp/_transport\.py:\d+: Cannot find link target for "FileDescriptor"',
-     "_transport.py: L{twisted.internet.abstract.FileDescriptor}"),
-    (r'txsctp/_batch\.py:\d+: Cannot find link target for .*"MAX_BATCH"',
-     "_batch.py: C{MAX_BATCH} (an alias of a cffi constant pydoctor cannot follow)"),
-    (r'txsctp/probe\.py:\d+: Cannot find link target for .*"HEADER_SIZE"',
-     "probe.py: C{HEADER_SIZE} (an alias of _HEADER.size)"),
-]
+txsctp_api_pending_fixes = []
 
 
 def _dropMissingPages(app, docname, source):

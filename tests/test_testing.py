@@ -554,10 +554,6 @@ async def test_closeWhileThePeerIsNotReading(makePair):
     expected = UP + [
         "messageReceived", "messageReceived", "shutdownReceived", "shutdownComplete",
         "connectionLost"]
-    if makePair.kind == "real one-to-many" and (whilePaused, after) != (UP, expected):
-        pytest.xfail(
-            "a paused association of a one-to-many port holds its messages but "
-            f"not its notifications: the shutdown overtakes them ({after})")
     assert whilePaused == UP
     assert after == expected
 
@@ -1156,18 +1152,18 @@ async def test_sideBySide(reactor, scenario, serverStyle):
 
 def _withoutAbortRace(events):
     """
-    Drop the sendFailed events just before an associationLost: when the
-    peer aborts, the kernel reports the messages it had not yet
-    acknowledged, and whether a message was acknowledged before the ABORT
-    depends on the peer's delayed-SACK timer.  (The fake can deliver them
-    with SCTPTestPeer.failSend.)
+    Drop the sendFailed events around an associationLost: when the peer
+    aborts, the kernel reports the messages it had not yet acknowledged
+    (queued just before or just after the COMM_LOST, and delivered before
+    connectionLost), and whether a message was acknowledged before the
+    ABORT depends on the peer's delayed-SACK timer.  (The fake can deliver
+    them with SCTPTestPeer.failSend.)
     """
     out = []
     for i, event in enumerate(events):
         if event[0] == "sendFailed":
             rest = [e[0] for e in events[i + 1:] if e[0] != "sendFailed"]
-            if rest[:1] == ["associationLost"] or "connectionLost" in [e[0] for e in out]:
-                # (After connectionLost: see test_nothingAfterConnectionLost.)
+            if rest[:1] in (["associationLost"], ["connectionLost"]):
                 continue
         out.append(event)
     return out
@@ -1177,10 +1173,9 @@ def _withoutAbortRace(events):
 @pytest_twisted.ensureDeferred
 async def test_nothingAfterConnectionLost(reactor, serverStyle):
     """
-    No callback reaches a Protocol after its connectionLost.  The fake
-    keeps to that; the real transport still hands over the SEND_FAILED
-    notifications the kernel queues behind COMM_LOST (reported: xfail
-    until fixed).
+    No callback reaches a Protocol after its connectionLost, not even the
+    SEND_FAILED notifications the kernel queues behind COMM_LOST: the
+    transport delivers them first.
     """
     if not _kernelHasSCTP():
         pytest.skip("this kernel has no SCTP: run through scripts/test")
@@ -1193,6 +1188,4 @@ async def test_nothingAfterConnectionLost(reactor, serverStyle):
         await real.stop()
     names = real.client.names(skip=())
     after = names[names.index("connectionLost") + 1:]
-    if after:
-        pytest.xfail(f"the real transport called {after} after connectionLost")
     assert after == []

@@ -14,9 +14,19 @@ nor a reactor; the names below are imported on first use.
 from __future__ import annotations
 
 from importlib import import_module
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+
+if TYPE_CHECKING:  # for type checkers and pydoctor; at run time: __getattr__
+    from txsctp._api import connectSCTP, listenSCTP
+    from txsctp._transport import SCTPTransport
+    from txsctp.address import SCTPAddress
+    from txsctp.endpoints import SCTPClientEndpoint, SCTPServerEndpoint
+    from txsctp.info import PPID, RcvInfo
+    from txsctp.options import Tuning
+    from txsctp.protocol import SCTPProtocol
+    from txsctp.sctpsocket import ONE_TO_MANY, ONE_TO_ONE, SCTPSocket
 
 _LAZY = {
     "listenSCTP": "txsctp._api",
@@ -34,7 +44,23 @@ _LAZY = {
     "SCTPClientEndpoint": "txsctp.endpoints",
 }
 
-__all__ = sorted(_LAZY) + ["__version__"]
+__all__ = [
+    "ONE_TO_MANY",
+    "ONE_TO_ONE",
+    "PPID",
+    "RcvInfo",
+    "SCTPAddress",
+    "SCTPClientEndpoint",
+    "SCTPProtocol",
+    "SCTPServerEndpoint",
+    "SCTPSocket",
+    "SCTPTransport",
+    "Tuning",
+    "connectSCTP",
+    "listenSCTP",
+    "__version__",
+]
+assert set(__all__) == set(_LAZY) | {"__version__"}
 
 
 def __getattr__(name: str) -> Any:

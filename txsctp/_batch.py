@@ -92,7 +92,7 @@ def packMeta(stream: int, ppid: int, flags: int, assocId: int, context: int,
 
 def sendBlob(fd: int, datas: Sequence[bytes], metas: Sequence[bytes], flags: int = lib.MSG_NOSIGNAL) -> int:
     """
-    Send up to L{MAX_BATCH} messages with one C{sendmmsg}.
+    Send up to C{MAX_BATCH} (64) messages with one C{sendmmsg}.
 
     @param datas: the payloads.
     @param metas: each payload's L{packMeta} block.

@@ -4,7 +4,7 @@ descriptors that carry them, listening ports and the client connector.
 
 Shape, after C{twisted.internet.tcp}:
 
-  - L{_SocketDescriptor} is the L{FileDescriptor} registered with the
+  - L{_SocketDescriptor} is the L{FileDescriptor<twisted.internet.abstract.FileDescriptor>} registered with the
     reactor for one kernel SCTP socket.  It reads messages and notifications
     in batches (C{recvmmsg}) and dispatches them to associations by id, and
     flushes the associations' queues of whole messages in batches
@@ -46,6 +46,7 @@ from txsctp.errors import (
     StreamOutOfRangeError,
     WriteQueueFullError,
 )
+from txsctp._validate import checkMessage
 from txsctp._batch import META, packMeta, sendBlob, sharedReceiver
 from txsctp.info import Message, RcvInfo
 from txsctp.notifications import parseNotification
@@ -259,6 +260,7 @@ class SCTPTransport:
         self._queue: Deque[tuple] = deque()
         self._queued = False
         self._peerShutdown = False
+        self._ending = False
         self._sendBroken: Optional[OSError] = None
         self._metaCache: Dict[tuple, bytes] = {}
         self._queuedBytes = 0
@@ -354,30 +356,11 @@ class SCTPTransport:
         """
         Queue one whole message.  See L{ISCTPTransport.writeMessage}.
         """
-        if self.disconnected or self.disconnecting or self._peerShutdown:
+        if self.disconnected or self.disconnecting or self._peerShutdown or self._ending:
             raise AssociationClosedError("writeMessage", self.assocId)
-        if type(data) is not bytes:
-            if isinstance(data, (bytearray, memoryview)):
-                data = bytes(data)
-            else:
-                raise TypeError(f"data must be bytes, not {type(data).__name__}")
+        data, stream, ppid, context = checkMessage(
+            data, stream, self.defaultPPID if ppid is None else ppid, context, self.outboundStreams)
         size = len(data)
-        if not size:
-            raise ValueError("SCTP cannot carry an empty message")
-        if type(stream) is not int:
-            raise TypeError(f"stream must be an int, not {type(stream).__name__}")
-        if stream < 0:
-            raise ValueError(f"stream {stream} is negative")
-        if stream >= self.outboundStreams:
-            raise StreamOutOfRangeError(stream, self.outboundStreams)
-        if ppid is None:
-            ppid = self.defaultPPID
-        elif type(ppid) is not int or not 0 <= ppid <= 0xFFFFFFFF:
-            if type(ppid) is not int:
-                raise TypeError(f"ppid must be an int, not {type(ppid).__name__}")
-            raise ValueError(f"ppid {ppid} is out of range 0..4294967295")
-        if type(context) is not int or not 0 <= context <= 0xFFFFFFFF:
-            raise ValueError(f"context {context!r} is not an int in 0..4294967295")
         if size > self._handle.maxSendSize:
             raise MessageTooLongError(size, self._handle.maxSendSize,
                                       "message (larger than the socket's send buffer)")
@@ -421,8 +404,11 @@ class SCTPTransport:
     def write(self, data: bytes) -> None:
         """
         Queue C{data} as one message on L{defaultStream} with
-        L{defaultPPID}.
+        L{defaultPPID}; an empty C{data} writes nothing (as with any
+        Twisted transport: SCTP has no empty messages).
         """
+        if type(data) is bytes and not data:
+            return
         self.writeMessage(data, self.defaultStream, self.defaultPPID)
 
     def writeSequence(self, iovec) -> None:
@@ -638,7 +624,15 @@ class SCTPTransport:
             if state in (AssociationState.COMM_LOST, AssociationState.SHUTDOWN_COMP,
                          AssociationState.CANT_STR_ASSOC):
                 self._callProtocol(self._notificationReceived, notification)
-                self._lost(_lostReason(notification))
+                reason = _lostReason(notification)
+                if self._handle._inRead:
+                    # The kernel queues the association's SEND_FAILED
+                    # notifications after this one: deliver what this read
+                    # finds before connectionLost.
+                    self._ending = True
+                    self._handle._pendingLost.append((self, reason))
+                else:
+                    self._lost(reason)
                 return
             if state == AssociationState.RESTART:
                 self.outboundStreams = notification.outboundStreams or self.outboundStreams
@@ -835,6 +829,7 @@ class _SocketDescriptor(abstract.FileDescriptor):
         abstract.FileDescriptor.__init__(self, reactor)
         self.options = options
         self._dirty: Deque[SCTPTransport] = deque()
+        self._pendingLost: List[Tuple[SCTPTransport, failure.Failure]] = []
         self._flushScheduled = False
         self._heldTotal = 0
         self._readingStoppedForHeld = False
@@ -876,12 +871,26 @@ class _SocketDescriptor(abstract.FileDescriptor):
 
     # -- reading ----------------------------------------------------------
 
+    _inRead = False
+
     def doRead(self):
         """
         Read everything queued (up to a bound per wake-up), in batches, and
         dispatch it: whole messages straight to their Protocol, pieces to
         their association's reassembly, notifications to their association.
+        Associations that ended during the read get C{connectionLost} at its
+        end, after everything the read found for them.
         """
+        self._inRead = True
+        try:
+            return self._readAvailable()
+        finally:
+            self._inRead = False
+            while self._pendingLost:
+                transport, reason = self._pendingLost.pop(0)
+                transport._lost(reason)
+
+    def _readAvailable(self):
         receive = self._receiver.receive
         fd = self._fd
         lookup = self._lookup
@@ -1164,6 +1173,8 @@ class _OneToOneSocket(_SocketDescriptor):
 
     def _gone(self):
         transport = self.transport
+        if transport is not None and transport._ending:
+            return None  # its end is being reported (see doRead)
         if transport is not None and not transport.disconnected:
             e = self._socketError
             if e is None:

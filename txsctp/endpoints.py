@@ -8,7 +8,7 @@ C{clientFromString(reactor, "sctp:...")} build (see L{txsctp._parser} for
 the string syntax), so every Twisted program and twistd plugin that takes an
 endpoint description can run over SCTP.
 
-A client endpoint's C{connect} returns a L{Deferred} that fires with the
+A client endpoint's C{connect} returns a L{Deferred<twisted.internet.defer.Deferred>} that fires with the
 Protocol once the association is up (C{COMM_UP}), fails with a
 L{twisted.internet.error.ConnectError} subclass when it cannot come up
 (L{txsctp.errors.CannotStartAssociationError}, C{TimeoutError},

@@ -87,7 +87,7 @@ def encodePing(magic: bytes, sequence: int, stream: int, sentNs: int, size: int)
     """
     Build a ping or load message.
 
-    @param size: total length (at least L{HEADER_SIZE}).
+    @param size: total length (at least C{HEADER_SIZE}).
     """
     header = _HEADER.pack(magic, sequence & 0xFFFFFFFF, stream, 0, sentNs)
     return header + b"\0" * max(0, size - len(header))

@@ -87,6 +87,7 @@ from txsctp.errors import (
     WriteQueueFullError,
 )
 from txsctp.info import UNORDERED, RcvInfo
+from txsctp._validate import checkMessage
 from txsctp.interfaces import ISCTPTransport
 from txsctp.notifications import (
     AdaptationIndication,
@@ -366,24 +367,9 @@ class FakeSCTPTransport:
         """
         if self.disconnected or self.disconnecting:
             raise AssociationClosedError("writeMessage", self.assocId)
-        data = _asBytes(data)
+        data, stream, ppid, context = checkMessage(
+            data, stream, self.defaultPPID if ppid is None else ppid, context, self.outboundStreams)
         size = len(data)
-        if not size:
-            raise ValueError("SCTP cannot carry an empty message")
-        if type(stream) is not int:
-            raise TypeError(f"stream must be an int, not {type(stream).__name__}")
-        if stream < 0:
-            raise ValueError(f"stream {stream} is negative")
-        if stream >= self.outboundStreams:
-            raise StreamOutOfRangeError(stream, self.outboundStreams)
-        if ppid is None:
-            ppid = self.defaultPPID
-        elif type(ppid) is not int:
-            raise TypeError(f"ppid must be an int, not {type(ppid).__name__}")
-        elif not 0 <= ppid <= 0xFFFFFFFF:
-            raise ValueError(f"ppid {ppid} is out of range 0..4294967295")
-        if type(context) is not int or not 0 <= context <= 0xFFFFFFFF:
-            raise ValueError(f"context {context!r} is not an int in 0..4294967295")
         if self.maxSendSize is not None and size > self.maxSendSize:
             raise MessageTooLongError(
                 size, self.maxSendSize, "message (larger than the socket's send buffer)"
@@ -435,8 +421,11 @@ class FakeSCTPTransport:
     def write(self, data) -> None:
         """
         Write C{data} as one message on L{defaultStream} with
-        L{defaultPPID}.
+        L{defaultPPID}; an empty C{data} writes nothing (as with any
+        Twisted transport).
         """
+        if type(data) is bytes and not data:
+            return
         self.writeMessage(data, self.defaultStream, self.defaultPPID)
 
     def writeSequence(self, iovec) -> None:

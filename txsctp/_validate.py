@@ -1,0 +1,63 @@
+"""
+Checks of a message written to an association, shared by the real transport
+and the in-memory one of L{txsctp.testing} so that both refuse the same
+things with the same exceptions.  Pure Python: no kernel, no cffi.
+"""
+
+from __future__ import annotations
+
+from typing import Tuple
+
+from txsctp.errors import StreamOutOfRangeError
+
+__all__ = ["checkMessage", "intArgument"]
+
+_U32 = 0xFFFFFFFF
+
+
+def intArgument(name: str, value: object) -> int:
+    """
+    C{value} as a plain int; int subclasses such as L{txsctp.info.PPID}
+    members are accepted, C{bool} is not.
+
+    @raise TypeError: C{value} is not an int.
+    """
+    if type(value) is int:
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return int(value)
+    raise TypeError(f"{name} must be an int, not {type(value).__name__}")
+
+
+def checkMessage(data: object, stream: object, ppid: object, context: object,
+                 outboundStreams: int) -> Tuple[bytes, int, int, int]:
+    """
+    Validate one message's payload and parameters.
+
+    @return: C{(data, stream, ppid, context)} normalised (bytes, ints).
+    @raise TypeError: a value of the wrong type.
+    @raise ValueError: an empty payload or a value out of range.
+    @raise StreamOutOfRangeError: C{stream} is not below
+        C{outboundStreams}.
+    """
+    if type(data) is not bytes:
+        if isinstance(data, (bytes, bytearray, memoryview)):
+            data = bytes(data)
+        else:
+            raise TypeError(f"data must be bytes, not {type(data).__name__}")
+    if not data:
+        raise ValueError("SCTP cannot carry an empty message")
+    stream = intArgument("stream", stream)
+    if stream < 0:
+        raise ValueError(f"stream {stream} is negative")
+    if stream >= outboundStreams:
+        raise StreamOutOfRangeError(stream, outboundStreams)
+    ppid = intArgument("ppid", ppid)
+    if not 0 <= ppid <= _U32:
+        raise ValueError(f"ppid {ppid} is out of range 0..4294967295")
+    if type(context) is not int or not 0 <= context <= _U32:
+        if isinstance(context, int) and not isinstance(context, bool) and 0 <= context <= _U32:
+            context = int(context)
+        else:
+            raise ValueError(f"context {context!r} is not an int in 0..4294967295")
+    return data, stream, ppid, context
