@@ -46,6 +46,7 @@ from txsctp.errors import (
     StreamOutOfRangeError,
     WriteQueueFullError,
 )
+from txsctp._consumer import ProducerRegistration
 from txsctp._validate import checkMessage
 from txsctp._batch import META, packMeta, sendBlob, sharedReceiver
 from txsctp.info import Message, RcvInfo
@@ -217,7 +218,7 @@ def _lostReason(notification: AssociationChange) -> failure.Failure:
     interfaces.IPushProducer,
     interfaces.ILoggingContext,
 )
-class SCTPTransport:
+class SCTPTransport(ProducerRegistration):
     """
     The transport of one SCTP association.
 
@@ -269,9 +270,6 @@ class SCTPTransport:
         self.disconnecting = False
         self.disconnected = False
         self._shutdownSent = False
-        self.producer: Any = None
-        self.streamingProducer = False
-        self.producerPaused = False
         self._readingPaused = False
         self._held: Deque[Union[Message, Notification]] = deque()
         self._heldBytes = 0
@@ -492,28 +490,8 @@ class SCTPTransport:
 
     # -- producer / consumer ---------------------------------------------
 
-    def registerProducer(self, producer, streaming: bool) -> None:
-        """
-        Register a producer (C{IConsumer}): a streaming one is paused when
-        more than L{bufferSize} bytes are queued and resumed when the queue
-        empties; a pull one is asked for more each time it empties.
-        """
-        if self.producer is not None:
-            raise RuntimeError(
-                f"Cannot register producer {producer}, because producer {self.producer} "
-                "was never unregistered."
-            )
-        if self.disconnected:
-            producer.stopProducing()
-            return
-        self.producer = producer
-        self.streamingProducer = streaming
-        self.producerPaused = False
-        if not streaming:
-            producer.resumeProducing()
-        elif self._queuedBytes > self.bufferSize:
-            self.producerPaused = True
-            producer.pauseProducing()
+    def _bytesQueued(self) -> int:
+        return self._queuedBytes
 
     def unregisterProducer(self) -> None:
         self.producer = None
@@ -1389,13 +1367,7 @@ class OneToOnePort(base.BasePort):
         self.disconnected = True
         base.BasePort.connectionLost(self, reason)
         self.connected = False
-        if self.sock is not None:
-            self.sock.close()
-        self.factory.doStop()
-        d = getattr(self, "deferred", None)
-        if d is not None:
-            del self.deferred
-            d.callback(None)
+        _portStopped(self)
 
     def getHost(self) -> SCTPAddress:
         return SCTPAddress.fromPairs(self.sock.getLocalAddresses())
@@ -1656,13 +1628,7 @@ class OneToManyPort(_SocketDescriptor):
         abstract.FileDescriptor.connectionLost(self, reason)
         self.disconnected = 1
         self.connected = 0
-        if self.sock is not None:
-            self.sock.close()
-        self.factory.doStop()
-        d = getattr(self, "deferred", None)
-        if d is not None:
-            del self.deferred
-            d.callback(None)
+        _portStopped(self)
 
     def getHost(self) -> SCTPAddress:
         return SCTPAddress.fromPairs(self.sock.getLocalAddresses())
@@ -1832,6 +1798,20 @@ def _isLiteral(host: str) -> bool:
         return True
     except ValueError:
         return False
+
+
+def _portStopped(port) -> None:
+    """
+    A listening port has stopped: close its socket, stop its factory, fire
+    the Deferred C{stopListening} returned.
+    """
+    if port.sock is not None:
+        port.sock.close()
+    port.factory.doStop()
+    d = getattr(port, "deferred", None)
+    if d is not None:
+        del port.deferred
+        d.callback(None)
 
 
 def _validatePort(port: object) -> None:

@@ -87,6 +87,7 @@ from txsctp.errors import (
     WriteQueueFullError,
 )
 from txsctp.info import UNORDERED, RcvInfo
+from txsctp._consumer import ProducerRegistration
 from txsctp._validate import checkMessage
 from txsctp.interfaces import ISCTPTransport
 from txsctp.notifications import (
@@ -189,7 +190,7 @@ def _asBytes(data: Any) -> bytes:
 
 
 @implementer(ISCTPTransport, ITransport, IConsumer, IPushProducer, ILoggingContext)
-class FakeSCTPTransport:
+class FakeSCTPTransport(ProducerRegistration):
     """
     An in-memory transport for one SCTP association.
 
@@ -649,31 +650,8 @@ class FakeSCTPTransport:
 
     # -- IConsumer -----------------------------------------------------------
 
-    def registerProducer(self, producer, streaming: bool) -> None:
-        """
-        Register a producer (C{IConsumer}): a streaming one is paused when
-        more than L{bufferSize} bytes are queued and resumed when they are
-        acknowledged; a pull one is asked for more at once and after each
-        acknowledgement.
-
-        @raise RuntimeError: a producer is registered already.
-        """
-        if self.producer is not None:
-            raise RuntimeError(
-                f"Cannot register producer {producer}, because producer {self.producer} "
-                "was never unregistered."
-            )
-        if self.disconnected:
-            producer.stopProducing()
-            return
-        self.producer = producer
-        self.streamingProducer = streaming
-        self.producerPaused = False
-        if not streaming:
-            producer.resumeProducing()
-        elif self.queuedBytes > self.bufferSize:
-            self.producerPaused = True
-            producer.pauseProducing()
+    def _bytesQueued(self) -> int:
+        return self.queuedBytes
 
     def unregisterProducer(self) -> None:
         """
