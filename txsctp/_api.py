@@ -11,7 +11,9 @@ from typing import Optional, Sequence, Union
 
 from twisted.internet.interfaces import IConnector, IListeningPort
 
+from txsctp._consumer import DEFAULT_MAX_QUEUED_BYTES
 from txsctp._transport import (
+    DEFAULT_BUFFER_SIZE,
     DEFAULT_MAX_MESSAGE_SIZE,
     AssociationOptions,
     Connector,
@@ -46,8 +48,8 @@ def listenSCTP(
     maxInitTimeout: Optional[int] = None,
     maxMessageSize: int = DEFAULT_MAX_MESSAGE_SIZE,
     maxAssociations: Optional[int] = None,
-    bufferSize: int = 256 * 1024,
-    maxQueuedBytes: Optional[int] = 64 << 20,
+    bufferSize: int = DEFAULT_BUFFER_SIZE,
+    maxQueuedBytes: Optional[int] = DEFAULT_MAX_QUEUED_BYTES,
     tuning: Optional[Tuning] = DEFAULT_TUNING,
     events: Sequence[int] = DEFAULT_EVENTS,
 ) -> IListeningPort:
@@ -74,7 +76,7 @@ def listenSCTP(
         one aborts its association (reason L{MessageTooLongError}).
     @param maxAssociations: refuse (abort) associations beyond this many.
     @param bufferSize: queued bytes above which a registered producer is
-        paused.
+        paused (resumed at half of it); default 1 MiB.
     @param maxQueuedBytes: cap on queued bytes per association; writes past
         it raise L{WriteQueueFullError} (C{None}: no cap).
     @param tuning: socket settings (L{txsctp.options.Tuning}).
@@ -108,8 +110,8 @@ def connectSCTP(
     maxAttempts: Optional[int] = None,
     maxInitTimeout: Optional[int] = None,
     maxMessageSize: int = DEFAULT_MAX_MESSAGE_SIZE,
-    bufferSize: int = 256 * 1024,
-    maxQueuedBytes: Optional[int] = 64 << 20,
+    bufferSize: int = DEFAULT_BUFFER_SIZE,
+    maxQueuedBytes: Optional[int] = DEFAULT_MAX_QUEUED_BYTES,
     tuning: Optional[Tuning] = DEFAULT_TUNING,
     events: Sequence[int] = DEFAULT_EVENTS,
 ) -> IConnector:

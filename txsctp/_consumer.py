@@ -7,6 +7,18 @@ from __future__ import annotations
 
 from typing import Any
 
+DEFAULT_BUFFER_SIZE = 1 << 20
+"""
+Queued bytes above which a registered producer is paused (it is resumed at
+half of it): as much as the default send buffer holds, so that bulk writers
+keep the kernel's buffer full."""
+
+DEFAULT_MAX_QUEUED_BYTES = 64 << 20
+"""Cap on an association's queued bytes: writes beyond it are refused."""
+
+DEFAULT_MAX_MESSAGE_SIZE = 16 << 20
+"""Largest message a transport accepts on receive unless told otherwise."""
+
 
 class ProducerRegistration:
     """

@@ -46,7 +46,12 @@ from txsctp.errors import (
     StreamOutOfRangeError,
     WriteQueueFullError,
 )
-from txsctp._consumer import ProducerRegistration
+from txsctp._consumer import (
+    DEFAULT_BUFFER_SIZE,
+    DEFAULT_MAX_MESSAGE_SIZE,
+    DEFAULT_MAX_QUEUED_BYTES,
+    ProducerRegistration,
+)
 from txsctp._validate import checkMessage
 from txsctp._batch import META, packMeta, sendBlob, sharedReceiver
 from txsctp.info import Message, RcvInfo
@@ -78,8 +83,7 @@ __all__ = [
 
 _log = Logger()
 
-DEFAULT_MAX_MESSAGE_SIZE = 16 << 20
-"""Largest message a transport accepts on receive unless told otherwise."""
+
 
 _RECEIVE_BATCH = 64
 _KEEP_READING = object()
@@ -123,8 +127,8 @@ class AssociationOptions:
         maxAttempts: Optional[int] = None,
         maxInitTimeout: Optional[int] = None,
         maxMessageSize: int = DEFAULT_MAX_MESSAGE_SIZE,
-        bufferSize: int = 256 * 1024,
-        maxQueuedBytes: Optional[int] = 64 << 20,
+        bufferSize: int = DEFAULT_BUFFER_SIZE,
+        maxQueuedBytes: Optional[int] = DEFAULT_MAX_QUEUED_BYTES,
         tuning: Optional[Tuning] = DEFAULT_TUNING,
         events: Sequence[int] = DEFAULT_EVENTS,
     ) -> None:
@@ -426,6 +430,11 @@ class SCTPTransport(ProducerRegistration):
         for _ in range(count):
             freed += len(queue.popleft()[0])
         self._queuedBytes -= freed
+        if self.producerPaused and self._queuedBytes <= self.bufferSize >> 1 and self.streamingProducer:
+            # Resume at the low-water mark, so the producer refills the
+            # queue while the kernel still has data to send.
+            self.producerPaused = False
+            self.producer.resumeProducing()
         if not queue:
             self._queueDrained()
 
@@ -859,14 +868,19 @@ class _SocketDescriptor(abstract.FileDescriptor):
         Associations that ended during the read get C{connectionLost} at its
         end, after everything the read found for them.
         """
+        global _readDepth
         self._inRead = True
+        _readDepth += 1
         try:
             return self._readAvailable()
         finally:
             self._inRead = False
+            _readDepth -= 1
             while self._pendingLost:
                 transport, reason = self._pendingLost.pop(0)
                 transport._lost(reason)
+            if not _readDepth and _flushAfterRead:
+                _flushWritesOfRead()
 
     def _readAvailable(self):
         receive = self._receiver.receive
@@ -952,12 +966,22 @@ class _SocketDescriptor(abstract.FileDescriptor):
     # -- writing ----------------------------------------------------------
 
     def _scheduleFlush(self, transport: SCTPTransport) -> None:
+        """
+        Arrange for the association's queue to be flushed: at the end of
+        the read being dispatched if there is one (a reply written from
+        C{messageReceived} goes out before the reactor waits again, with no
+        timer), else in the reactor's next iteration.  Either way, all
+        messages written meanwhile go out together.
+        """
         if not transport._queued:
             transport._queued = True
             self._dirty.append(transport)
         if not self._flushScheduled:
             self._flushScheduled = True
-            self.reactor.callLater(0, self._flush)
+            if _readDepth:
+                _flushAfterRead.append(self)
+            else:
+                self.reactor.callLater(0, self._flush)
 
     def doWrite(self):
         self.stopWriting()
@@ -1129,12 +1153,23 @@ class _OneToOneSocket(_SocketDescriptor):
         transport._callProtocol(transport._notificationReceived, notification)
         return transport
 
+    _knownPeer: Optional[Tuple[str, int]] = None
+
     def _peerAddress(self, assocId: int) -> SCTPAddress:
+        """
+        The peer's addresses; if the association has already ended (its
+        COMM_UP read after it went away), the address it was accepted from
+        or connected to, so that the Protocol still sees it come and go.
+        """
         try:
             return SCTPAddress.fromPairs(self.sock.getPeerAddresses(0), assocId)
         except (OSError, ValueError):
+            pass
+        try:
             host, port = self.sock.getpeername()
-            return SCTPAddress(host, port, (host,), assocId)
+        except OSError:
+            host, port = self._knownPeer or ("0.0.0.0", 0)
+        return SCTPAddress(host, port, (host,), assocId)
 
     _socketError: Optional[OSError] = None
 
@@ -1336,6 +1371,7 @@ class OneToOnePort(base.BasePort):
                 newSock.close()
                 continue
             accepted = _AcceptedSocket(newSock, self)
+            accepted._knownPeer = addr
             self._accepted[id(accepted)] = accepted
             accepted.startReading()
         return None
@@ -1647,6 +1683,7 @@ class Client(_OneToOneSocket):
         _OneToOneSocket.__init__(self, None, reactor, options)
         self.connector = connector
         self.hosts = hosts
+        self._knownPeer = (hosts[0], port)
         self.port = port
         self.bindAddress = bindAddress
         self._failed = False
@@ -1798,6 +1835,20 @@ def _isLiteral(host: str) -> bool:
         return True
     except ValueError:
         return False
+
+
+_readDepth = 0
+_flushAfterRead: List["_SocketDescriptor"] = []
+
+
+def _flushWritesOfRead() -> None:
+    """
+    Flush the descriptors written to while reads were being dispatched.
+    """
+    while _flushAfterRead:
+        handle = _flushAfterRead.pop(0)
+        if handle._flushScheduled:
+            handle._flush()
 
 
 def _portStopped(port) -> None:

@@ -87,7 +87,12 @@ from txsctp.errors import (
     WriteQueueFullError,
 )
 from txsctp.info import UNORDERED, RcvInfo
-from txsctp._consumer import ProducerRegistration
+from txsctp._consumer import (
+    DEFAULT_BUFFER_SIZE,
+    DEFAULT_MAX_MESSAGE_SIZE,
+    DEFAULT_MAX_QUEUED_BYTES,
+    ProducerRegistration,
+)
 from txsctp._validate import checkMessage
 from txsctp.interfaces import ISCTPTransport
 from txsctp.notifications import (
@@ -134,9 +139,9 @@ _SCTP_AUTH_NO_AUTH = _lib.SCTP_AUTH_NO_AUTH
 # SCTP_STREAM_CHANGE_DENIED/FAILED: the kernel header defines them as the
 # same bits as the association-reset ones.
 _STREAM_CHANGE_REFUSED = _lib.SCTP_ASSOC_RESET_DENIED | _lib.SCTP_ASSOC_RESET_FAILED
-_DEFAULT_BUFFER_SIZE = 256 * 1024
-_DEFAULT_MAX_QUEUED = 64 << 20
-_DEFAULT_MAX_MESSAGE = 16 << 20
+_DEFAULT_BUFFER_SIZE = DEFAULT_BUFFER_SIZE
+_DEFAULT_MAX_QUEUED = DEFAULT_MAX_QUEUED_BYTES
+_DEFAULT_MAX_MESSAGE = DEFAULT_MAX_MESSAGE_SIZE
 
 
 @attr.s(frozen=True, slots=True, auto_attribs=True)
