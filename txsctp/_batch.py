@@ -30,6 +30,10 @@ __all__ = ["BatchReceiver", "sharedReceiver", "sendBlob", "packMeta", "MAX_BATCH
 
 MAX_BATCH: int = lib.TXSCTP_MAX_BATCH
 
+# Batches of up to this many payload bytes are copied as one block and
+# sliced; larger ones message by message.
+_JOIN_LIMIT = 64 * 1024
+
 # struct txsctp_rcv, up to (not including) its sockaddr_storage.
 _RECORD_FORMAT = "@IiBBHHHIIIIiHHIIiI"
 _ADDR_OFFSET = ffi.offsetof("struct txsctp_rcv", "addr")
@@ -102,8 +106,17 @@ def sendBlob(fd: int, datas: Sequence[bytes], metas: Sequence[bytes], flags: int
     """
     n = len(datas)
     lens = array("I", map(len, datas))
-    sent = lib.txsctp_sendblob(fd, b"".join(datas), ffi.from_buffer("uint32_t[]", lens), n,
-                               ffi.from_buffer("struct txsctp_meta[]", b"".join(metas)), flags)
+    metaBlock = ffi.from_buffer("struct txsctp_meta[]", b"".join(metas))
+    if sum(lens) <= _JOIN_LIMIT:
+        # Small messages: one joined copy is cheaper than a pointer each.
+        sent = lib.txsctp_sendblob(fd, b"".join(datas), ffi.from_buffer("uint32_t[]", lens), n,
+                                   metaBlock, flags)
+    else:
+        # Large ones: no joined copy (a fresh megabyte a batch means page
+        # faults, which cost dearly in the test kernel).
+        pointers = ffi.new("char *[]", [ffi.from_buffer(d) for d in datas])
+        sent = lib.txsctp_sendptrs(fd, pointers, ffi.from_buffer("uint32_t[]", lens), n,
+                                   metaBlock, flags)
     if sent < 0:
         raise fromErrno(ffi.errno, "sendmmsg")
     return sent
@@ -123,6 +136,7 @@ class BatchReceiver:
         self._buffer = ffi.new("char[]", slotSize * self.slots)
         self._records = ffi.new("struct txsctp_rcv[]", self.slots)
         self._recordBytes = ffi.buffer(self._records)
+        self._view = memoryview(ffi.buffer(self._buffer))
         self._total = ffi.new("size_t *")
 
     def receive(self, fd: int, flags: int = 0, maxMessages: int = MAX_BATCH) -> Tuple[int, bytes, List[tuple]]:
@@ -130,9 +144,9 @@ class BatchReceiver:
         Receive what is queued, up to C{maxMessages} (at most L{slots})
         pieces.
 
-        @return: C{(count, payloads, records)}: C{payloads} holds the pieces
-            back to back, C{records} one unpacked record tuple per piece
-            (see the C{R_*} indexes).
+        @return: C{(count, datas, records)}: the payload (bytes) of each
+            piece, and one unpacked record tuple per piece (see the C{R_*}
+            indexes).
         @raise OSError: the receive failed (L{BlockingIOError}: nothing
             queued).
         """
@@ -140,9 +154,27 @@ class BatchReceiver:
                                    self._records, flags, self._total)
         if n < 0:
             raise fromErrno(ffi.errno, "recvmsg")
-        payloads = ffi.buffer(self._buffer, self._total[0])[:]
         records = list(RECORD.iter_unpack(self._recordBytes[: n * RECORD.size]))
-        return n, payloads, records
+        datas = []
+        append = datas.append
+        offset = 0
+        total = self._total[0]
+        if total <= _JOIN_LIMIT:
+            # One copy out, then cheap slices.
+            payloads = ffi.buffer(self._buffer, total)[:]
+            for record in records:
+                end = offset + record[0]
+                append(payloads[offset:end])
+                offset = end
+        else:
+            # Large payloads: copy each straight out (no fresh megabyte of
+            # intermediate copy to fault in).
+            view = self._view
+            for record in records:
+                end = offset + record[0]
+                append(view[offset:end].tobytes())
+                offset = end
+        return n, datas, records
 
     def address(self, index: int):
         """

@@ -389,6 +389,8 @@ int txsctp_recvcompact(int fd, char *buf, size_t slot_size, unsigned nslots,
                        struct txsctp_rcv *out, int flags, size_t *total);
 int txsctp_sendblob(int fd, const char *blob, const uint32_t *lens, unsigned n,
                     const struct txsctp_meta *metas, int flags);
+int txsctp_sendptrs(int fd, char *const *datas, const uint32_t *lens, unsigned n,
+                    const struct txsctp_meta *metas, int flags);
 int txsctp_sendmany(int fd, const struct txsctp_snd *msgs, unsigned n,
                     int flags);
 long txsctp_sendone(int fd, const struct txsctp_snd *msg,
@@ -713,9 +715,9 @@ static int txsctp_sendmany(int fd, const struct txsctp_snd *msgs, unsigned n,
    bytes of blob, with metas[i]'s stream, PPID (host order), flags,
    context, association and PR-SCTP policy.  Returns how many were accepted
    (possibly fewer than n), or -1 with errno set when none was. */
-static int txsctp_sendblob(int fd, const char *blob, const uint32_t *lens,
-                           unsigned n, const struct txsctp_meta *metas,
-                           int flags)
+static int txsctp_sendmeta(int fd, const char *blob, char *const *datas,
+                           const uint32_t *lens, unsigned n,
+                           const struct txsctp_meta *metas, int flags)
 {
     struct txsctp_snd msgs[TXSCTP_MAX_BATCH];
     unsigned i;
@@ -723,7 +725,7 @@ static int txsctp_sendblob(int fd, const char *blob, const uint32_t *lens,
     if (n > TXSCTP_MAX_BATCH)
         n = TXSCTP_MAX_BATCH;
     for (i = 0; i < n; i++) {
-        msgs[i].data = blob + off;
+        msgs[i].data = datas ? datas[i] : blob + off;
         msgs[i].len = lens[i];
         off += lens[i];
         msgs[i].sid = metas[i].sid;
@@ -737,6 +739,22 @@ static int txsctp_sendblob(int fd, const char *blob, const uint32_t *lens,
         msgs[i].tolen = 0;
     }
     return txsctp_sendmany(fd, msgs, n, flags);
+}
+
+static int txsctp_sendblob(int fd, const char *blob, const uint32_t *lens,
+                           unsigned n, const struct txsctp_meta *metas,
+                           int flags)
+{
+    return txsctp_sendmeta(fd, blob, NULL, lens, n, metas, flags);
+}
+
+/* The same with each payload where it is (no joined copy): for large
+   messages, whose joining would cost more than the pointers. */
+static int txsctp_sendptrs(int fd, char *const *datas, const uint32_t *lens,
+                           unsigned n, const struct txsctp_meta *metas,
+                           int flags)
+{
+    return txsctp_sendmeta(fd, NULL, datas, lens, n, metas, flags);
 }
 
 /* Send one message.  dstaddrs (packed sockaddr_in/sockaddr_in6, may be NULL)

@@ -888,7 +888,7 @@ class _SocketDescriptor(abstract.FileDescriptor):
         lookup = self._lookup
         for _ in range(_MAX_BATCHES_PER_READ):
             try:
-                n, payloads, records = receive(fd)
+                n, datas, records = receive(fd)
             except BlockingIOError:
                 return self._drained()
             except InterruptedError:
@@ -898,12 +898,8 @@ class _SocketDescriptor(abstract.FileDescriptor):
                 if result is _KEEP_READING:
                     continue
                 return result
-            offset = 0
-            for record in records:
+            for record, data in zip(records, datas):
                 size = record[0]
-                end = offset + size
-                data = payloads[offset:end]
-                offset = end
                 msgFlags = record[1]
                 if msgFlags & _MSG_NOTIFICATION:
                     pending = self._pendingNote

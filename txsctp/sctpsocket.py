@@ -907,7 +907,7 @@ class SCTPSocket:
         _checkRange("maxMessages", maxMessages, 1, lib.TXSCTP_MAX_BATCH)
         rx = self._batchReceiver()
         try:
-            n, payloads, records = rx.receive(fd, flags, maxMessages)
+            n, datas, records = rx.receive(fd, flags, maxMessages)
         except OSError as e:
             if e.errno == errno.ENOTCONN and self._sock.type == _stdsocket.SOCK_STREAM:
                 # A one-to-one socket whose association is gone and that
@@ -917,7 +917,6 @@ class SCTPSocket:
             raise
         result: List[Union[Message, Notification]] = []
         pendingNote = None
-        offset = 0
         for i, record in enumerate(records):
             msgFlags = record[R_MSG_FLAGS]
             if not record[R_LEN] and not msgFlags & (_MSG_NOTIFICATION | _MSG_EOR):
@@ -925,9 +924,7 @@ class SCTPSocket:
                 # zero-length read means the association is gone (recvmmsg
                 # fills every remaining slot with the same).
                 break
-            end = offset + record[R_LEN]
-            data = payloads[offset:end]
-            offset = end
+            data = datas[i]
             if msgFlags & _MSG_NOTIFICATION:
                 pendingNote = data if pendingNote is None else pendingNote + data
                 if msgFlags & _MSG_EOR:
@@ -941,9 +938,10 @@ class SCTPSocket:
         while pendingNote is not None:
             # A notification longer than a slot: the rest is queued already.
             try:
-                _, more, recs = rx.receive(fd, 0, 1)
+                _, mores, recs = rx.receive(fd, 0, 1)
             except InterruptedError:
                 continue
+            more = mores[0]
             pendingNote += more
             if recs[0][R_MSG_FLAGS] & _MSG_EOR or not more:
                 result.append(parseNotification(pendingNote))
