@@ -1869,7 +1869,13 @@ def _validatePort(port: object) -> None:
 
 
 def _describeInterface(interface) -> str:
-    return interface if isinstance(interface, str) else ",".join(interface)
+    # (Also called with the malformed interfaces that made binding fail.)
+    if isinstance(interface, str):
+        return interface
+    try:
+        return ",".join(str(i) for i in interface)
+    except TypeError:
+        return repr(interface)
 
 
 def _bindList(bindAddress) -> List[Tuple[str, int]]:
