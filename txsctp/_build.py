@@ -213,6 +213,8 @@ struct sctp_event_subscribe {
     uint8_t sctp_peer_error_event; uint8_t sctp_shutdown_event;
     uint8_t sctp_partial_delivery_event; uint8_t sctp_adaptation_layer_event;
     uint8_t sctp_authentication_event; uint8_t sctp_sender_dry_event;
+    uint8_t sctp_stream_reset_event; uint8_t sctp_assoc_reset_event;
+    uint8_t sctp_stream_change_event; uint8_t sctp_send_failure_event_event;
     ...;
 };
 

@@ -112,6 +112,16 @@ _LEGACY_EVENT_FIELDS = {
     NotificationType.SENDER_DRY_EVENT: "sctp_sender_dry_event",
 }
 
+# struct sctp_event_subscribe field per event, for subscribing to a whole
+# set with one SCTP_EVENTS call (this kernel header's struct).
+_EVENTS_STRUCT_FIELDS = dict(_LEGACY_EVENT_FIELDS)
+_EVENTS_STRUCT_FIELDS.update({
+    NotificationType.SEND_FAILED_EVENT: "sctp_send_failure_event_event",
+    NotificationType.STREAM_RESET_EVENT: "sctp_stream_reset_event",
+    NotificationType.ASSOC_RESET_EVENT: "sctp_assoc_reset_event",
+    NotificationType.STREAM_CHANGE_EVENT: "sctp_stream_change_event",
+})
+
 _DEFAULT_RECEIVE_SLOT = 64 * 1024
 _MSG_EOR = lib.MSG_EOR
 _MSG_NOTIFICATION = lib.MSG_NOTIFICATION
@@ -283,8 +293,9 @@ class SCTPSocket:
                 raise ValueError(
                     f"style must be {ONE_TO_ONE!r} or {ONE_TO_MANY!r}, not {style!r}"
                 )
+            sockType = _STYLES[style] if blocking else _STYLES[style] | _stdsocket.SOCK_NONBLOCK
             try:
-                _sock = _stdsocket.socket(family, _STYLES[style], lib.IPPROTO_SCTP)
+                _sock = _stdsocket.socket(family, sockType, lib.IPPROTO_SCTP)
             except OSError as e:
                 if e.errno in (errno.EPROTONOSUPPORT, errno.ESOCKTNOSUPPORT):
                     raise SCTPNotSupportedError("socket") from None
@@ -299,7 +310,8 @@ class SCTPSocket:
         self.family = self._sock.family
         self.style = ONE_TO_MANY if self._sock.type == _stdsocket.SOCK_SEQPACKET else ONE_TO_ONE
         self._fd = self._sock.fileno()
-        self._sock.setblocking(blocking)
+        if self._sock.getblocking() != blocking:
+            self._sock.setblocking(blocking)
         self._receiveSlot = _DEFAULT_RECEIVE_SLOT
         self._receiver: Optional[BatchReceiver] = None
         self._sendRecords = None
@@ -309,7 +321,8 @@ class SCTPSocket:
     def _setup(self, events, tuning: Optional[Tuning], initMsg: Optional[InitMsg]) -> None:
         self.setIntOption("recvRcvInfo", 1)
         self.events = ()
-        self.subscribe(events)
+        if not self._subscribeAtOnce(events):
+            self.subscribe(events)
         if tuning is not None:
             self.applyTuning(tuning)
         if initMsg is not None:
@@ -1115,6 +1128,28 @@ class SCTPSocket:
         else:
             current.difference_update(events)
         self.events = tuple(sorted(current))
+
+    def _subscribeAtOnce(self, events: Iterable[int]) -> bool:
+        """
+        On a new socket: subscribe to exactly C{events} with one
+        C{SCTP_EVENTS} call (instead of one C{SCTP_EVENT} each).  A kernel
+        whose structure is shorter than this header's refuses it: then
+        C{False}, and the caller subscribes event by event.
+        """
+        events = tuple(sorted({int(e) for e in events}))
+        if any(e not in _EVENTS_STRUCT_FIELDS for e in events):
+            return False
+        value = ffi.new("struct sctp_event_subscribe *")
+        for e in events:
+            setattr(value, _EVENTS_STRUCT_FIELDS[e], 1)
+        try:
+            self._setopt(lib.SCTP_EVENTS, value, ffi.sizeof("struct sctp_event_subscribe"), "SCTP_EVENTS")
+        except OSError as err:
+            if err.errno != errno.EINVAL:
+                raise
+            return False
+        self.events = events
+        return True
 
     def _subscribeAll(self, events: Iterable[int]) -> None:
         self.events = ()
