@@ -12,6 +12,10 @@ Reads commands on stdin:
                 message sent on that association (and on its stream), then
                 close the socket (graceful shutdown: nothing is left unread).
                 Prints "WAVE ID ok=.. bad=.. failed=.. elapsed=..".
+    hold ID N   the same, but the associations that got their echo stay open
+                (until "release").
+    release     close every association kept open by "hold"; prints
+                "RELEASED n".
     quit        exit.
 """
 
@@ -35,7 +39,10 @@ from txsctp.options import InitMsg  # noqa: E402
 from txsctp.sctpsocket import ONE_TO_ONE, SCTPSocket  # noqa: E402
 
 
-def wave(waveId: str, n: int, host: str, port: int, timeout: float) -> None:
+held = []
+
+
+def wave(waveId: str, n: int, host: str, port: int, timeout: float, keep: bool = False) -> None:
     start = time.monotonic()
     ep = select.epoll()
     socks = {}
@@ -79,7 +86,12 @@ def wave(waveId: str, n: int, host: str, port: int, timeout: float) -> None:
                         local = s.getsockname()[1]
                         msg = f"{waveId}:{i}:{local}:{os.urandom(4).hex()}".encode()
                         expected[fd] = (msg, i % 4)
-                        s.sendMessage(msg, i % 4, 7)
+                        try:
+                            s.sendMessage(msg, i % 4, 7)
+                        except OSError as e:
+                            failed += 1
+                            problems.append(f"#{i}: send: {e}")
+                            finished = True
                     else:
                         failed += 1
                         problems.append(f"#{i}: association change {item.state!r} error {item.error}")
@@ -93,12 +105,16 @@ def wave(waveId: str, n: int, host: str, port: int, timeout: float) -> None:
                     want, stream = expected.get(fd, (None, None))
                     if item.data == want and item.info.stream == stream:
                         ok += 1
-                    else:
+                        if keep:
+                            ep.unregister(fd)
+                            del socks[fd]
+                            held.append(s)
+                            break
                         bad += 1
                         problems.append(f"#{i}: got {item.data!r} on stream {item.info.stream}, "
                                         f"sent {want!r} on {stream}")
                     finished = True
-            if finished:
+            if finished and fd in socks:
                 ep.unregister(fd)
                 del socks[fd]
                 s.close()
@@ -127,8 +143,13 @@ def main() -> None:
             continue
         if words[0] == "quit":
             break
-        if words[0] == "wave":
-            wave(words[1], int(words[2]), args.connect, args.port, args.timeout)
+        if words[0] in ("wave", "hold"):
+            wave(words[1], int(words[2]), args.connect, args.port, args.timeout, keep=words[0] == "hold")
+        if words[0] == "release":
+            n = len(held)
+            while held:
+                held.pop().close()
+            say("RELEASED", n)
     say("BYE")
 
 
