@@ -825,6 +825,7 @@ class _SocketDescriptor(abstract.FileDescriptor):
             self._setSocket(sock)
 
     _pendingNote: Optional[bytes] = None
+    _noteSource: Optional[Tuple[Any, int]] = None
 
     def _setSocket(self, sock: SCTPSocket) -> None:
         self.sock = sock
@@ -898,7 +899,7 @@ class _SocketDescriptor(abstract.FileDescriptor):
                 if result is _KEEP_READING:
                     continue
                 return result
-            for record, data in zip(records, datas):
+            for index, (record, data) in enumerate(zip(records, datas)):
                 size = record[0]
                 msgFlags = record[1]
                 if msgFlags & _MSG_NOTIFICATION:
@@ -907,6 +908,9 @@ class _SocketDescriptor(abstract.FileDescriptor):
                         data = pending + data
                     if msgFlags & _MSG_EOR:
                         self._pendingNote = None
+                        # Where it came from: the peer's address, should the
+                        # association be gone before it can be asked for.
+                        self._noteSource = (receive.__self__, index)
                         self._dispatchNotification(parseNotification(data))
                     else:
                         self._pendingNote = data
@@ -1488,11 +1492,14 @@ class OneToManyPort(_SocketDescriptor):
             return
         try:
             peer = SCTPAddress.fromPairs(self.sock.getPeerAddresses(assocId), assocId)
-        except (OSError, ValueError) as e:
-            _log.warn("Association {assocId} vanished before it could be used: {e}", assocId=assocId, e=e)
-            if pending is not None:
-                self._failPending(pending, failure.Failure(CannotStartAssociationError(str(e))))
-            return
+        except (OSError, ValueError):
+            # Already gone (its end is queued behind this COMM_UP): the
+            # Protocol still sees it come and go, with the address the
+            # notification came from.
+            source = self._noteSource
+            address = source[0].address(source[1]) if source is not None else None
+            host, port = address or ("0.0.0.0", 0)
+            peer = SCTPAddress(host, port, (host,), assocId)
         try:
             protocol = self.factory.buildProtocol(peer)
         except Exception:
