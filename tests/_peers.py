@@ -66,6 +66,7 @@ class PeerProcess(protocol.ProcessProtocol):
         self.reactor = reactor
         self.lines: List[str] = []
         self.errLines: List[str] = []
+        self.stdout = bytearray()  # everything written to stdout, raw
         self._partial = {1: b"", 2: b""}
         self._waiters: List[tuple] = []
         self.ended: defer.Deferred = defer.Deferred()
@@ -82,6 +83,8 @@ class PeerProcess(protocol.ProcessProtocol):
     def childDataReceived(self, fd: int, data: bytes) -> None:
         if fd not in self._partial:
             return
+        if fd == 1:
+            self.stdout += data
         buf = self._partial[fd] + data
         *complete, rest = buf.split(b"\n")
         self._partial[fd] = rest
@@ -104,7 +107,11 @@ class PeerProcess(protocol.ProcessProtocol):
         self.running = False
         for fd in (1, 2):
             if self._partial[fd]:
-                self.childDataReceived(fd, b"\n")
+                rest, self._partial[fd] = self._partial[fd], b""
+                line = rest.decode("utf-8", "replace").rstrip("\r")
+                (self.lines if fd == 1 else self.errLines).append(line)
+                if fd == 1:
+                    self._check(line)
         value = reason.value
         if isinstance(value, error.ProcessTerminated) and value.signal is not None:
             self.exitCode = -value.signal
