@@ -163,15 +163,7 @@ class _Burst(SeqProtocol):
             self.transport.writeMessage(peerlib.seqMessage(0, i, 500))
 
 
-_SHUTDOWN_BUG = pytest.mark.xfail(strict=True, reason=(
-    "txsctp bug (one-to-many): once the peer has sent SHUTDOWN the kernel refuses new messages "
-    "(ESHUTDOWN/EPIPE from sendmmsg); SCTPTransport._sendFailedOnWrite then ABORTs the association, "
-    "so the peer sees an abort instead of its clean shutdown, the data the kernel still held for it "
-    "is lost, and connectionLost gets BrokenPipeError instead of ConnectionDone (one-to-one refuses "
-    "the write with AssociationClosedError and completes the shutdown)"))
-
-
-@pytest.mark.parametrize("style", ["one-to-one", pytest.param("one-to-many", marks=_SHUTDOWN_BUG)])
+@pytest.mark.parametrize("style", STYLES)
 @pytest_twisted.inlineCallbacks
 def test_write_during_peer_shutdown(reactor, listen, peers, style):
     """

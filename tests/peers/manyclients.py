@@ -110,6 +110,7 @@ def wave(waveId: str, n: int, host: str, port: int, timeout: float, keep: bool =
                             del socks[fd]
                             held.append(s)
                             break
+                    else:
                         bad += 1
                         problems.append(f"#{i}: got {item.data!r} on stream {item.info.stream}, "
                                         f"sent {want!r} on {stream}")
