@@ -13,7 +13,6 @@ from twisted.internet.interfaces import IConnector, IListeningPort
 
 from txsctp._consumer import DEFAULT_MAX_QUEUED_BYTES
 from txsctp._transport import (
-    DEFAULT_BUFFER_SIZE,
     DEFAULT_MAX_MESSAGE_SIZE,
     AssociationOptions,
     Connector,
@@ -48,7 +47,7 @@ def listenSCTP(
     maxInitTimeout: Optional[int] = None,
     maxMessageSize: int = DEFAULT_MAX_MESSAGE_SIZE,
     maxAssociations: Optional[int] = None,
-    bufferSize: int = DEFAULT_BUFFER_SIZE,
+    bufferSize: Optional[int] = None,
     maxQueuedBytes: Optional[int] = DEFAULT_MAX_QUEUED_BYTES,
     tuning: Optional[Tuning] = DEFAULT_TUNING,
     events: Sequence[int] = DEFAULT_EVENTS,
@@ -76,7 +75,8 @@ def listenSCTP(
         one aborts its association (reason L{MessageTooLongError}).
     @param maxAssociations: refuse (abort) associations beyond this many.
     @param bufferSize: queued bytes above which a registered producer is
-        paused (resumed at half of it); default 1 MiB.
+        paused (resumed at half of it); default: half the socket's
+        effective send buffer, between 64 KiB and 1 MiB.
     @param maxQueuedBytes: cap on queued bytes per association; writes past
         it raise L{WriteQueueFullError} (C{None}: no cap).
     @param tuning: socket settings (L{txsctp.options.Tuning}).
@@ -110,7 +110,7 @@ def connectSCTP(
     maxAttempts: Optional[int] = None,
     maxInitTimeout: Optional[int] = None,
     maxMessageSize: int = DEFAULT_MAX_MESSAGE_SIZE,
-    bufferSize: int = DEFAULT_BUFFER_SIZE,
+    bufferSize: Optional[int] = None,
     maxQueuedBytes: Optional[int] = DEFAULT_MAX_QUEUED_BYTES,
     tuning: Optional[Tuning] = DEFAULT_TUNING,
     events: Sequence[int] = DEFAULT_EVENTS,

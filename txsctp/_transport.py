@@ -91,6 +91,7 @@ _MSG_EOR = lib.MSG_EOR
 _MSG_NOTIFICATION = lib.MSG_NOTIFICATION
 _tupleNew = tuple.__new__
 _EMPTY_INFO = RcvInfo()
+_MIN_BUFFER_SIZE = 64 * 1024
 _ASSOCIATION_GONE = frozenset((errno.ECONNRESET, errno.ECONNABORTED, errno.ENOTCONN, errno.ETIMEDOUT,
                                errno.EHOSTUNREACH, errno.ENETUNREACH, errno.ECONNREFUSED))
 # Seconds to wait for the notification that explains a dead association
@@ -113,7 +114,8 @@ class AssociationOptions:
     @ivar maxMessageSize: largest message accepted on receive; a larger one
         aborts the association with L{MessageTooLongError} as the reason.
     @ivar bufferSize: queued bytes above which a registered producer is
-        paused (the high-water mark); it is resumed when the queue is empty.
+        paused (it is resumed at half of it); C{None}: half the socket's
+        effective send buffer, between 64 KiB and 1 MiB.
     @ivar maxQueuedBytes: queued bytes beyond which C{write} refuses a
         message with L{WriteQueueFullError} (C{None}: no cap).
     @ivar tuning: socket settings (L{Tuning}).
@@ -127,7 +129,7 @@ class AssociationOptions:
         maxAttempts: Optional[int] = None,
         maxInitTimeout: Optional[int] = None,
         maxMessageSize: int = DEFAULT_MAX_MESSAGE_SIZE,
-        bufferSize: int = DEFAULT_BUFFER_SIZE,
+        bufferSize: Optional[int] = None,
         maxQueuedBytes: Optional[int] = DEFAULT_MAX_QUEUED_BYTES,
         tuning: Optional[Tuning] = DEFAULT_TUNING,
         events: Sequence[int] = DEFAULT_EVENTS,
@@ -260,7 +262,12 @@ class SCTPTransport(ProducerRegistration):
         self._peer = peer
         self._options = options
         self.maxMessageSize = options.maxMessageSize
-        self.bufferSize = options.bufferSize
+        # The high-water mark follows the kernel's send buffer unless set:
+        # a tuned host's 2 MiB keeps bulk senders' batches full, a default
+        # host's 208 KiB keeps a stalled association from queueing seconds
+        # of small messages here.
+        self.bufferSize = (options.bufferSize if options.bufferSize is not None
+                           else max(_MIN_BUFFER_SIZE, min(DEFAULT_BUFFER_SIZE, handle.maxSendSize // 2)))
         self.maxQueuedBytes = options.maxQueuedBytes
         self._queue: Deque[tuple] = deque()
         self._queued = False
