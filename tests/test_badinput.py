@@ -114,19 +114,8 @@ LISTEN_ADDRESS_CASES = [
     ("192.0.2.1", OSError),  # not a local address: EADDRNOTAVAIL
 ]
 
-_MISSING_VALIDATION = pytest.mark.xfail(strict=True, reason=(
-    "txsctp gap: listenSCTP/connectSCTP accept any maxAssociations, bufferSize and maxQueuedBytes "
-    "without checking them; a bad value only fails later: maxAssociations='10' raises TypeError in "
-    "the port's read loop when the first association arrives, which kills the port; "
-    "maxAssociations=-1 aborts every association; maxQueuedBytes=-1 or 1.5 refuses every write "
-    "with WriteQueueFullError; bufferSize=-1 pauses every producer at once"))
-
-
 def _listenCase(kwargs, exc):
-    marks = []
-    if set(kwargs) & {"maxAssociations", "bufferSize", "maxQueuedBytes"}:
-        marks = [_MISSING_VALIDATION]
-    return pytest.param(kwargs, exc, marks=marks, id=",".join(f"{k}={v!r}" for k, v in kwargs.items()))
+    return pytest.param(kwargs, exc, id=",".join(f"{k}={v!r}" for k, v in kwargs.items()))
 
 
 @pytest.mark.parametrize("kwargs, exc", [_listenCase(k, e) for k, e in LISTEN_CASES])
@@ -484,10 +473,6 @@ def test_socket_layer_rejects_bad_arguments():
         s6.close()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "txsctp gap: SCTPSocket.bindx does not check that (host, port) pairs share one port; the kernel "
-    "then binds the first address (to its port) and fails the second with EINVAL: the call raises "
-    "OSError but has changed the socket (txsctp's Twisted layer checks this for bindAddress)"))
 def test_socket_bindx_with_different_ports():
     """
     bindx with (host, port) pairs on different ports is refused with

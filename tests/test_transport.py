@@ -510,3 +510,27 @@ def test_data_received_compatibility(listen, connect):
     client.transport.writeSequence([b"wor", b"ld"])
     got = yield client.expect(2)
     assert [d for d, _ in got] == [b"HELLO", b"WORLD"]
+
+
+@pytest_twisted.inlineCallbacks
+def test_prepare_socket_runs_before_the_association(listen, connect):
+    """
+    prepareSocket gets each new socket before it is bound or connected:
+    options set there (here RTO bounds) hold for the association.
+    """
+    from txsctp.options import RTOInfo
+
+    prepared = []
+
+    def prepare(sock):
+        assert sock.getsockname()[1] == 0  # not bound yet
+        sock.setRTOInfo(RTOInfo(initial=200, max=400, min=100))
+        prepared.append(sock)
+
+    port = listen(protocol.Factory.forProtocol(Echo), prepareSocket=prepare)
+    client = yield connect(port.getHost().port, Recorder, prepareSocket=prepare)
+    assert len(prepared) == 2
+    assert client.transport.socket is prepared[1]
+    assert client.transport.socket.getRTOInfo(client.transport.assocId) == RTOInfo(200, 400, 100)
+    with pytest.raises(TypeError):
+        connect(port.getHost().port, Recorder, prepareSocket="not callable")

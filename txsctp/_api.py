@@ -7,7 +7,7 @@ when called, by default).
 
 from __future__ import annotations
 
-from typing import Optional, Sequence, Union
+from typing import Callable, Optional, Sequence, Union
 
 from twisted.internet.interfaces import IConnector, IListeningPort
 
@@ -20,7 +20,7 @@ from txsctp._transport import (
     OneToOnePort,
 )
 from txsctp.options import DEFAULT_TUNING, Tuning
-from txsctp.sctpsocket import DEFAULT_EVENTS, ONE_TO_MANY, ONE_TO_ONE
+from txsctp.sctpsocket import DEFAULT_EVENTS, ONE_TO_MANY, ONE_TO_ONE, SCTPSocket
 
 __all__ = ["listenSCTP", "connectSCTP"]
 
@@ -51,6 +51,7 @@ def listenSCTP(
     maxQueuedBytes: Optional[int] = DEFAULT_MAX_QUEUED_BYTES,
     tuning: Optional[Tuning] = DEFAULT_TUNING,
     events: Sequence[int] = DEFAULT_EVENTS,
+    prepareSocket: Optional[Callable[[SCTPSocket], None]] = None,
 ) -> IListeningPort:
     """
     Listen for SCTP associations.
@@ -81,6 +82,9 @@ def listenSCTP(
         it raise L{WriteQueueFullError} (C{None}: no cap).
     @param tuning: socket settings (L{txsctp.options.Tuning}).
     @param events: notification types to subscribe to.
+    @param prepareSocket: called with the new L{SCTPSocket} before it is
+        bound: set options that must precede associations (SCTP-AUTH
+        chunks and keys, RTO, peer address parameters).
     @return: an L{ISCTPListeningPort}, already listening.
     @raise CannotListenError: binding or listening failed.
     """
@@ -90,6 +94,7 @@ def listenSCTP(
         outStreams=outStreams, inStreams=inStreams, maxAttempts=maxAttempts,
         maxInitTimeout=maxInitTimeout, maxMessageSize=maxMessageSize, bufferSize=bufferSize,
         maxQueuedBytes=maxQueuedBytes, tuning=tuning, events=events,
+        prepareSocket=prepareSocket,
     )
     portClass = OneToManyPort if style == ONE_TO_MANY else OneToOnePort
     p = portClass(port, factory, interface, backlog, _reactor(reactor), options, maxAssociations)
@@ -114,6 +119,7 @@ def connectSCTP(
     maxQueuedBytes: Optional[int] = DEFAULT_MAX_QUEUED_BYTES,
     tuning: Optional[Tuning] = DEFAULT_TUNING,
     events: Sequence[int] = DEFAULT_EVENTS,
+    prepareSocket: Optional[Callable[[SCTPSocket], None]] = None,
 ) -> IConnector:
     """
     Connect to an SCTP peer (a one-to-one socket per association).
@@ -129,6 +135,9 @@ def connectSCTP(
     @param bindAddress: local address(es): a host, C{(host, port)}, or a
         list of them (one port), bound with bindx.
     @param reactor: the reactor (default: the global one).
+    @param prepareSocket: called with the new L{SCTPSocket} before it is
+        bound and connected: set options that must precede the association
+        (SCTP-AUTH chunks and keys, RTO, peer address parameters).
     @return: an C{IConnector}, connecting.
     @raise AddressFamilyError: a malformed or mixed-up address list.
     """
@@ -136,6 +145,7 @@ def connectSCTP(
         outStreams=outStreams, inStreams=inStreams, maxAttempts=maxAttempts,
         maxInitTimeout=maxInitTimeout, maxMessageSize=maxMessageSize, bufferSize=bufferSize,
         maxQueuedBytes=maxQueuedBytes, tuning=tuning, events=events,
+        prepareSocket=prepareSocket,
     )
     c = Connector(host, port, factory, timeout, bindAddress, _reactor(reactor), options)
     c.connect()

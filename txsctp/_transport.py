@@ -120,6 +120,10 @@ class AssociationOptions:
         message with L{WriteQueueFullError} (C{None}: no cap).
     @ivar tuning: socket settings (L{Tuning}).
     @ivar events: notification types to subscribe to.
+    @ivar prepareSocket: called with each new L{SCTPSocket} before it is
+        bound or connected: the place for options that must be set before
+        the association starts (SCTP-AUTH chunks and keys, RTO, peer
+        address parameters).
     """
 
     def __init__(
@@ -133,7 +137,11 @@ class AssociationOptions:
         maxQueuedBytes: Optional[int] = DEFAULT_MAX_QUEUED_BYTES,
         tuning: Optional[Tuning] = DEFAULT_TUNING,
         events: Sequence[int] = DEFAULT_EVENTS,
+        prepareSocket: Optional[Callable[[SCTPSocket], None]] = None,
     ) -> None:
+        if prepareSocket is not None and not callable(prepareSocket):
+            raise TypeError(f"prepareSocket must be callable, not {prepareSocket!r}")
+        self.prepareSocket = prepareSocket
         for name, value, high in (
             ("outStreams", outStreams, 0xFFFF),
             ("inStreams", inStreams, 0xFFFF),
@@ -147,6 +155,8 @@ class AssociationOptions:
                     raise ValueError(f"{name} {value} is out of range 1..{high}")
         if isinstance(maxMessageSize, bool) or not isinstance(maxMessageSize, int) or maxMessageSize <= 0:
             raise ValueError(f"maxMessageSize must be a positive int, not {maxMessageSize!r}")
+        _checkOptionalSize("bufferSize", bufferSize)
+        _checkOptionalSize("maxQueuedBytes", maxQueuedBytes)
         self.outStreams = outStreams
         self.inStreams = inStreams
         self.maxAttempts = maxAttempts
@@ -168,10 +178,21 @@ class AssociationOptions:
         )
 
     def makeSocket(self, family: int, style: str) -> SCTPSocket:
-        return SCTPSocket(
+        """
+        A new non-blocking socket with these options, handed to
+        L{prepareSocket} (if given) before anything is bound or connected.
+        """
+        sock = SCTPSocket(
             family, style, blocking=False, events=self.events, tuning=self.tuning,
             initMsg=self.initMsg(),
         )
+        if self.prepareSocket is not None:
+            try:
+                self.prepareSocket(sock)
+            except BaseException:
+                sock.close()
+                raise
+        return sock
 
 
 def _familyFor(hosts: Sequence[str]) -> int:
@@ -1326,6 +1347,7 @@ class OneToOnePort(base.BasePort):
         self.interface = interface
         self.backlog = backlog
         self.options = options or AssociationOptions()
+        _checkOptionalSize("maxAssociations", maxAssociations)
         self.maxAssociations = maxAssociations
         self._accepted: Dict[int, _AcceptedSocket] = {}
         self.sock: Optional[SCTPSocket] = None
@@ -1443,6 +1465,7 @@ class OneToManyPort(_SocketDescriptor):
         self.factory = factory
         self.interface = interface
         self.backlog = backlog
+        _checkOptionalSize("maxAssociations", maxAssociations)
         self.maxAssociations = maxAssociations
         self._associations: Dict[int, SCTPTransport] = {}
         self._peeledThisRead: Dict[int, SCTPTransport] = {}
@@ -1837,6 +1860,22 @@ class Connector(base.BaseConnector):
 
 
 # -- helpers -------------------------------------------------------------------
+
+
+def _checkOptionalSize(name: str, value: object, minimum: int = 1) -> None:
+    """
+    Check a size or count option that may be C{None} (meaning: the
+    default, or no limit).
+
+    @raise TypeError: not an int (or C{None}).
+    @raise ValueError: below C{minimum}.
+    """
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int or None, not {type(value).__name__}")
+    if value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, not {value}")
 
 
 def _isLiteral(host: str) -> bool:

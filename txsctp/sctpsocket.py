@@ -472,6 +472,9 @@ class SCTPSocket:
         fd = self._checkOpen("bindx")
         addrs = _addresses.normalizeAddresses(addresses, port)
         _addresses.checkFamilies(self.family, addrs)
+        ports = sorted({p for _, p in addrs})
+        if len(ports) > 1:
+            raise ValueError(f"bindx: every address must be on one port, not {ports}")
         packed = _addresses.packList(addrs)
         opt = lib.SCTP_SOCKOPT_BINDX_REM if remove else lib.SCTP_SOCKOPT_BINDX_ADD
         if lib.setsockopt(fd, lib.SOL_SCTP, opt, packed, len(packed)) < 0:
