@@ -530,6 +530,7 @@ def test_prepare_socket_runs_before_the_association(listen, connect):
     port = listen(protocol.Factory.forProtocol(Echo), prepareSocket=prepare)
     client = yield connect(port.getHost().port, Recorder, prepareSocket=prepare)
     assert len(prepared) == 2
+    assert port.socket is prepared[0]
     assert client.transport.socket is prepared[1]
     assert client.transport.socket.getRTOInfo(client.transport.assocId) == RTOInfo(200, 400, 100)
     with pytest.raises(TypeError):

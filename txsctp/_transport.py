@@ -1337,6 +1337,13 @@ class OneToOnePort(base.BasePort):
     style = ONE_TO_ONE
     _acceptBatch = 64
 
+    @property
+    def socket(self) -> Optional[SCTPSocket]:
+        """
+        The listening L{SCTPSocket} (C{ISCTPListeningPort.socket}).
+        """
+        return self.sock
+
     def __init__(self, port: int, factory, interface: Union[str, Sequence[str]] = "",
                  backlog: int = 128, reactor=None, options: Optional[AssociationOptions] = None,
                  maxAssociations: Optional[int] = None) -> None:
@@ -1454,6 +1461,13 @@ class OneToManyPort(_SocketDescriptor):
     """
 
     style = ONE_TO_MANY
+
+    @property
+    def socket(self) -> Optional[SCTPSocket]:
+        """
+        The listening L{SCTPSocket} (C{ISCTPListeningPort.socket}).
+        """
+        return self.sock
 
     def __init__(self, port: int, factory, interface: Union[str, Sequence[str]] = "",
                  backlog: int = 128, reactor=None, options: Optional[AssociationOptions] = None,
