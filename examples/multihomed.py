@@ -63,11 +63,13 @@ RECOVERED = "RECOVERED: the first path is back"
 
 def tuneForFailover(transport) -> None:
     """
-    Per-association settings for fast failure detection: RTO 100-400 ms,
-    a path is failed after 2 retransmissions, heartbeats every 200 ms.
+    Per-association settings for fast failure detection: RTO 200-1000 ms
+    (not lower: on a busy host late acknowledgements on the surviving path
+    would count as failures too), a path is failed after 2
+    retransmissions, heartbeats every 200 ms.
     """
     sock = transport.socket
-    sock.setRTOInfo(RTOInfo(initial=200, max=400, min=100), transport.assocId)
+    sock.setRTOInfo(RTOInfo(initial=300, max=1000, min=200), transport.assocId)
     sock.setPeerAddrParams(PeerAddrParams(hbInterval=200, pathMaxRetrans=2, flags=HB_ENABLE),
                            transport.assocId)
 
@@ -368,7 +370,7 @@ def main(argv) -> int:
     s.add_argument("--interface", action="append", required=True)
     c = sub.add_parser("client", help="the client (run in its namespace)")
     for p in (c, parser):
-        p.add_argument("--messages", type=int, default=200,
+        p.add_argument("--messages", type=int, default=600,
                        help="messages to send at least (more while a path is down)")
         p.add_argument("--interval", type=float, default=0.01, help="seconds between messages")
     c.add_argument("--port", type=int, default=PORT)
