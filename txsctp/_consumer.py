@@ -1,11 +1,16 @@
 """
-Producer registration (C{IConsumer}) for message transports, shared by the
-real transport and the in-memory one of L{txsctp.testing}.  Pure Python.
+Behaviour shared by the real transport and the in-memory one of
+L{txsctp.testing}: producer registration (C{IConsumer}) and the close
+Deferreds.  Pure Python.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
+
+from twisted.internet.defer import Deferred
+from twisted.internet.error import ConnectionDone
+from twisted.python.failure import Failure
 
 DEFAULT_BUFFER_SIZE = 1 << 20
 """
@@ -65,3 +70,28 @@ class ProducerRegistration:
         elif self._bytesQueued() > self.bufferSize:
             self.producerPaused = True
             producer.pauseProducing()
+
+    def _queueEmptied(self) -> None:
+        """
+        The queue has drained: resume a paused streaming producer, ask a
+        pull producer for more.
+        """
+        if self.producer is None:
+            return
+        if self.streamingProducer:
+            if self.producerPaused:
+                self.producerPaused = False
+                self.producer.resumeProducing()
+        else:
+            self.producer.resumeProducing()
+
+
+def fireClosed(d: Deferred, reason: Optional[Failure]) -> None:
+    """
+    Fire a C{whenClosed} Deferred: C{None} after a clean close
+    (C{ConnectionDone}), the reason as a failure otherwise.
+    """
+    if reason is None or reason.check(ConnectionDone):
+        d.callback(None)
+    else:
+        d.errback(reason)

@@ -51,6 +51,7 @@ from txsctp._consumer import (
     DEFAULT_MAX_MESSAGE_SIZE,
     DEFAULT_MAX_QUEUED_BYTES,
     ProducerRegistration,
+    fireClosed,
 )
 from txsctp._validate import checkMessage
 from txsctp._batch import META, packMeta, sendBlob, sharedReceiver
@@ -467,13 +468,7 @@ class SCTPTransport(ProducerRegistration):
             self._queueDrained()
 
     def _queueDrained(self) -> None:
-        if self.producer is not None:
-            if self.streamingProducer:
-                if self.producerPaused:
-                    self.producerPaused = False
-                    self.producer.resumeProducing()
-            else:
-                self.producer.resumeProducing()
+        self._queueEmptied()
         if self._queue:
             return
         if self.disconnecting and self.producer is None and not self._shutdownSent:
@@ -731,11 +726,7 @@ class SCTPTransport(ProducerRegistration):
         return d
 
     def _fireClosed(self, d: defer.Deferred) -> None:
-        reason = self._lostReason
-        if reason is None or reason.check(error.ConnectionDone):
-            d.callback(None)
-        else:
-            d.errback(reason)
+        fireClosed(d, self._lostReason)
 
     # -- closing ----------------------------------------------------------
 

@@ -92,6 +92,7 @@ from txsctp._consumer import (
     DEFAULT_MAX_MESSAGE_SIZE,
     DEFAULT_MAX_QUEUED_BYTES,
     ProducerRegistration,
+    fireClosed,
 )
 from txsctp._validate import checkMessage
 from txsctp.interfaces import ISCTPTransport
@@ -567,11 +568,7 @@ class FakeSCTPTransport(ProducerRegistration):
         return d
 
     def _fireClosed(self, d: Deferred) -> None:
-        reason = self.closeReason
-        if reason is None or reason.check(_twerror.ConnectionDone):
-            d.callback(None)
-        else:
-            d.errback(reason)
+        fireClosed(d, self.closeReason)
 
     # -- closing -----------------------------------------------------------
 
@@ -669,13 +666,7 @@ class FakeSCTPTransport(ProducerRegistration):
 
     def _acknowledged(self) -> None:
         self.queuedBytes = 0
-        if self.producer is not None:
-            if self.streamingProducer:
-                if self.producerPaused:
-                    self.producerPaused = False
-                    self.producer.resumeProducing()
-            else:
-                self.producer.resumeProducing()
+        self._queueEmptied()
 
     # -- IPushProducer (this transport's reading) ----------------------------
 
