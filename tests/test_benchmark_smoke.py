@@ -16,22 +16,12 @@ import sys
 
 import pytest
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from _support import REPO, kernelHasSCTP
 RUN = os.path.join(REPO, "benchmarks", "run")
 
 
-def _kernelHasSCTP() -> bool:
-    import socket
-
-    try:
-        socket.socket(socket.AF_INET, socket.SOCK_STREAM, 132).close()
-    except OSError:
-        return False
-    return True
-
-
 pytestmark = [
-    pytest.mark.skipif(not _kernelHasSCTP(), reason="needs a kernel with SCTP (run the suite with scripts/test)"),
+    pytest.mark.skipif(not kernelHasSCTP(), reason="needs a kernel with SCTP (run the suite with scripts/test)"),
     pytest.mark.skipif(shutil.which("cc") is None, reason="the benchmark builds its C contender with cc"),
 ]
 

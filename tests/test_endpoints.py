@@ -22,34 +22,9 @@ from txsctp import SCTPProtocol
 from txsctp.endpoints import SCTPClientEndpoint, SCTPServerEndpoint, _SCTPWrappingFactory
 from txsctp.interfaces import ISCTPProtocol
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from _support import REPO, exposeRepoPlugins, kernelHasSCTP, needsKernel  # noqa: F401
 
-
-def _exposeRepoPlugins() -> None:
-    # See tests/test_parser.py: Twisted lists plugin directories from
-    # sys.path, which need not hold the repository root under pytest.
-    import twisted.plugins
-
-    here = os.path.join(REPO, "twisted", "plugins")
-    if here not in [os.path.abspath(p) for p in twisted.plugins.__path__]:
-        twisted.plugins.__path__.append(here)
-
-
-_exposeRepoPlugins()
-
-
-def _kernelHasSCTP() -> bool:
-    try:
-        from txsctp.sctpsocket import kernelSupportsSCTP
-
-        return kernelSupportsSCTP()
-    except Exception:
-        return False
-
-
-needsKernel = pytest.mark.skipif(
-    not _kernelHasSCTP(), reason="kernel SCTP needed: run under scripts/sctp-run"
-)
+exposeRepoPlugins()
 
 
 # -- fakes ---------------------------------------------------------------------

@@ -33,24 +33,9 @@ from txsctp._parser import (
     splitDescription,
 )
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from _support import REPO, exposeRepoPlugins  # noqa: F401
 
-
-def _exposeRepoPlugins() -> None:
-    """
-    Make the repository's twisted/plugins directory visible to Twisted's
-    plugin scanner when pytest was started without the repository root on
-    sys.path (an editable install maps the dropins for import, but Twisted
-    lists plugin directories from sys.path).
-    """
-    import twisted.plugins
-
-    here = os.path.join(REPO, "twisted", "plugins")
-    if here not in [os.path.abspath(p) for p in twisted.plugins.__path__]:
-        twisted.plugins.__path__.append(here)
-
-
-_exposeRepoPlugins()
+exposeRepoPlugins()
 
 
 # -- server descriptions --------------------------------------------------------

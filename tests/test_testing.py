@@ -28,6 +28,7 @@ from twisted.internet.interfaces import IConsumer, IPushProducer, ITransport
 from twisted.python.failure import Failure
 from zope.interface.verify import verifyObject
 
+from _support import kernelHasSCTP
 from txsctp import testing
 from txsctp.address import SCTPAddress
 from txsctp.errors import (
@@ -58,12 +59,6 @@ CALLBACKS = [
     "authenticationEvent", "streamReset", "associationReset", "streamChange",
     "unknownNotificationReceived",
 ]
-
-
-def _kernelHasSCTP() -> bool:
-    from txsctp.sctpsocket import kernelSupportsSCTP
-
-    return kernelSupportsSCTP()
 
 
 class Recorder(SCTPProtocol):
@@ -272,7 +267,7 @@ def makePair(request, reactor):
     test's kind.
     """
     kind = request.param
-    if kind != "fake" and not _kernelHasSCTP():
+    if kind != "fake" and not kernelHasSCTP():
         pytest.skip(
             "this kernel has no SCTP: the real-transport half of the contract "
             "runs through scripts/test (scripts/sctp-run)"
@@ -1131,7 +1126,7 @@ async def test_sideBySide(reactor, scenario, serverStyle):
     notification fields, message infos, connectionLost reasons), in the
     same order.
     """
-    if not _kernelHasSCTP():
+    if not kernelHasSCTP():
         pytest.skip("this kernel has no SCTP: run through scripts/test")
     streams = dict(clientStreams=(5, 5), serverStreams=(5, 5), maxMessageSize=100)
     fake = FakeHarness(streams["clientStreams"], streams["serverStreams"], "one-to-one", 100)
@@ -1177,7 +1172,7 @@ async def test_nothingAfterConnectionLost(reactor, serverStyle):
     SEND_FAILED notifications the kernel queues behind COMM_LOST: the
     transport delivers them first.
     """
-    if not _kernelHasSCTP():
+    if not kernelHasSCTP():
         pytest.skip("this kernel has no SCTP: run through scripts/test")
     real = RealHarness(reactor, serverStyle)
     try:

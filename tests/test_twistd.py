@@ -27,34 +27,12 @@ from txsctp import SCTPProtocol
 from txsctp import probe as probeTap
 from txsctp import tap as echoTap
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from _support import REPO, exposeRepoPlugins, kernelHasSCTP, needsKernel  # noqa: F401
+
+exposeRepoPlugins()
 PROCESS_TIMEOUT = 60
 
 
-def _exposeRepoPlugins() -> None:
-    # See tests/test_parser.py.
-    import twisted.plugins
-
-    here = os.path.join(REPO, "twisted", "plugins")
-    if here not in [os.path.abspath(p) for p in twisted.plugins.__path__]:
-        twisted.plugins.__path__.append(here)
-
-
-_exposeRepoPlugins()
-
-
-def _kernelHasSCTP() -> bool:
-    try:
-        from txsctp.sctpsocket import kernelSupportsSCTP
-
-        return kernelSupportsSCTP()
-    except Exception:
-        return False
-
-
-needsKernel = pytest.mark.skipif(
-    not _kernelHasSCTP(), reason="kernel SCTP needed: run under scripts/sctp-run"
-)
 
 
 class Recorder(SCTPProtocol):
