@@ -24,6 +24,7 @@ INCLUDES = """
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -398,6 +399,7 @@ int txsctp_sendmany(int fd, const struct txsctp_snd *msgs, unsigned n,
 long txsctp_sendone(int fd, const struct txsctp_snd *msg,
                     const char *dstaddrs, size_t dstaddrs_len,
                     int auth_key, int flags);
+void txsctp_adapt_malloc(size_t size);
 """
 
 CUSTOMIZATIONS = r"""
@@ -599,6 +601,21 @@ static int txsctp_recvmany(int fd, char *buf, size_t slot_size,
         txsctp_decode_cmsgs(&mm[i].msg_hdr, r);
     }
     return n;
+}
+
+/* Allocate and free one block of `size` bytes (never touched, so no page
+   is faulted in).  glibc serves it with mmap, and freeing an mmapped block
+   raises its adaptive thresholds: blocks up to `size` then come from the
+   heap, and the heap is only trimmed when more than 2 * `size` is free at
+   its top -- glibc's own reaction to a program that frees large blocks,
+   here taken before the first batch instead of after an unlucky one.
+   Without it, a batch of large payloads freed together is handed back to
+   the kernel and faulted in again by the next batch.  Other allocators
+   just allocate and free. */
+static void txsctp_adapt_malloc(size_t size)
+{
+    void *volatile block = malloc(size);
+    free(block);
 }
 
 /* txsctp_recvmany, then the pieces moved to the front of buf back to back
