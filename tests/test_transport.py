@@ -315,6 +315,52 @@ def test_slow_reader_pauses_producer(listen, connect, reactor):
     assert [struct.unpack("!I", d[:4])[0] for d, _ in got] == list(range(total))
 
 
+@pytest.mark.parametrize("style", STYLES)
+@pytest_twisted.inlineCallbacks
+def test_bulk_writes_keep_order_when_the_kernel_fills(listen, connect, reactor, style):
+    """
+    Thousands of messages written outside any read (where the transport
+    hands full batches to the kernel at once instead of waiting for the
+    reactor), through a send buffer small enough to fill again and again:
+    each association's messages all arrive, intact and in order per
+    stream, on a one-to-one and on a one-to-many server whose writes to
+    two associations interleave.
+    """
+    from txsctp.options import Tuning
+
+    small = Tuning(sendBufferSize=64 * 1024, receiveBufferSize=256 * 1024)
+    serverFactory = RecordingFactory(Recorder)
+    port = listen(serverFactory, style=style, tuning=small)
+    clients = []
+    for _ in range(2 if style == "one-to-many" else 1):
+        clients.append((yield connect(port.getHost().port, Recorder, tuning=small)))
+    yield serverFactory.whenCount(len(clients))
+    servers = serverFactory.protocols
+    sizes = [100, 3000, 20000, 7]
+    total = 1500
+
+    def payload(i):
+        return struct.pack("!I", i) + bytes([i % 251]) * (sizes[i % len(sizes)] - 4)
+
+    def writeAll():
+        # Outside any read: a timed call.  The server's two associations
+        # (one-to-many) are written alternately, the clients in one go.
+        for i in range(total):
+            for server in servers:
+                server.transport.writeMessage(payload(i), stream=i % 4, ppid=7)
+        for client in clients:
+            for i in range(total):
+                client.transport.writeMessage(payload(i), stream=i % 4, ppid=9)
+
+    reactor.callLater(0, writeAll)
+    for receiver in clients + servers:
+        got = yield receiver.expect(total)
+        for s in range(4):
+            seq = [d for d, info in got if info.stream == s]
+            assert seq == [payload(i) for i in range(s, total, 4)]
+        assert {info.ppid for _, info in got} == ({7} if receiver in clients else {9})
+
+
 def _tick(reactor, delay=0.01):
     d = defer.Deferred()
     reactor.callLater(delay, d.callback, None)
