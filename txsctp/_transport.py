@@ -1037,7 +1037,7 @@ class _SocketDescriptor(abstract.FileDescriptor):
             return
         if sent < len(datas):
             self._kernelFull = True
-        transport._sent(sent + (1 if sent > 3 else 0))
+        transport._sent(sent)
 
     def doWrite(self):
         self._kernelFull = False
