@@ -380,6 +380,10 @@ def test_applyTuning(closer):
     s.applyTuning(Tuning(nodelay=False, sendBufferSize=None, receiveBufferSize=None, sackFrequency=1))
     assert not s.getNodelay()
     assert s.getDelayedSack() == DelayedSack(0, 1)
+    # Only the delay given: the delay is back on and the frequency set
+    # earlier (2) is kept.
+    s.applyTuning(Tuning(nodelay=False, sendBufferSize=None, receiveBufferSize=None, sackDelay=100))
+    assert s.getDelayedSack() == DelayedSack(100, 2)
 
 
 def test_intOptions(closer):

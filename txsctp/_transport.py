@@ -26,6 +26,7 @@ from __future__ import annotations
 import errno
 import socket as _stdsocket
 from collections import deque
+from functools import cached_property
 from typing import Any, Callable, Deque, Dict, List, Optional, Sequence, Tuple, Union
 
 from zope.interface import implementer
@@ -288,8 +289,8 @@ class SCTPTransport(ProducerRegistration):
         # a tuned host's 2 MiB keeps bulk senders' batches full, a default
         # host's 208 KiB keeps a stalled association from queueing seconds
         # of small messages here.
-        self.bufferSize = (options.bufferSize if options.bufferSize is not None
-                           else max(_MIN_BUFFER_SIZE, min(DEFAULT_BUFFER_SIZE, handle.maxSendSize // 2)))
+        if options.bufferSize is not None:
+            self.bufferSize = options.bufferSize
         self.maxQueuedBytes = options.maxQueuedBytes
         self._queue: Deque[tuple] = deque()
         self._queued = False
@@ -368,6 +369,10 @@ class SCTPTransport(ProducerRegistration):
 
     def getStatus(self):
         return self._handle.sock.getStatus(self.assocId)
+
+    @cached_property
+    def bufferSize(self) -> int:  # type: ignore[override]
+        return max(_MIN_BUFFER_SIZE, min(DEFAULT_BUFFER_SIZE, self._handle.maxSendSize // 2))
 
     # -- writing ----------------------------------------------------------
 
@@ -853,8 +858,15 @@ class _SocketDescriptor(abstract.FileDescriptor):
     def _setSocket(self, sock: SCTPSocket) -> None:
         self.sock = sock
         self._fd = sock.fileno()
-        self.maxSendSize = sock.getSendBufferSize()
+        self.__dict__.pop("maxSendSize", None)
         self._receiver = sharedReceiver()
+
+    @cached_property
+    def maxSendSize(self) -> int:
+        # Read when first needed (the first write, or a producer's
+        # high-water mark): an association that never writes costs no
+        # system call for it.
+        return self.sock.getSendBufferSize()
 
     def fileno(self) -> int:
         sock = getattr(self, "sock", None)
@@ -1201,8 +1213,7 @@ class _OneToOneSocket(_SocketDescriptor):
     def _lookup(self, assocId: int) -> Optional[SCTPTransport]:
         return self.transport
 
-    def _makeTransport(self, notification: AssociationChange, protocol) -> SCTPTransport:
-        peer = self._peerAddress(notification.assocId)
+    def _makeTransport(self, notification: AssociationChange, protocol, peer: SCTPAddress) -> SCTPTransport:
         transport = SCTPTransport(
             self, notification.assocId, protocol, notification.outboundStreams,
             notification.inboundStreams, peer, self.options,
@@ -1330,7 +1341,7 @@ class _AcceptedSocket(_OneToOneSocket):
             self._associationLost(None)  # type: ignore[arg-type]
             self.port._acceptedGone(self)
             return
-        self._makeTransport(notification, protocol)
+        self._makeTransport(notification, protocol, addr)
 
     def _associationEnded(self, transport: SCTPTransport, reason: failure.Failure) -> None:
         self.port._acceptedGone(self)
@@ -1834,7 +1845,7 @@ class Client(_OneToOneSocket):
             self._abortAssociation(None)  # type: ignore[arg-type]
             self.failIfNotConnected(error.ConnectError(string="the factory refused the association"))
             return
-        self._makeTransport(notification, protocol)
+        self._makeTransport(notification, protocol, addr)
 
     def _orphan(self, item) -> None:
         if self.transport is None and isinstance(item, AssociationChange) and item.state in (

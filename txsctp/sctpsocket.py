@@ -1198,13 +1198,9 @@ class SCTPSocket:
         if tuning.receiveBufferSize is not None:
             self.setReceiveBufferSize(tuning.receiveBufferSize)
         if tuning.sackFrequency is not None or tuning.sackDelay is not None:
-            current = self.getDelayedSack()
-            self.setDelayedSack(
-                DelayedSack(
-                    delay=current.delay if tuning.sackDelay is None else tuning.sackDelay,
-                    freq=current.freq if tuning.sackFrequency is None else tuning.sackFrequency,
-                )
-            )
+            # A zero delay or frequency leaves that one as it is: no need
+            # to read the current values first.
+            self.setDelayedSack(DelayedSack(delay=tuning.sackDelay or 0, freq=tuning.sackFrequency or 0))
 
     def getNodelay(self) -> bool:
         return bool(self.getIntOption("nodelay"))
