@@ -20,7 +20,7 @@ import struct
 import sys
 import threading
 from array import array
-from typing import List, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from txsctp._sctp_cffi import ffi, lib
 from txsctp.errors import fromErrno
@@ -66,6 +66,8 @@ _FIELDS = ("len", "msg_flags", "has_rcvinfo", "has_nxtinfo", "sid", "ssn", "flag
            "nxt_assoc_id", "addrlen")
 if _fieldOffsets(_RECORD_FORMAT) != [ffi.offsetof("struct txsctp_rcv", f) for f in _FIELDS]:
     raise ImportError("txsctp._batch: struct txsctp_rcv fields are not where its struct format expects")
+
+_RECORD_SIZE = RECORD.size
 
 # Indexes in an unpacked record.
 R_LEN = 0
@@ -161,6 +163,7 @@ class BatchReceiver:
         self._recordBytes = ffi.buffer(self._records)
         self._view = memoryview(ffi.buffer(self._buffer))
         self._total = ffi.new("size_t *")
+        self._addresses: Dict[bytes, Any] = {}
 
     def receive(self, fd: int, flags: int = 0, maxMessages: int = MAX_BATCH) -> Tuple[int, bytes, List[tuple]]:
         """
@@ -199,20 +202,35 @@ class BatchReceiver:
                 offset = end
         return n, datas, records
 
-    def address(self, index: int):
+    def address(self, index: int, addrlen: Optional[int] = None):
         """
         The source address of piece C{index} of the last receive (C{None}
         if the kernel gave none).
-        """
-        from txsctp._addresses import unpackOne
 
-        r = self._records[index]
-        if not r.addrlen:
+        @param addrlen: the piece's address length if the caller has its
+            record at hand (saves reading it again).
+        """
+        if addrlen is None:
+            addrlen = self._records[index].addrlen
+        if not addrlen:
             return None
-        try:
-            return unpackOne(ffi.addressof(r.addr))
-        except ValueError:
-            return None
+        # The messages of a batch mostly come from a few addresses: decode
+        # each distinct raw sockaddr once.
+        start = index * _RECORD_SIZE + _ADDR_OFFSET
+        raw = self._recordBytes[start:start + addrlen]
+        cache = self._addresses
+        address = cache.get(raw)
+        if address is None:
+            from txsctp._addresses import unpackOne
+
+            try:
+                address = unpackOne(ffi.addressof(self._records[index].addr))
+            except ValueError:
+                return None
+            if len(cache) >= 256:
+                cache.clear()
+            cache[raw] = address
+        return address
 
 
 _perThread = threading.local()

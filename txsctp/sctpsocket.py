@@ -28,7 +28,7 @@ from typing import Iterable, List, Optional, Sequence, Tuple, Union
 from txsctp import _addresses
 from txsctp._addresses import AddressLike, HostPort
 from txsctp._assembly import MessageAssembler
-from txsctp._batch import R_LEN, R_MSG_FLAGS, BatchReceiver, nxtInfo, rcvInfo, sharedReceiver
+from txsctp._batch import R_ADDRLEN, R_LEN, R_MSG_FLAGS, BatchReceiver, nxtInfo, rcvInfo, sharedReceiver
 from txsctp._sctp_cffi import ffi, lib
 from txsctp.errors import (
     AddressFamilyError,
@@ -949,7 +949,7 @@ class SCTPSocket:
                 continue
             result.append(Message(
                 data, rcvInfo(record), bool(msgFlags & _MSG_EOR),
-                rx.address(i) if withAddresses else None, nxtInfo(record),
+                rx.address(i, record[R_ADDRLEN]) if withAddresses else None, nxtInfo(record),
             ))
         while pendingNote is not None:
             # A notification longer than a slot: the rest is queued already.
