@@ -606,6 +606,7 @@ class Bench:
         sysctls = {}
         effective = {}
         callgrind = None
+        syscalls = None
         try:
             for name, settings in configs:
                 if name == "tuned":
@@ -626,6 +627,10 @@ class Bench:
                     import callgrind as cgmod
 
                     callgrind = cgmod.run(self, a)
+                if name == "tuned" and a.syscalls:
+                    import syscalls as scmod
+
+                    syscalls = scmod.run(self, a)
                 for k, v in original.items():
                     if sysctls[name][k] != v:
                         write_sysctl(k, v)
@@ -637,7 +642,7 @@ class Bench:
                 if read_sysctl(k) != v:
                     write_sysctl(k, v)
         self.sysctls, self.effective = sysctls, effective
-        self.extra = [x for x in (self.study_report(*study) if study else None, callgrind) if x]
+        self.extra = [x for x in (self.study_report(*study) if study else None, callgrind, syscalls) if x]
         report = self.report(configs, workloads, contenders, sysctls, effective, None, None) + \
             "\n".join(self.extra)
         print(report)
@@ -882,6 +887,8 @@ def parse_args(argv=None):
     p.add_argument("--no-callgrind", dest="callgrind", action="store_false",
                    help="skip the callgrind instruction counts")
     p.add_argument("--callgrind-count", type=int, default=2000, help="messages per callgrind run")
+    p.add_argument("--no-syscalls", dest="syscalls", action="store_false",
+                   help="skip the system-call counts per operation (strace, ~3 min)")
     p.add_argument("--sysctl", action="store_true",
                    help="allowed to change (and restore) net.core.rmem_max/wmem_max for the tuned config")
     p.add_argument("--json", help="also write every run's figures to this JSON file")
@@ -893,6 +900,7 @@ def parse_args(argv=None):
         a.duration = 0.2
         a.study = False
         a.callgrind = False
+        a.syscalls = False
         a.configs = a.configs or ["tuned"]
         a.workloads = a.workloads or ["oneway100", "pingpong", "setup", "fanin"]
         a.fanin = min(a.fanin, 10)

@@ -34,7 +34,7 @@ def test_quickBenchmark(tmp_path):
     txsctp.
     """
     report = tmp_path / "quick.json"
-    env = dict(os.environ, BENCH_NO_PYSCTP_INSTALL="1", BENCH_PYTHON=sys.executable)
+    env = dict(os.environ, BENCH_NO_PYSCTP_INSTALL="1", BENCH_NO_BOOTSTRAP="1", BENCH_PYTHON=sys.executable)
     proc = subprocess.run(
         [RUN, "--quick", "--json", str(report)],
         cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=180,
@@ -56,3 +56,57 @@ def test_quickBenchmark(tmp_path):
     # Every workload of the quick mode ran at least for the C contender.
     for workload in ("oneway100", "pingpong", "setup", "fanin"):
         assert any(r["workload"] == workload and r["contender"] == "c" and r["ok"] for r in runs), workload
+
+
+def test_straceSummaryParsing():
+    """
+    The system-call table reads C{strace -c} summaries: calls per name,
+    with or without an errors column, the total line left out.
+    """
+    sys.path.insert(0, os.path.join(REPO, "benchmarks"))
+    try:
+        import syscalls
+    finally:
+        sys.path.pop(0)
+    import tempfile
+
+    sample = """% time     seconds  usecs/call     calls    errors syscall
+------ ----------- ----------- --------- --------- ----------------
+ 56.25    0.090000           6     14008           clock_gettime
+ 12.50    0.020000          10      2000           sendmsg
+  6.25    0.010000           4      2002        17 recvmmsg
+  0.00    0.000000           0         1         1 rseq
+------ ----------- ----------- --------- --------- ----------------
+100.00    0.160000           6     18011        18 total
+"""
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
+        f.write(sample)
+    try:
+        calls = syscalls.parse_strace(f.name)
+    finally:
+        os.unlink(f.name)
+    assert calls == {"clock_gettime": 14008, "sendmsg": 2000, "recvmmsg": 2002, "rseq": 1}
+
+
+@pytest.mark.skipif(shutil.which("strace") is None, reason="strace is not installed (scripts/bootstrap installs it)")
+def test_syscallCountsPerRoundTrip():
+    """
+    The strace-based count of the benchmark on a real association: the
+    stdlib ping-pong server makes exactly one receive and one send per round
+    trip (start-up cancels out between the short and the long run).
+    """
+    build = subprocess.run([RUN, "--help"], cwd=REPO, env=dict(os.environ, BENCH_NO_PYSCTP_INSTALL="1",
+                           BENCH_NO_BOOTSTRAP="1", BENCH_PYTHON=sys.executable),
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=120)
+    assert build.returncode == 0, build.stderr.decode(errors="replace")[-2000:]
+    code = (
+        "import sys, json; sys.path.insert(0, 'benchmarks'); import driver, syscalls\n"
+        "[c.check() for c in driver.BY_KEY.values()]\n"
+        "print(json.dumps(syscalls.measure('stdlib', 'pingpong', 'server')))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, timeout=180)
+    assert proc.returncode == 0, proc.stderr.decode(errors="replace")[-4000:]
+    per = json.loads(proc.stdout.decode().strip().splitlines()[-1])
+    assert per is not None
+    assert abs(per["sendmsg"] - 1.0) < 0.05 and abs(per["recvmsg"] - 1.0) < 0.05, per
