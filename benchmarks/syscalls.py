@@ -65,21 +65,34 @@ def _spawn(argv) -> Child:
     return Child(argv[0], proc.pid, fd, proc)
 
 
+# The C program's mode for each side of each workload.
+C_MODES = {
+    "pingpong": {"client": "ppclient", "server": "ppserver"},
+    "oneway100": {"sender": "send", "receiver": "recv"},
+    "setup": {"client": "setupclient", "server": "setupserver"},
+}
+OTHER_ROLE = {"client": "server", "server": "client", "sender": "receiver", "receiver": "sender"}
+
+
+def _c_argv(workload: str, role: str, size: int, port: Optional[int]) -> List[str]:
+    """
+    The C program playing C{role}: a server (no port) or a client of
+    C{port} running C{size} operations.
+    """
+    argv = [C_BENCH, C_MODES[workload][role]] + TUNED.c_args()
+    if workload != "setup":
+        argv += ["--size", "100"]
+    if port is not None:
+        argv += ["--port", str(port), "--count", str(size)]
+    return argv
+
+
 def _measured_argv(key: str, workload: str, role: str, size: int, port: Optional[int]) -> List[str]:
     """
     The command line of the measured side (C or a Python contender).
     """
-    base = TUNED.c_args()
     if key == "c":
-        mode = {("pingpong", "client"): "ppclient", ("pingpong", "server"): "ppserver",
-                ("oneway100", "sender"): "send", ("oneway100", "receiver"): "recv",
-                ("setup", "client"): "setupclient", ("setup", "server"): "setupserver"}[(workload, role)]
-        argv = [C_BENCH, mode] + base
-        if workload != "setup":
-            argv += ["--size", "100"]
-        if port is not None:
-            argv += ["--port", str(port), "--count", str(size)]
-        return argv
+        return _c_argv(workload, role, size, port)
     c = BY_KEY[key]
     func, args = {
         ("pingpong", "client"): ("pp_client", [port, 100, 0, size]),
@@ -97,16 +110,7 @@ def _other_argv(workload: str, role: str, size: int, port: Optional[int]) -> Lis
     """
     The C program's command line for the side not measured.
     """
-    base = TUNED.c_args()
-    mode = {("pingpong", "client"): "ppserver", ("pingpong", "server"): "ppclient",
-            ("oneway100", "sender"): "recv", ("oneway100", "receiver"): "send",
-            ("setup", "client"): "setupserver", ("setup", "server"): "setupclient"}[(workload, role)]
-    argv = [C_BENCH, mode] + base
-    if workload != "setup":
-        argv += ["--size", "100"]
-    if port is not None:
-        argv += ["--port", str(port), "--count", str(size)]
-    return argv
+    return _c_argv(workload, OTHER_ROLE[role], size, port)
 
 
 def _ops(result: Optional[dict], workload: str, role: str) -> int:
