@@ -394,8 +394,14 @@ class SCTPTransport(ProducerRegistration):
         """
         if self.disconnected or self.disconnecting or self._peerShutdown or self._ending:
             raise AssociationClosedError("writeMessage", self.assocId)
-        data, stream, ppid, context = checkMessage(
-            data, stream, self.defaultPPID if ppid is None else ppid, context, self.outboundStreams)
+        if ppid is None:
+            ppid = self.defaultPPID
+        if not (type(data) is bytes and data and type(stream) is int and 0 <= stream < self.outboundStreams
+                and type(ppid) is int and 0 <= ppid <= 0xFFFFFFFF and type(context) is int
+                and 0 <= context <= 0xFFFFFFFF):
+            # Anything but plain, in-range bytes and ints: the shared
+            # checks normalise it or raise.
+            data, stream, ppid, context = checkMessage(data, stream, ppid, context, self.outboundStreams)
         size = len(data)
         if size > self._handle.maxSendSize:
             raise MessageTooLongError(size, self._handle.maxSendSize,
