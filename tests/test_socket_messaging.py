@@ -335,6 +335,31 @@ def test_sendBatchReceiveBatch(closer):
     assert ordered == [d for d, s, _, f, _, _ in messages if s == 1 and not f]
 
 
+def test_sendBatchWithPartialReliability(closer):
+    """
+    Items carrying PR-SCTP fields (prPolicy, prValue) mixed with plain
+    ones and with each other's parameter sets: every message arrives with
+    its own stream and PPID, in order per stream.
+    """
+    from txsctp.options import PRPolicy
+
+    cli, acc, srv = oneToOnePair(closer)
+    messages = []
+    for i in range(90):
+        item = (b"p%d" % i, i % 3, 7 + i % 4, 0, 0, 0)
+        if i % 2:
+            item += (int(PRPolicy.TTL), 60_000) if i % 4 == 1 else (int(PRPolicy.RTX), 5)
+        messages.append(item)
+    assert cli.sendBatch(messages) == 90
+    got = []
+    deadline = time.monotonic() + 5
+    while len(got) < 90 and time.monotonic() < deadline:
+        got.extend(m for m in acc.receiveBatch(64) if isinstance(m, Message))
+    assert [(m.data, m.info.stream, m.info.ppid) for m in got if m.info.stream == 2] == \
+        [(d, s, p) for d, s, p, *_ in messages if s == 2]
+    assert sorted(m.data for m in got) == sorted(item[0] for item in messages)
+
+
 def test_nonBlockingReceive(closer):
     cli, acc, srv = oneToOnePair(closer)
     acc.setblocking(False)

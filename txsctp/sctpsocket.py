@@ -23,12 +23,14 @@ from __future__ import annotations
 import errno
 import socket as _stdsocket
 import struct
-from typing import Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 from txsctp import _addresses
 from txsctp._addresses import AddressLike, HostPort
 from txsctp._assembly import MessageAssembler
-from txsctp._batch import R_ADDRLEN, R_LEN, R_MSG_FLAGS, BatchReceiver, nxtInfo, rcvInfo, sharedReceiver
+from txsctp._batch import (
+    MAX_BATCH, R_ADDRLEN, R_LEN, R_MSG_FLAGS, BatchReceiver, nxtInfo, packMeta, rcvInfo, sendBlob, sharedReceiver,
+)
 from txsctp._sctp_cffi import ffi, lib
 from txsctp.errors import (
     AddressFamilyError,
@@ -314,7 +316,7 @@ class SCTPSocket:
             self._sock.setblocking(blocking)
         self._receiveSlot = _DEFAULT_RECEIVE_SLOT
         self._receiver: Optional[BatchReceiver] = None
-        self._sendRecords = None
+        self._sendMetas: Dict[tuple, bytes] = {}
         self._assembler: Optional[MessageAssembler] = None
         self.peeledOff = False
 
@@ -844,43 +846,32 @@ class SCTPSocket:
             (L{BlockingIOError} if the buffer is full).
         """
         fd = self._checkOpen("sendBatch")
-        if self._sendRecords is None:
-            self._sendRecords = ffi.new("struct txsctp_snd[]", lib.TXSCTP_MAX_BATCH)
-        recs = self._sendRecords
+        metaCache = self._sendMetas
         total = 0
         count = len(messages)
         while total < count:
-            n = min(count - total, lib.TXSCTP_MAX_BATCH)
-            keep = []
-            for i in range(n):
-                item = messages[total + i]
-                data, stream, ppid, flags, assocId, context = item[:6]
-                buf = ffi.from_buffer(data)
-                keep.append(buf)
-                r = recs[i]
-                r.data = buf
-                r.len = len(data)
-                r.sid = stream
-                r.flags = flags
-                r.ppid = ppid
-                r.context = context
-                r.assoc_id = assocId
-                if len(item) > 6:
-                    r.pr_policy = item[6]
-                    r.pr_value = item[7]
-                else:
-                    r.pr_policy = 0
-                    r.pr_value = 0
-                r.to = ffi.NULL
-            sent = lib.txsctp_sendmany(fd, recs, n, lib.MSG_NOSIGNAL)
-            if sent < 0:
-                err = ffi.errno
+            chunk = messages[total:total + MAX_BATCH]
+            metas = []
+            for item in chunk:
+                # Each distinct parameter set is packed once (L{packMeta}).
+                key = item[1:]
+                meta = metaCache.get(key)
+                if meta is None:
+                    stream, ppid, flags, assocId, context = item[1:6]
+                    prPolicy, prValue = item[6:8] if len(item) > 6 else (0, 0)
+                    if len(metaCache) >= 1024:
+                        metaCache.clear()
+                    meta = metaCache[key] = packMeta(stream, ppid, flags, assocId, context, prPolicy, prValue)
+                metas.append(meta)
+            try:
+                sent = sendBlob(fd, [item[0] for item in chunk], metas)
+            except OSError as e:
                 if total:
                     return total
                 first = messages[0]
-                raise self._sendError(err, first[1], first[4], len(first[0]), first[3])
+                raise self._sendError(e.errno, first[1], first[4], len(first[0]), first[3]) from None
             total += sent
-            if sent < n:
+            if sent < len(chunk):
                 break
         return total
 
