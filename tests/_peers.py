@@ -287,6 +287,32 @@ def withDeadline(d: defer.Deferred, seconds: float, what: str, reactor=None,
     return result
 
 
+def connectProtocol(reactor, host: str, port: int, build: Callable[[], protocol.Protocol],
+                    **kwargs) -> defer.Deferred:
+    """
+    L{txsctp.connectSCTP} to C{host}:C{port} with a Protocol from
+    C{build()}: a Deferred firing with it once it is connected (after
+    C{makeConnection}), or failing with the connector's reason.
+    """
+    from txsctp import connectSCTP
+
+    d: defer.Deferred = defer.Deferred()
+
+    class _Factory(protocol.ClientFactory):
+        def buildProtocol(self, addr):
+            p = build()
+            p.factory = self
+            reactor.callLater(0, d.callback, p)
+            return p
+
+        def clientConnectionFailed(self, connector, reason):
+            if not d.called:
+                d.errback(reason)
+
+    connectSCTP(host, port, _Factory(), reactor=reactor, **kwargs)
+    return d
+
+
 def pollUntil(condition: Callable[[], object], seconds: float, what: str, reactor=None,
               interval: float = 0.02, detail: Optional[Callable[[], str]] = None) -> defer.Deferred:
     """

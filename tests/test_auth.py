@@ -30,11 +30,10 @@ import time
 
 import pytest
 import pytest_twisted
-from twisted.internet import defer, error, protocol
+from twisted.internet import defer, error
 
-from _peers import SeqFactory, SeqProtocol, describeFds, openFds, pollUntil, withDeadline
+from _peers import SeqFactory, SeqProtocol, connectProtocol, describeFds, openFds, pollUntil, withDeadline
 from peers import peerlib
-from txsctp import connectSCTP
 from txsctp.errors import CommunicationLostError, PeerAbortedError
 from txsctp.notifications import AuthenticationEvent
 from txsctp.options import AssocParams, RTOInfo
@@ -254,24 +253,8 @@ class _Echo(SeqProtocol):
     echo = True
 
 
-@defer.inlineCallbacks
-def _connect(reactor, port, **kw):
-    d = defer.Deferred()
-
-    class F(protocol.ClientFactory):
-        def buildProtocol(self, addr):
-            p = SeqProtocol()
-            p.factory = self
-            reactor.callLater(0, d.callback, p)
-            return p
-
-        def clientConnectionFailed(self, connector, reason):
-            if not d.called:
-                d.errback(reason)
-
-    connectSCTP(kw.pop("host", "127.0.0.1"), port, F(), reactor=reactor, **kw)
-    p = yield withDeadline(d, 10, "connect")
-    return p
+def _connect(reactor, port, host="127.0.0.1", **kw):
+    return withDeadline(connectProtocol(reactor, host, port, SeqProtocol, **kw), 10, "connect")
 
 
 @defer.inlineCallbacks

@@ -29,6 +29,7 @@ from twisted.internet import defer, error, protocol
 from _peers import (  # noqa: F401
     SeqFactory,
     SeqProtocol,
+    connectProtocol,
     openFds,
     peers,
     pollUntil,
@@ -232,6 +233,19 @@ def test_connect_to_unresolvable_name_fails_cleanly(reactor, connect):
 # -- writes on a live association ---------------------------------------------------------
 
 
+def _raiseProblem(name, call, exc):
+    """
+    Call C{call}: C{None} if it raised C{exc}, else what went wrong.
+    """
+    try:
+        call()
+    except exc:
+        return None
+    except Exception as e:
+        return f"{name}: raised {e!r}, expected {exc}"
+    return f"{name}: did not raise (expected {exc})"
+
+
 def _badWrites(t):
     big = b"x" * (t._handle.maxSendSize + 1)
     return [
@@ -279,14 +293,9 @@ def test_bad_writes_raise_and_leave_the_association_alone(reactor, echoPair):
     failures = []
     for name, call, exc in _badWrites(t):
         queued = t._queuedBytes
-        try:
-            call()
-        except exc:
-            pass
-        except Exception as e:
-            failures.append(f"{name}: raised {e!r}, expected {exc}")
-        else:
-            failures.append(f"{name}: did not raise (expected {exc})")
+        problem = _raiseProblem(name, call, exc)
+        if problem:
+            failures.append(problem)
         if t._queuedBytes != queued:
             failures.append(f"{name}: queued something")
             break
@@ -314,14 +323,9 @@ def test_bad_writes_on_one_to_many_association(reactor, listen, echoPair):
     for name, call, exc in _badWrites(t):
         if name == "peelOff one-to-one":
             continue
-        try:
-            call()
-        except exc:
-            pass
-        except Exception as e:
-            failures.append(f"{name}: raised {e!r}, expected {exc}")
-        else:
-            failures.append(f"{name}: did not raise")
+        problem = _raiseProblem(name, call, exc)
+        if problem:
+            failures.append(problem)
     assert failures == []
     yield _roundTrip(client)
     yield _roundTrip(other)
@@ -381,23 +385,8 @@ def test_calls_after_close(reactor, echoPair, listen):
     yield _roundTrip(other)
 
 
-@defer.inlineCallbacks
 def _connectAnother(reactor, port):
-    d = defer.Deferred()
-
-    class F(protocol.ClientFactory):
-        def buildProtocol(self, addr):
-            p = SeqProtocol()
-            p.factory = self
-            reactor.callLater(0, d.callback, p)
-            return p
-
-        def clientConnectionFailed(self, connector, reason):
-            d.errback(reason)
-
-    connectSCTP("127.0.0.1", port.getHost().port, F(), reactor=reactor, outStreams=4, inStreams=4)
-    p = yield d
-    return p
+    return connectProtocol(reactor, "127.0.0.1", port.getHost().port, SeqProtocol, outStreams=4, inStreams=4)
 
 
 # -- the socket layer ---------------------------------------------------------------------------------
@@ -456,14 +445,9 @@ def test_socket_layer_rejects_bad_arguments():
     try:
         failures = []
         for name, call, exc in _socketCases(s4, s6):
-            try:
-                call()
-            except exc:
-                pass
-            except Exception as e:
-                failures.append(f"{name}: raised {e!r}, expected {exc}")
-            else:
-                failures.append(f"{name}: did not raise")
+            problem = _raiseProblem(name, call, exc)
+            if problem:
+                failures.append(problem)
         assert failures == []
         s4.bindx(["127.0.0.1"], 0)
         s4.listen()

@@ -41,8 +41,10 @@ import pytest
 import pytest_twisted
 from twisted.internet import defer, error, protocol
 
-from _peers import freePort, peers, pollUntil, spawn, toolAvailable, waitListening, withDeadline  # noqa: F401
-from txsctp import SCTPProtocol, connectSCTP
+from _peers import (  # noqa: F401
+    connectProtocol, freePort, peers, pollUntil, spawn, toolAvailable, waitListening, withDeadline,
+)
+from txsctp import SCTPProtocol
 
 STYLES = ["one-to-one", "one-to-many"]
 
@@ -103,20 +105,7 @@ def _client(reactor, listen, style, port, **kw):
         local = listen(RecorderFactory(), style="one-to-many", **kw)
         p = yield withDeadline(local.associate("127.0.0.1", port), 15, "associate")
         return p
-    d = defer.Deferred()
-
-    class F(protocol.ClientFactory):
-        def buildProtocol(self, addr):
-            p = Recorder()
-            p.factory = self
-            reactor.callLater(0, d.callback, p)
-            return p
-
-        def clientConnectionFailed(self, connector, reason):
-            d.errback(reason)
-
-    connectSCTP("127.0.0.1", port, F(), reactor=reactor, **kw)
-    p = yield withDeadline(d, 15, "connect")
+    p = yield withDeadline(connectProtocol(reactor, "127.0.0.1", port, Recorder, **kw), 15, "connect")
     return p
 
 
