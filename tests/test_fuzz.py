@@ -89,6 +89,20 @@ def _settle(sock, seconds=0.5):
     select.select([sock.fileno()], [], [], seconds)
 
 
+def _drainBoth(a, b, rounds):
+    """
+    The raw notifications of both ends, gathered over C{rounds} rounds of
+    waiting for each to have something.
+    """
+    samples = []
+    for _ in range(rounds):
+        _settle(a)
+        samples += _rawNotifications(a)
+        _settle(b)
+        samples += _rawNotifications(b)
+    return samples
+
+
 @pytest.fixture(scope="module")
 def captured():
     """
@@ -105,11 +119,7 @@ def captured():
     c.sendMessage(b"hello", 1, 46)
     _settle(server)
     c.shutdown(socket.SHUT_WR)
-    for _ in range(4):
-        _settle(server)
-        samples += _rawNotifications(server)
-        _settle(c)
-        samples += _rawNotifications(c)
+    samples += _drainBoth(server, c, rounds=4)
     c.close()
     # 2. the primary path set (PEER_ADDR_CHANGE: made primary); then
     # messages the peer cannot take (it reads nothing) and an ABORT with a
@@ -128,11 +138,7 @@ def captured():
         pass
     m._sock.setblocking(True)
     m.sendMessage(b"bye-bye", abort=True, assocId=assoc)
-    for _ in range(3):
-        _settle(server)
-        samples += _rawNotifications(server)
-        _settle(m)
-        samples += _rawNotifications(m)
+    samples += _drainBoth(server, m, rounds=3)
     m.close()
     # 3. cannot start: nothing listens there.
     free = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 132)
