@@ -130,6 +130,31 @@ def test_oneToManyTwoPeers(closer, family):
     checkTraffic(srv, clients[1][0], byPort[1], clients[1][1])
 
 
+def test_sendAllAndSackImmediately(closer):
+    """
+    C{sendAll} sends one message to every association of a one-to-many
+    socket (and the cached parameter set of an earlier plain send does not
+    leak into it); C{sackImmediately} messages arrive like any other.
+    """
+    srv, port = listener(closer, socket.AF_INET, ONE_TO_MANY)
+    clients = []
+    for _ in range(2):
+        c = closer.socket(socket.AF_INET, ONE_TO_MANY)
+        clients.append((c, c.connectx([(V4, port)])))
+        expectCommUp(c)
+    serverAssocs = [expectCommUp(srv).assocId for _ in clients]
+    srv.sendMessage(b"one", 2, 7, assocId=serverAssocs[0])
+    assert receiveData(clients[0][0]).data == b"one"
+    assert srv.sendMessage(b"everyone", 2, 7, sendAll=True) == len(b"everyone")
+    for c, assocId in clients:
+        m = receiveData(c)
+        assert (m.data, m.info.stream, m.info.ppid, m.info.assocId) == (b"everyone", 2, 7, assocId)
+    for i, (c, assocId) in enumerate(clients):
+        c.sendMessage(b"sack now %d" % i, 1, 5, sackImmediately=True, assocId=assocId)
+    got = sorted((m.data, m.info.stream, m.info.ppid) for m in (receiveData(srv) for _ in clients))
+    assert got == [(b"sack now 0", 1, 5), (b"sack now 1", 1, 5)]
+
+
 @pytest.mark.parametrize("style", [ONE_TO_ONE, ONE_TO_MANY])
 def test_ipv6SocketAcceptsIPv4Peer(closer, style):
     """

@@ -24,7 +24,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from txsctp._sctp_cffi import ffi, lib
 from txsctp.errors import fromErrno
-from txsctp.info import NxtInfo, RcvInfo
+from txsctp.info import Message, NxtInfo, RcvInfo
 
 __all__ = ["BatchReceiver", "sharedReceiver", "sendBlob", "packMeta", "MAX_BATCH", "RECORD"]
 
@@ -85,6 +85,10 @@ if META.size != ffi.sizeof("struct txsctp_meta"):
 _MSG_EOR = lib.MSG_EOR
 _MSG_NOTIFICATION = lib.MSG_NOTIFICATION
 _tupleNew = tuple.__new__
+_NO_RCVINFO = RcvInfo()
+_unpack = ffi.unpack
+_recvcompact = lib.txsctp_recvcompact
+_unpackRecord = RECORD.unpack_from
 
 
 def packMeta(stream: int, ppid: int, flags: int, assocId: int, context: int,
@@ -176,10 +180,13 @@ class BatchReceiver:
         @raise OSError: the receive failed (L{BlockingIOError}: nothing
             queued).
         """
-        n = lib.txsctp_recvcompact(fd, self._buffer, self.slotSize, min(maxMessages, self.slots),
-                                   self._records, flags, self._total)
+        n = _recvcompact(fd, self._buffer, self.slotSize, maxMessages if maxMessages < self.slots else self.slots,
+                         self._records, flags, self._total)
         if n < 0:
             raise fromErrno(ffi.errno, "recvmsg")
+        if n == 1:
+            # One piece (request/response traffic): no slicing.
+            return 1, [_unpack(self._buffer, self._total[0])], [_unpackRecord(self._recordBytes)]
         records = list(RECORD.iter_unpack(self._recordBytes[: n * RECORD.size]))
         datas = []
         append = datas.append
@@ -201,6 +208,33 @@ class BatchReceiver:
                 append(view[offset:end].tobytes())
                 offset = end
         return n, datas, records
+
+    def receiveOne(self, fd: int, flags: int = 0) -> Tuple[bytes, tuple]:
+        """
+        Receive one piece: C{(payload, record)} (see L{receive}).
+
+        @raise OSError: the receive failed (L{BlockingIOError}: nothing
+            queued).
+        """
+        if _recvcompact(fd, self._buffer, self.slotSize, 1, self._records, flags, self._total) < 0:
+            raise fromErrno(ffi.errno, "recvmsg")
+        return _unpack(self._buffer, self._total[0]), _unpackRecord(self._recordBytes)
+
+    def message(self, index: int, data: bytes, record: tuple, withAddresses: bool = True) -> Message:
+        """
+        The L{Message} of piece C{index} of the last receive, from its
+        payload and unpacked record (its L{RcvInfo} a zero one if the kernel
+        sent none).
+
+        @param withAddresses: decode the source address (else C{None}).
+        """
+        return _tupleNew(Message, (
+            data,
+            _tupleNew(RcvInfo, record[R_INFO]) if record[R_HAS_RCVINFO] else _NO_RCVINFO,
+            record[R_MSG_FLAGS] & _MSG_EOR != 0,
+            self.address(index, record[R_ADDRLEN]) if withAddresses and record[R_ADDRLEN] else None,
+            _tupleNew(NxtInfo, record[R_NXT]) if record[R_HAS_NXTINFO] else None,
+        ))
 
     def address(self, index: int, addrlen: Optional[int] = None):
         """
@@ -247,21 +281,3 @@ def sharedReceiver() -> BatchReceiver:
     if rx is None:
         rx = _perThread.receiver = BatchReceiver()
     return rx
-
-
-def rcvInfo(record: tuple) -> RcvInfo:
-    """
-    The L{RcvInfo} of an unpacked record (a zero one if it had none).
-    """
-    if record[R_HAS_RCVINFO]:
-        return _tupleNew(RcvInfo, record[R_INFO])
-    return RcvInfo()
-
-
-def nxtInfo(record: tuple):
-    """
-    The L{NxtInfo} of an unpacked record, or C{None}.
-    """
-    if record[R_HAS_NXTINFO]:
-        return _tupleNew(NxtInfo, record[R_NXT])
-    return None

@@ -399,6 +399,9 @@ int txsctp_sendmany(int fd, const struct txsctp_snd *msgs, unsigned n,
 long txsctp_sendone(int fd, const struct txsctp_snd *msg,
                     const char *dstaddrs, size_t dstaddrs_len,
                     int auth_key, int flags);
+long txsctp_send1(int fd, const char *data, size_t len, uint16_t sid,
+                  uint32_t ppid, uint16_t snd_flags, uint32_t context,
+                  sctp_assoc_t assoc_id, int flags);
 void txsctp_adapt_malloc(size_t size);
 """
 
@@ -774,6 +777,27 @@ static int txsctp_sendptrs(int fd, char *const *datas, const uint32_t *lens,
                            int flags)
 {
     return txsctp_sendmeta(fd, NULL, datas, lens, n, metas, flags);
+}
+
+/* Send one whole message with the usual parameters (no PR-SCTP, no
+   address, no AUTH key), passed as scalars: cffi checks each argument's
+   type and range on the way in.  Returns bytes sent or -1 with errno. */
+static long txsctp_send1(int fd, const char *data, size_t len, uint16_t sid,
+                         uint32_t ppid, uint16_t snd_flags, uint32_t context,
+                         sctp_assoc_t assoc_id, int flags)
+{
+    struct txsctp_snd m;
+    memset(&m, 0, sizeof(m));
+    m.data = data;
+    m.len = len;
+    m.sid = sid;
+    m.flags = snd_flags;
+    m.ppid = ppid;
+    m.context = context;
+    m.assoc_id = assoc_id;
+    if (txsctp_sendmany(fd, &m, 1, flags) < 0)
+        return -1;
+    return (long)len;
 }
 
 /* Send one message.  dstaddrs (packed sockaddr_in/sockaddr_in6, may be NULL)

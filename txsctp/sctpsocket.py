@@ -29,7 +29,7 @@ from txsctp import _addresses
 from txsctp._addresses import AddressLike, HostPort
 from txsctp._assembly import MessageAssembler
 from txsctp._batch import (
-    MAX_BATCH, R_ADDRLEN, R_LEN, R_MSG_FLAGS, BatchReceiver, nxtInfo, packMeta, rcvInfo, sendBlob, sharedReceiver,
+    MAX_BATCH, R_LEN, R_MSG_FLAGS, BatchReceiver, packMeta, sendBlob, sharedReceiver,
 )
 from txsctp._sctp_cffi import ffi, lib
 from txsctp.errors import (
@@ -41,7 +41,7 @@ from txsctp.errors import (
     StreamOutOfRangeError,
     fromErrno,
 )
-from txsctp.info import Message, NxtInfo, RcvInfo
+from txsctp.info import Message
 from txsctp.notifications import Notification, NotificationType, parseNotification
 from txsctp.options import (
     DEFAULT_TUNING,
@@ -127,6 +127,11 @@ _EVENTS_STRUCT_FIELDS.update({
 _DEFAULT_RECEIVE_SLOT = 64 * 1024
 _MSG_EOR = lib.MSG_EOR
 _MSG_NOTIFICATION = lib.MSG_NOTIFICATION
+_MSG_NOSIGNAL = lib.MSG_NOSIGNAL
+_UNORDERED = lib.SCTP_UNORDERED
+_SACK_IMMEDIATELY = lib.SCTP_SACK_IMMEDIATELY
+_SENDALL = lib.SCTP_SENDALL
+_sendOne = lib.txsctp_send1
 _GETADDRS_BUFFER = 64 * 1024
 
 _ASSOC_VALUE_OPTIONS = {
@@ -725,6 +730,26 @@ class SCTPSocket:
         @raise BlockingIOError: non-blocking and the send buffer is full;
             nothing was sent.
         """
+        if (to is None and dstAddresses is None and authKey is None and ttl is None
+                and not (eof or abort or prPolicy or prValue) and data.__class__ is bytes and data):
+            # The common case (plain bytes, no addresses, no PR-SCTP, no
+            # AUTH key) in one C call, which checks the numbers' types and
+            # ranges as it converts them; anything it refuses, and
+            # everything else, takes the full path below, with its checks
+            # and errors.
+            fd = self._sock.fileno()
+            if (fd >= 0 and stream.__class__ is not bool and ppid.__class__ is not bool
+                    and context.__class__ is not bool and assocId.__class__ is not bool):
+                flags = ((_UNORDERED if unordered else 0) | (_SACK_IMMEDIATELY if sackImmediately else 0)
+                         | (_SENDALL if sendAll else 0))
+                try:
+                    sent = _sendOne(fd, data, len(data), stream, ppid, flags, context, assocId, _MSG_NOSIGNAL)
+                except (TypeError, OverflowError):
+                    pass
+                else:
+                    if sent < 0:
+                        raise self._sendError(ffi.errno, stream, assocId, len(data), flags)
+                    return sent
         fd = self._checkOpen("sendMessage")
         data = _asBytes(data)
         if not data and not (eof or abort):
@@ -910,11 +935,22 @@ class SCTPSocket:
             message and notification queued before the end).
         @raise BlockingIOError: non-blocking and nothing is queued.
         """
-        fd = self._checkOpen("receive")
-        _checkRange("maxMessages", maxMessages, 1, lib.TXSCTP_MAX_BATCH)
-        rx = self._batchReceiver()
+        fd = self._sock.fileno()
+        if fd < 0:
+            raise SocketClosedError("receive")
+        if maxMessages.__class__ is not int or not 1 <= maxMessages <= MAX_BATCH:
+            _checkRange("maxMessages", maxMessages, 1, MAX_BATCH)
+        rx = self._receiver or self._batchReceiver()
         try:
-            n, datas, records = rx.receive(fd, flags, maxMessages)
+            if maxMessages == 1:
+                data, record = rx.receiveOne(fd, flags)
+                msgFlags = record[R_MSG_FLAGS]
+                if not msgFlags & _MSG_NOTIFICATION and record[R_LEN]:
+                    # One piece of data (request/response traffic).
+                    return [rx.message(0, data, record, withAddresses)]
+                datas, records = [data], [record]
+            else:
+                n, datas, records = rx.receive(fd, flags, maxMessages)
         except OSError as e:
             if e.errno == errno.ENOTCONN and self._sock.type == _stdsocket.SOCK_STREAM:
                 # A one-to-one socket whose association is gone and that
@@ -938,10 +974,7 @@ class SCTPSocket:
                     result.append(parseNotification(pendingNote))
                     pendingNote = None
                 continue
-            result.append(Message(
-                data, rcvInfo(record), bool(msgFlags & _MSG_EOR),
-                rx.address(i, record[R_ADDRLEN]) if withAddresses else None, nxtInfo(record),
-            ))
+            result.append(rx.message(i, data, record, withAddresses))
         while pendingNote is not None:
             # A notification longer than a slot: the rest is queued already.
             try:
