@@ -48,9 +48,9 @@ def _connect(settings, port):
     return sock
 
 
-def _wait_message(sock):
-    from txsctp.info import Message
-
+def _wait_message(sock, Message=None):
+    if Message is None:
+        from txsctp.info import Message
     while True:
         items = sock.receiveBatch(1)
         if not items:
@@ -180,7 +180,7 @@ def pp_client(out, settings, port, size, duration, count):
     while (len(lat) < count) if count else (clock() < deadline):
         a = clock()
         sock.sendMessage(data)
-        m = _wait_message(sock)
+        m = _wait_message(sock, Message)
         if len(m.data) != size:
             raise RuntimeError(f"ping-pong: got {len(m.data)} bytes")
         lat.append(clock() - a)
