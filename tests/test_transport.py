@@ -361,6 +361,36 @@ def test_bulk_writes_keep_order_when_the_kernel_fills(listen, connect, reactor, 
         assert {info.ppid for _, info in got} == ({7} if receiver in clients else {9})
 
 
+@pytest.mark.parametrize("style", STYLES)
+@pytest_twisted.inlineCallbacks
+def test_writes_with_a_destination_keep_their_place(listen, connect, reactor, style):
+    """
+    Messages sent to an explicit peer address (C{to=}, each its own system
+    call) among plain ones, inside and outside full batches, from both
+    ends: every message arrives once, in the order written.
+    """
+    serverFactory = RecordingFactory(Recorder)
+    port = listen(serverFactory, style=style)
+    client = yield connect(port.getHost().port, Recorder)
+    yield serverFactory.whenCount(1)
+    server = serverFactory.protocols[0]
+    special = {0, 1, 5, 64, 65, 130, 199}
+    total = 200
+
+    def writeAll():
+        for sender, receiver in ((client, server), (server, client)):
+            peer = sender.transport.getPeer()
+            to = (peer.host, peer.port)
+            for i in range(total):
+                sender.transport.writeMessage(b"%d" % i, stream=1, to=to if i in special else None)
+
+    reactor.callLater(0, writeAll)
+    for receiver in (server, client):
+        got = yield receiver.expect(total)
+        assert [d for d, _ in got] == [b"%d" % i for i in range(total)]
+    assert client.transport._queuedBytes == server.transport._queuedBytes == 0
+
+
 def _tick(reactor, delay=0.01):
     d = defer.Deferred()
     reactor.callLater(delay, d.callback, None)
@@ -439,6 +469,14 @@ def test_stream_beyond_negotiated_count_raises(listen, connect):
     client.transport.writeMessage(b"ok", stream=3)
     got = yield client.expect(1)
     assert got[0][1].stream == 3
+    # A stream count that drops (as after a peer's restart with fewer
+    # streams) applies to parameter sets already used, too.
+    client.transport.outboundStreams = 3
+    with pytest.raises(StreamOutOfRangeError, match="3 outbound streams"):
+        client.transport.writeMessage(b"late", stream=3)
+    client.transport.writeMessage(b"fine", stream=2)
+    got = yield client.expect(2)
+    assert [(data, info.stream) for data, info in got[1:]] == [(b"fine", 2)]
 
 
 @pytest_twisted.inlineCallbacks

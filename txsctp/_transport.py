@@ -26,6 +26,7 @@ from __future__ import annotations
 import errno
 import socket as _stdsocket
 from collections import deque
+from itertools import islice, repeat
 from functools import cached_property
 from typing import Any, Callable, Deque, Dict, List, Optional, Sequence, Tuple, Union
 
@@ -277,10 +278,11 @@ class SCTPTransport(ProducerRegistration):
         options: AssociationOptions,
     ) -> None:
         self._handle = handle
+        self._metaCache: Dict[tuple, bytes] = {}
         self.reactor = handle.reactor
         self.assocId = assocId
         self.protocol = protocol
-        self.outboundStreams = outboundStreams
+        self._outboundStreams = outboundStreams
         self.inboundStreams = inboundStreams
         self._peer = peer
         self._options = options
@@ -293,11 +295,13 @@ class SCTPTransport(ProducerRegistration):
             self.bufferSize = options.bufferSize
         self.maxQueuedBytes = options.maxQueuedBytes
         self._queue: Deque[tuple] = deque()
+        # Queued entries with a destination override (3-tuples), which go
+        # out one by one: while there are none, a batch is a plain slice.
+        self._specials = 0
         self._queued = False
         self._peerShutdown = False
         self._ending = False
         self._sendBroken: Optional[OSError] = None
-        self._metaCache: Dict[tuple, bytes] = {}
         self._queuedBytes = 0
         self._assembler: Optional[MessageAssembler] = None
         self.connected = True
@@ -370,6 +374,22 @@ class SCTPTransport(ProducerRegistration):
     def getStatus(self):
         return self._handle.sock.getStatus(self.assocId)
 
+    @property
+    def outboundStreams(self) -> int:
+        """
+        The association's outbound stream count (negotiated; changed by a
+        restart or a stream change).
+        """
+        return self._outboundStreams
+
+    @outboundStreams.setter
+    def outboundStreams(self, count: int) -> None:
+        if count != self._outboundStreams:
+            # writeMessage checked each cached parameter set's stream
+            # against the old count.
+            self._metaCache.clear()
+        self._outboundStreams = count
+
     @cached_property
     def bufferSize(self) -> int:  # type: ignore[override]
         return max(_MIN_BUFFER_SIZE, min(DEFAULT_BUFFER_SIZE, self._handle.maxSendSize // 2))
@@ -396,12 +416,11 @@ class SCTPTransport(ProducerRegistration):
             raise AssociationClosedError("writeMessage", self.assocId)
         if ppid is None:
             ppid = self.defaultPPID
-        if not (type(data) is bytes and data and type(stream) is int and 0 <= stream < self.outboundStreams
-                and type(ppid) is int and 0 <= ppid <= 0xFFFFFFFF and type(context) is int
-                and 0 <= context <= 0xFFFFFFFF):
-            # Anything but plain, in-range bytes and ints: the shared
-            # checks normalise it or raise.
-            data, stream, ppid, context = checkMessage(data, stream, ppid, context, self.outboundStreams)
+        if (data.__class__ is not bytes or not data or stream.__class__ is not int
+                or ppid.__class__ is not int or context.__class__ is not int):
+            # Anything but plain bytes and ints: the shared checks
+            # normalise it or raise.
+            data, stream, ppid, context = checkMessage(data, stream, ppid, context, self._outboundStreams)
         size = len(data)
         if size > self._handle.maxSendSize:
             raise MessageTooLongError(size, self._handle.maxSendSize,
@@ -412,35 +431,46 @@ class SCTPTransport(ProducerRegistration):
                 f"association {self.assocId}: {self._queuedBytes} bytes already queued, "
                 f"a {size}-byte message would pass the {limit}-byte cap"
             )
-        flags = _FLAG_UNORDERED if unordered else 0
-        if sackImmediately:
-            flags |= _FLAG_SACK_IMMEDIATELY
-        if ttl is not None and prPolicy is None:
-            prPolicy, prValue = PRPolicy.TTL, ttl
-        if prPolicy is not None and prPolicy != PRPolicy.NONE:
-            if prPolicy not in (PRPolicy.TTL, PRPolicy.RTX, PRPolicy.PRIO):
-                raise ValueError(f"prPolicy {prPolicy!r} is not a PRPolicy")
-            if type(prValue) is not int or not 0 <= prValue <= 0xFFFFFFFF:
-                raise ValueError(f"prValue {prValue!r} is not an int in 0..4294967295")
-            prPolicy = int(prPolicy)
+        flags = (_FLAG_UNORDERED if unordered else 0) | (_FLAG_SACK_IMMEDIATELY if sackImmediately else 0)
+        if ttl is None and prPolicy is None:
+            key: tuple = (stream, ppid, flags, context)
+            prValue = 0
         else:
-            prPolicy = prValue = 0
-        key = (stream, ppid, flags, context, prPolicy, prValue)
+            if ttl is not None and prPolicy is None:
+                prPolicy, prValue = PRPolicy.TTL, ttl
+            if prPolicy != PRPolicy.NONE:
+                if prPolicy not in (PRPolicy.TTL, PRPolicy.RTX, PRPolicy.PRIO):
+                    raise ValueError(f"prPolicy {prPolicy!r} is not a PRPolicy")
+                if type(prValue) is not int or not 0 <= prValue <= 0xFFFFFFFF:
+                    raise ValueError(f"prValue {prValue!r} is not an int in 0..4294967295")
+                prPolicy = int(prPolicy)
+            else:
+                prPolicy = prValue = 0
+            key = (stream, ppid, flags, context, prPolicy, prValue)
         meta = self._metaCache.get(key)
         if meta is None:
+            # A parameter set's first use: check the ranges (the cache is
+            # emptied when the stream count changes), then pack it once.
+            if not (0 <= stream < self._outboundStreams and 0 <= ppid <= 0xFFFFFFFF and 0 <= context <= 0xFFFFFFFF):
+                checkMessage(data, stream, ppid, context, self._outboundStreams)
             if len(self._metaCache) >= 1024:
                 self._metaCache.clear()
-            meta = self._metaCache[key] = packMeta(stream, ppid, flags, self.assocId, context, prPolicy, prValue)
+            meta = self._metaCache[key] = packMeta(stream, ppid, flags, self.assocId, context,
+                                                   prPolicy or 0, prValue)
         if to is None:
             entry: tuple = (data, meta)
         else:
             entry = (data, meta, _addresses.normalizeAddresses([to])[0])
+            self._specials += 1
         queue = self._queue
         queue.append(entry)
         self._queuedBytes += size
         if not self._queued:
             self._handle._scheduleFlush(self)
-        elif len(queue) > _RECEIVE_BATCH and not _readDepth and not self.producerPaused:
+        elif not _readDepth and len(queue) % _RECEIVE_BATCH == 1 and len(queue) > 1 and not self.producerPaused:
+            # A bulk writer outside any read: a full batch is queued ahead
+            # of this message (tried once per batch written, not per
+            # message while the kernel is full).
             self._handle._sendAhead(self)
         if self.producer is not None and self._queuedBytes > self.bufferSize and not self.producerPaused:
             self.producerPaused = True
@@ -463,16 +493,33 @@ class SCTPTransport(ProducerRegistration):
         """
         self.write(b"".join(iovec))
 
-    def _sent(self, count: int) -> None:
+    def _sent(self, count: int, datas: Optional[Sequence[bytes]] = None) -> None:
         """
         C{count} messages from the front of the queue were accepted by the
         kernel.
+
+        @param datas: their payloads, if the caller has them at hand from a
+            L{_plainBatch} (saves reading each entry again).
         """
         queue = self._queue
-        freed = 0
-        for _ in range(count):
-            freed += len(queue.popleft()[0])
-        self._queuedBytes -= freed
+        if count == len(queue):
+            queue.clear()
+            self._queuedBytes = 0
+            self._specials = 0
+        elif datas is not None:
+            popleft = queue.popleft
+            for _ in repeat(None, count):
+                popleft()
+            self._queuedBytes -= sum(map(len, datas[:count]))
+        else:
+            popleft = queue.popleft
+            freed = 0
+            for _ in repeat(None, count):
+                entry = popleft()
+                freed += len(entry[0])
+                if len(entry) == 3:
+                    self._specials -= 1
+            self._queuedBytes -= freed
         if self.producerPaused and self._queuedBytes <= self.bufferSize >> 1 and self.streamingProducer:
             # Resume at the low-water mark, so the producer refills the
             # queue while the kernel still has data to send.
@@ -480,6 +527,16 @@ class SCTPTransport(ProducerRegistration):
             self.producer.resumeProducing()
         if not queue:
             self._queueDrained()
+
+    def _plainBatch(self) -> Optional[Tuple[Sequence[bytes], Sequence[bytes]]]:
+        """
+        The payloads and packed parameters of the first (up to) 64 queued
+        messages, sliced out in C, when none queued has a destination
+        override; else C{None} (the caller walks the queue entry by entry).
+        """
+        if self._specials or not self._queue:
+            return None
+        return tuple(zip(*islice(self._queue, _RECEIVE_BATCH)))  # type: ignore[return-value]
 
     def _queueDrained(self) -> None:
         self._queueEmptied()
@@ -526,6 +583,7 @@ class SCTPTransport(ProducerRegistration):
         unsent = list(self._queue)
         self._queue.clear()
         self._queuedBytes = 0
+        self._specials = 0
         for entry in unsent:
             ppid, context, _, _, stream, flags, _, _ = META.unpack(entry[1])
             note = SendFailed(
@@ -1038,15 +1096,18 @@ class _SocketDescriptor(abstract.FileDescriptor):
         """
         if self._kernelFull or self.disconnected or transport._sendBroken is not None or len(self._dirty) != 1:
             return
-        datas: List[bytes] = []
-        metas: List[bytes] = []
-        for entry in transport._queue:
-            if len(entry) == 3 or len(datas) == _RECEIVE_BATCH:
-                break
-            datas.append(entry[0])
-            metas.append(entry[1])
-        if not datas:
-            return
+        batch = transport._plainBatch()
+        if batch is not None:
+            datas, metas = batch
+        else:
+            datas, metas = [], []
+            for entry in transport._queue:
+                if len(entry) == 3 or len(datas) == _RECEIVE_BATCH:
+                    break
+                datas.append(entry[0])
+                metas.append(entry[1])
+            if not datas:
+                return
         try:
             sent = sendBlob(self._fd, datas, metas)
         except OSError:
@@ -1055,7 +1116,7 @@ class _SocketDescriptor(abstract.FileDescriptor):
             return
         if sent < len(datas):
             self._kernelFull = True
-        transport._sent(sent)
+        transport._sent(sent, datas)
 
     def doWrite(self):
         self._kernelFull = False
@@ -1077,26 +1138,17 @@ class _SocketDescriptor(abstract.FileDescriptor):
                 self.reactor.callLater(0, self._flush)
                 return
             batches += 1
-            datas: List[bytes] = []
-            metas: List[bytes] = []
-            owners: List[SCTPTransport] = []
             special = None
-            for transport in dirty:
-                if transport._sendBroken is not None:
-                    continue
-                for entry in transport._queue:
-                    if len(entry) == 3:
-                        if not datas:
-                            special = entry
-                            owners.append(transport)
-                        break
-                    datas.append(entry[0])
-                    metas.append(entry[1])
-                    owners.append(transport)
-                    if len(datas) == _RECEIVE_BATCH:
-                        break
-                if special is not None or len(datas) == _RECEIVE_BATCH:
-                    break
+            single = dirty[0] if len(dirty) == 1 and dirty[0]._sendBroken is None else None
+            batch = single._plainBatch() if single is not None else None
+            if batch is not None:
+                # One association, nothing but plain messages queued (the
+                # usual case): the batch is a slice of its queue.
+                datas, metas = batch
+                owners: List[SCTPTransport] = [single] * len(datas)  # type: ignore[list-item]
+            else:
+                datas, metas, owners = self._collectBatch(dirty)
+                special = owners[0]._queue[0] if owners and not datas else None
             if not owners:
                 # Only associations that cannot send any more are queued.
                 for t in list(dirty):
@@ -1118,7 +1170,9 @@ class _SocketDescriptor(abstract.FileDescriptor):
                 continue
             # Credit the messages sent to their owners, in order.
             first = owners[0]
-            if sent == len(owners) and owners[-1] is first:
+            if batch is not None:
+                first._sent(sent, datas)
+            elif sent == len(owners) and owners[-1] is first:
                 first._sent(sent)
             else:
                 i = 0
@@ -1135,6 +1189,34 @@ class _SocketDescriptor(abstract.FileDescriptor):
                 self.startWriting()
                 return
             self._kernelFull = False
+
+    @staticmethod
+    def _collectBatch(dirty) -> Tuple[List[bytes], List[bytes], List[SCTPTransport]]:
+        """
+        The next batch, round robin over the associations with messages
+        queued, entry by entry: C{(datas, metas, owners)}, with one owner
+        per message.  A message with a destination override goes out on
+        its own: then C{datas} is empty and C{owners} names its
+        association, whose queue starts with it.
+        """
+        datas: List[bytes] = []
+        metas: List[bytes] = []
+        owners: List[SCTPTransport] = []
+        for transport in dirty:
+            if transport._sendBroken is not None:
+                continue
+            for entry in transport._queue:
+                if len(entry) == 3:
+                    if not datas:
+                        owners.append(transport)
+                        return datas, metas, owners
+                    break
+                datas.append(entry[0])
+                metas.append(entry[1])
+                owners.append(transport)
+                if len(datas) == _RECEIVE_BATCH:
+                    return datas, metas, owners
+        return datas, metas, owners
 
     def _sendSpecial(self, entry: tuple) -> int:
         """
