@@ -33,6 +33,7 @@ MAX_BATCH: int = lib.TXSCTP_MAX_BATCH
 # Batches of up to this many payload bytes are copied as one block and
 # sliced; larger ones message by message.
 _JOIN_LIMIT = 64 * 1024
+_COMPACT_LIMIT = lib.TXSCTP_COMPACT_LIMIT
 
 # struct txsctp_rcv, up to (not including) its sockaddr_storage.
 _RECORD_FORMAT = "@IiBBHHHIIIIiHHIIiI"
@@ -192,21 +193,22 @@ class BatchReceiver:
         append = datas.append
         offset = 0
         total = self._total[0]
-        if total <= _JOIN_LIMIT:
-            # One copy out, then cheap slices.
+        if total <= _COMPACT_LIMIT:
+            # Packed to the front by the C side: one copy out, then cheap
+            # slices.
             payloads = ffi.buffer(self._buffer, total)[:]
             for record in records:
                 end = offset + record[0]
                 append(payloads[offset:end])
                 offset = end
         else:
-            # Large payloads: copy each straight out (no fresh megabyte of
-            # intermediate copy to fault in).
+            # Large payloads, left in their slots: copy each straight out
+            # (no fresh megabyte of intermediate copy to fault in).
             view = self._view
+            slot = self.slotSize
             for record in records:
-                end = offset + record[0]
-                append(view[offset:end].tobytes())
-                offset = end
+                append(view[offset:offset + record[0]].tobytes())
+                offset += slot
         return n, datas, records
 
     def receiveOne(self, fd: int, flags: int = 0) -> Tuple[bytes, tuple]:

@@ -382,6 +382,7 @@ int inet_pton(int, const char *, void *);
 
 /* Number of messages txsctp_recvmany/txsctp_sendmany handle per call. */
 #define TXSCTP_MAX_BATCH ...
+#define TXSCTP_COMPACT_LIMIT ...
 
 int txsctp_connectx(int fd, const void *addrs, int addrs_size,
                     sctp_assoc_t *assoc_id);
@@ -422,6 +423,9 @@ CUSTOMIZATIONS = r"""
 #define TXSCTP_OFF_ASSOC_IDS_IDS offsetof(struct sctp_assoc_ids, gaids_assoc_id)
 
 #define TXSCTP_MAX_BATCH 64
+/* Batches up to this many bytes are packed to the front of the receive
+   buffer (one copy out, then slices); larger ones stay in their slots. */
+#define TXSCTP_COMPACT_LIMIT (64 * 1024)
 /* Room for every control message txsctp ever attaches to one message. */
 #define TXSCTP_CMSG_SPACE_MAX \
     (CMSG_SPACE(sizeof(struct sctp_sndinfo)) + \
@@ -621,10 +625,12 @@ static void txsctp_adapt_malloc(size_t size)
     free(block);
 }
 
-/* txsctp_recvmany, then the pieces moved to the front of buf back to back
-   (slot i's data never lies before the running offset, so memmove forward
-   is safe), so that Python copies them out with one buffer read and cheap
-   slices.  *total gets the bytes in all pieces. */
+/* txsctp_recvmany, then, when all pieces together are at most
+   TXSCTP_COMPACT_LIMIT bytes, the pieces moved to the front of buf back to
+   back (slot i's data never lies before the running offset, so memmove
+   forward is safe), so that Python copies them out with one buffer read and
+   cheap slices; larger batches stay in their slots (no extra copy).  *total
+   gets the bytes in all pieces. */
 static int txsctp_recvcompact(int fd, char *buf, size_t slot_size,
                               unsigned nslots, struct txsctp_rcv *out,
                               int flags, size_t *total)
@@ -634,13 +640,18 @@ static int txsctp_recvcompact(int fd, char *buf, size_t slot_size,
     n = txsctp_recvmany(fd, buf, slot_size, nslots, out, flags);
     if (n < 0)
         return n;
+    for (i = 0; i < n; i++)
+        off += out[i].len;
+    *total = off;
+    if (off > TXSCTP_COMPACT_LIMIT)
+        return n;  /* large pieces: each is copied out of its own slot */
+    off = 0;
     for (i = 0; i < n; i++) {
         char *src = buf + (size_t)i * slot_size;
         if (src != buf + off)
             memmove(buf + off, src, out[i].len);
         off += out[i].len;
     }
-    *total = off;
     return n;
 }
 
