@@ -434,7 +434,7 @@ class SCTPTransport(ProducerRegistration):
         flags = (_FLAG_UNORDERED if unordered else 0) | (_FLAG_SACK_IMMEDIATELY if sackImmediately else 0)
         if ttl is None and prPolicy is None:
             key: tuple = (stream, ppid, flags, context)
-            prValue = 0
+            prPolicy = prValue = 0
         else:
             if ttl is not None and prPolicy is None:
                 prPolicy, prValue = PRPolicy.TTL, ttl
@@ -455,8 +455,7 @@ class SCTPTransport(ProducerRegistration):
                 checkMessage(data, stream, ppid, context, self._outboundStreams)
             if len(self._metaCache) >= 1024:
                 self._metaCache.clear()
-            meta = self._metaCache[key] = packMeta(stream, ppid, flags, self.assocId, context,
-                                                   prPolicy or 0, prValue)
+            meta = self._metaCache[key] = packMeta(stream, ppid, flags, self.assocId, context, prPolicy, prValue)
         if to is None:
             entry: tuple = (data, meta)
         else:
@@ -1097,17 +1096,10 @@ class _SocketDescriptor(abstract.FileDescriptor):
         if self._kernelFull or self.disconnected or transport._sendBroken is not None or len(self._dirty) != 1:
             return
         batch = transport._plainBatch()
-        if batch is not None:
-            datas, metas = batch
-        else:
-            datas, metas = [], []
-            for entry in transport._queue:
-                if len(entry) == 3 or len(datas) == _RECEIVE_BATCH:
-                    break
-                datas.append(entry[0])
-                metas.append(entry[1])
-            if not datas:
-                return
+        datas, metas = batch if batch is not None else self._collectBatch([transport])[:2]
+        if not datas:
+            # A destination override first: the scheduled flush sends it.
+            return
         try:
             sent = sendBlob(self._fd, datas, metas)
         except OSError:

@@ -935,9 +935,7 @@ class SCTPSocket:
             message and notification queued before the end).
         @raise BlockingIOError: non-blocking and nothing is queued.
         """
-        fd = self._sock.fileno()
-        if fd < 0:
-            raise SocketClosedError("receive")
+        fd = self._checkOpen("receive")
         if maxMessages.__class__ is not int or not 1 <= maxMessages <= MAX_BATCH:
             _checkRange("maxMessages", maxMessages, 1, MAX_BATCH)
         rx = self._receiver or self._batchReceiver()
