@@ -386,6 +386,78 @@ def test_applyTuning(closer):
     assert s.getDelayedSack() == DelayedSack(100, 2)
 
 
+def _optionsOf(sock):
+    """
+    What a new socket's setup decides, read back from the kernel.
+    """
+    return (
+        sock.getNodelay(), sock.getSendBufferSize(), sock.getReceiveBufferSize(),
+        sock.getDelayedSack(), sock.getInitMsg(), sock.getIntOption("recvRcvInfo"),
+        tuple(e for e in NotificationType if sock.isSubscribed(e)), sock.events,
+    )
+
+
+def test_newSocketsWithTheSameSettingsGetTheSameOptions(closer):
+    """
+    A socket made with settings seen before has its options written from
+    the record of the first one: read back from the kernel, they are the
+    same as the first socket's, for each of several settings in turn.
+    """
+    from txsctp.sctpsocket import SCTPSocket
+
+    settings = [
+        dict(tuning=Tuning(nodelay=True, sendBufferSize=40_000, receiveBufferSize=30_000,
+                           sackFrequency=1, sackDelay=50),
+             initMsg=InitMsg(numOutStreams=7, maxInStreams=9)),
+        dict(tuning=Tuning(nodelay=False, sendBufferSize=None, receiveBufferSize=50_000),
+             events=[NotificationType.SHUTDOWN_EVENT, NotificationType.SENDER_DRY_EVENT]),
+        dict(tuning=None, events=()),
+    ]
+    for kw in settings:
+        first = closer.add(SCTPSocket(**kw))
+        again = closer.add(SCTPSocket(**kw))
+        expected = _optionsOf(first)
+        assert _optionsOf(again) == expected, kw
+    tuned = _optionsOf(closer.add(SCTPSocket(**settings[0])))
+    assert tuned[:4] == (True, 80_000, 60_000, DelayedSack(0, 1))
+    assert (tuned[4].numOutStreams, tuned[4].maxInStreams) == (7, 9)
+    assert tuned[6] == tuple(e for e in NotificationType if e in DEFAULT_EVENTS)
+    other = _optionsOf(closer.add(SCTPSocket(**settings[1])))
+    assert other[0] is False and other[2] == 100_000
+    assert other[6] == (NotificationType.SHUTDOWN_EVENT, NotificationType.SENDER_DRY_EVENT)
+    assert _optionsOf(closer.add(SCTPSocket(tuning=None, events=())))[6] == ()
+
+
+def test_badSettingsRaiseForEverySocket(closer):
+    """
+    Settings that fail their checks raise on every socket made with them,
+    not only the first (nothing is recorded from a failed setup).
+    """
+    from txsctp.sctpsocket import SCTPSocket
+
+    bad = Tuning(sendBufferSize=-1)
+    for _ in range(2):
+        with pytest.raises(ValueError, match="sendBufferSize -1 is out of range"):
+            SCTPSocket(tuning=bad)
+    with pytest.raises(ValueError, match="unknown notification type 1"):
+        SCTPSocket(events=[1])
+    with pytest.raises(ValueError, match="unknown notification type 1"):
+        SCTPSocket(events=[1])
+
+
+def test_recordedOptionErrorsNameTheOption(closer):
+    """
+    A recorded option the kernel refuses on replay raises the mapped
+    OSError naming that option.
+    """
+    s = closer.socket()
+    s.close()
+    with pytest.raises(OSError) as info:
+        s._replay([(lib.SOL_SCTP, lib.SCTP_NODELAY, b"\x01\x00\x00\x00", "SCTP option nodelay")])
+    assert info.value.errno == errno.EBADF
+    assert "SCTP option nodelay" in str(info.value)
+
+
 def test_intOptions(closer):
     s = closer.socket()
     for name, value, readBack in [

@@ -77,6 +77,8 @@ FUTURE_ASSOC = lib.SCTP_FUTURE_ASSOC
 CURRENT_ASSOC = lib.SCTP_CURRENT_ASSOC
 ALL_ASSOC = lib.SCTP_ALL_ASSOC
 
+_FAMILIES = {_stdsocket.AF_INET: _stdsocket.AF_INET, _stdsocket.AF_INET6: _stdsocket.AF_INET6}
+
 _STYLES = {
     ONE_TO_ONE: _stdsocket.SOCK_STREAM,
     ONE_TO_MANY: _stdsocket.SOCK_SEQPACKET,
@@ -123,6 +125,14 @@ _EVENTS_STRUCT_FIELDS.update({
     NotificationType.ASSOC_RESET_EVENT: "sctp_assoc_reset_event",
     NotificationType.STREAM_CHANGE_EVENT: "sctp_stream_change_event",
 })
+
+# What _setup wrote on the first socket of each (style, events, tuning,
+# initMsg): (recorded option writes, resulting events), replayed on later
+# sockets with the same settings.  Bounded: a program making sockets with
+# ever-new settings only loses the shortcut.
+_SETUP_RECIPES: Dict[tuple, Tuple[Tuple[Tuple[int, int, bytes, str], ...], Tuple[int, ...]]] = {}
+_MAX_SETUP_RECIPES = 64
+_INT = struct.Struct("=i")
 
 _DEFAULT_RECEIVE_SLOT = 64 * 1024
 _MSG_EOR = lib.MSG_EOR
@@ -310,15 +320,18 @@ class SCTPSocket:
             if family == _stdsocket.AF_INET6:
                 _sock.setsockopt(_stdsocket.IPPROTO_IPV6, _stdsocket.IPV6_V6ONLY, 0)
             self._sock = _sock
+            # Known already: no enum conversions through the socket object.
+            self.family = _FAMILIES[family]
+            self.style = style
             self._setup(events, tuning, initMsg)
         else:
             self._sock = _sock
             self.events = tuple(events)
-        self.family = self._sock.family
-        self.style = ONE_TO_MANY if self._sock.type == _stdsocket.SOCK_SEQPACKET else ONE_TO_ONE
+            self.family = _sock.family
+            self.style = ONE_TO_MANY if _sock.type == _stdsocket.SOCK_SEQPACKET else ONE_TO_ONE
+            if _sock.getblocking() != blocking:
+                _sock.setblocking(blocking)
         self._fd = self._sock.fileno()
-        if self._sock.getblocking() != blocking:
-            self._sock.setblocking(blocking)
         self._receiveSlot = _DEFAULT_RECEIVE_SLOT
         self._receiver: Optional[BatchReceiver] = None
         self._sendMetas: Dict[tuple, bytes] = {}
@@ -326,14 +339,61 @@ class SCTPSocket:
         self.peeledOff = False
 
     def _setup(self, events, tuning: Optional[Tuning], initMsg: Optional[InitMsg]) -> None:
-        self.setIntOption("recvRcvInfo", 1)
-        self.events = ()
-        if not self._subscribeAtOnce(events):
-            self.subscribe(events)
-        if tuning is not None:
-            self.applyTuning(tuning)
-        if initMsg is not None:
-            self.setInitMsg(initMsg)
+        """
+        The options every new socket gets: receive info, the event
+        subscription, the tuning, the INIT parameters.
+
+        The first socket with a given set of these goes through the
+        checked setters one by one, which record what they wrote; later
+        sockets with the same set replay that record, one C{setsockopt}
+        each and no Python-level checks (the values were checked the first
+        time).  Bad values therefore raise every time, as before.
+        """
+        if events.__class__ is not tuple:
+            events = tuple(events)
+        key = (self.style, events, tuning, initMsg)
+        try:
+            recipe = _SETUP_RECIPES.get(key)
+        except TypeError:
+            # Something unhashable among the settings: no record.
+            recipe = key = None
+        if recipe is not None:
+            self._replay(recipe[0])
+            self.events = recipe[1]
+            return
+        record: List[Tuple[int, int, bytes, str]] = []
+        self._recording = record
+        try:
+            self.setIntOption("recvRcvInfo", 1)
+            self.events = ()
+            if not self._subscribeAtOnce(events):
+                self.subscribe(events)
+            if tuning is not None:
+                self.applyTuning(tuning)
+            if initMsg is not None:
+                self.setInitMsg(initMsg)
+        finally:
+            del self._recording
+        if key is not None:
+            if len(_SETUP_RECIPES) >= _MAX_SETUP_RECIPES:
+                _SETUP_RECIPES.clear()
+            _SETUP_RECIPES[key] = (tuple(record), self.events)
+
+    def _replay(self, recipe: Sequence[Tuple[int, int, bytes, str]]) -> None:
+        """
+        Write recorded options (see L{_setup}), raising what the setter
+        that recorded each would raise.
+        """
+        setsockopt = self._sock.setsockopt
+        for level, opt, value, call in recipe:
+            try:
+                setsockopt(level, opt, value)
+            except OSError as e:
+                if e.errno is None:
+                    raise
+                if level == lib.SOL_SCTP:
+                    raise _optionError(e.errno, "setsockopt", opt, call) from None
+                raise fromErrno(e.errno, "setsockopt", call) from None
 
     @classmethod
     def fromSocket(cls, sock: _stdsocket.socket, *, blocking: Optional[bool] = None) -> "SCTPSocket":
@@ -1037,10 +1097,23 @@ class SCTPSocket:
             raise _optionError(ffi.errno, "getsockopt", opt, call)
         return value
 
+    # While L{_setup} records the options it writes: the list to add to.
+    _recording: Optional[List[Tuple[int, int, bytes, str]]] = None
+
     def _setopt(self, opt: int, value, size: int, call: str) -> None:
         fd = self._checkOpen("setsockopt")
         if lib.setsockopt(fd, lib.SOL_SCTP, opt, value, size) < 0:
             raise _optionError(ffi.errno, "setsockopt", opt, call)
+        if self._recording is not None:
+            self._recording.append((lib.SOL_SCTP, opt, ffi.buffer(value, size)[:], call))
+
+    def _setSocketInt(self, opt: int, value: int, call: str) -> None:
+        """
+        A C{SOL_SOCKET} integer option (buffer sizes).
+        """
+        self._std("setsockopt", self._sock.setsockopt, _stdsocket.SOL_SOCKET, opt, value)
+        if self._recording is not None:
+            self._recording.append((_stdsocket.SOL_SOCKET, opt, _INT.pack(value), call))
 
     def _setStruct(self, opt: int, ctype: str, call: str, fields: dict) -> None:
         value = ffi.new(ctype + " *")
@@ -1242,7 +1315,7 @@ class SCTPSocket:
         C{net.core.wmem_max}).
         """
         _checkRange("sendBufferSize", size, 0, (1 << 31) - 1)
-        self._std("setsockopt", self._sock.setsockopt, _stdsocket.SOL_SOCKET, _stdsocket.SO_SNDBUF, size)
+        self._setSocketInt(_stdsocket.SO_SNDBUF, size, "SO_SNDBUF")
 
     def getReceiveBufferSize(self) -> int:
         return self._std("getsockopt", self._sock.getsockopt, _stdsocket.SOL_SOCKET, _stdsocket.SO_RCVBUF)
@@ -1252,7 +1325,7 @@ class SCTPSocket:
         C{SO_RCVBUF} (doubled and capped at C{net.core.rmem_max}).
         """
         _checkRange("receiveBufferSize", size, 0, (1 << 31) - 1)
-        self._std("setsockopt", self._sock.setsockopt, _stdsocket.SOL_SOCKET, _stdsocket.SO_RCVBUF, size)
+        self._setSocketInt(_stdsocket.SO_RCVBUF, size, "SO_RCVBUF")
 
     # structured options
 
