@@ -267,30 +267,6 @@ class SCTPTransport(ProducerRegistration):
     defaultStream = 0
     defaultPPID = 0
 
-    # Per-association state whose starting value is shared: an instance
-    # gets its own attribute when it first changes (cheaper to set up, and
-    # less memory for each of thousands of idle associations).
-    connected = True
-    disconnecting = False
-    disconnected = False
-    # Queued entries with a destination override (3-tuples), which go out
-    # one by one: while there are none, a batch is a plain slice.
-    _specials = 0
-    _queued = False
-    _queuedBytes = 0
-    _peerShutdown = False
-    _ending = False
-    _sendBroken: Optional[OSError] = None
-    _assembler: Optional[MessageAssembler] = None
-    _shutdownSent = False
-    _readingPaused = False
-    # Messages and notifications held back while the Protocol does not
-    # read: an empty tuple until the first one (then a deque).
-    _held: "Union[Deque[Union[Message, Notification]], Tuple[()]]" = ()
-    _heldBytes = 0
-    _drySubscribed = False
-    _lostReason: Optional[failure.Failure] = None
-
     def __init__(
         self,
         handle: "_SocketDescriptor",
@@ -319,8 +295,29 @@ class SCTPTransport(ProducerRegistration):
             self.bufferSize = options.bufferSize
         self.maxQueuedBytes = options.maxQueuedBytes
         self._queue: Deque[tuple] = deque()
+        # Queued entries with a destination override (3-tuples), which go
+        # out one by one: while there are none, a batch is a plain slice.
+        self._specials = 0
+        self._queued = False
+        self._peerShutdown = False
+        self._ending = False
+        self._sendBroken: Optional[OSError] = None
+        self._queuedBytes = 0
+        self._assembler: Optional[MessageAssembler] = None
+        self.connected = True
+        self.disconnecting = False
+        self.disconnected = False
+        self._shutdownSent = False
+        self._readingPaused = False
+        # Messages and notifications held back while the Protocol does not
+        # read: an empty tuple until the first one, then a deque (an idle
+        # association does not carry an empty deque's ~600 bytes).
+        self._held: Union[Deque[Union[Message, Notification]], Tuple[()]] = ()
+        self._heldBytes = 0
         self._dryWaiters: List[defer.Deferred] = []
+        self._drySubscribed = False
         self._closedWaiters: List[defer.Deferred] = []
+        self._lostReason: Optional[failure.Failure] = None
         self.logstr = f"{type(protocol).__name__},{assocId},{peer.host}"
         # Any Twisted Protocol works: one without messageReceived gets each
         # message through dataReceived; one without notificationReceived
