@@ -32,6 +32,7 @@ from twisted.internet import defer, error, protocol, task
 from twisted.python import failure
 
 from peers import peerlib
+from txsctp.errors import AssociationClosedError
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PEERS = os.path.join(HERE, "peers")
@@ -433,11 +434,15 @@ class SeqProtocol(_protocolBase()):  # type: ignore[misc]
     @ivar reason: the C{connectionLost} reason (a Failure), once lost.
     @ivar lost: fires with that reason's exception.
     @ivar echo: send every message back as it came (stream, PPID).
+    @ivar ackEvery: write an C{ack} message every that many messages.
+    @ivar acksRefused: acks writeMessage refused because the association
+        was already closing.
     """
 
     echo = False
     keepData = False
     ackEvery = 0
+    acksRefused = 0
 
     def __init__(self) -> None:
         self.checker = peerlib.SequenceChecker()
@@ -468,7 +473,14 @@ class SeqProtocol(_protocolBase()):  # type: ignore[misc]
         if self.echo:
             self.transport.writeMessage(data, stream=info.stream, ppid=info.ppid, unordered=info.unordered)
         if self.ackEvery and self.checker.count % self.ackEvery == 0:
-            self.transport.writeMessage(b"ack %d" % self.checker.count)
+            try:
+                self.transport.writeMessage(b"ack %d" % self.checker.count)
+            except AssociationClosedError:
+                # The peer is gone: its kernel refused an earlier ack (EPIPE
+                # after its ABORT) while messages it sent before still
+                # arrive.  writeMessage says so, as documented; the
+                # association's end, with its reason, follows.
+                self.acksRefused += 1
         self._poke()
 
     def _poke(self) -> None:
