@@ -101,12 +101,21 @@ def packMeta(stream: int, ppid: int, flags: int, assocId: int, context: int,
     return META.pack(ppid, context, assocId, prValue, stream, flags, prPolicy, 0)
 
 
-def sendBlob(fd: int, datas: Sequence[bytes], metas: Sequence[bytes], flags: int = lib.MSG_NOSIGNAL) -> int:
+def sendBlob(fd: int, datas: Sequence[bytes], metas: Sequence[bytes], flags: int = lib.MSG_NOSIGNAL,
+             bundle: bool = False) -> int:
     """
     Send up to C{MAX_BATCH} (64) messages with one C{sendmmsg}.
 
     @param datas: the payloads.
     @param metas: each payload's L{packMeta} block.
+    @param bundle: have the kernel fill packets with these messages: a
+        batch of 4 or more small messages (64 KiB in all at most) of one
+        association, with no destination override, goes out as C{sendmmsg}
+        of all but the last with C{MSG_MORE} and a C{sendmsg} of the last
+        (see C{txsctp_sendbundled}).  Only for a caller that sends the
+        messages not accepted once the socket is writable: when fewer than
+        all are accepted, up to a packet's worth of those that were may
+        wait for that next send.
     @return: how many were accepted, from the front.
     @raise OSError: none was accepted (L{BlockingIOError} when the send
         buffer is full).
@@ -117,7 +126,7 @@ def sendBlob(fd: int, datas: Sequence[bytes], metas: Sequence[bytes], flags: int
     if sum(lens) <= _JOIN_LIMIT:
         # Small messages: one joined copy is cheaper than a pointer each.
         sent = lib.txsctp_sendblob(fd, b"".join(datas), ffi.from_buffer("uint32_t[]", lens), n,
-                                   metaBlock, flags)
+                                   metaBlock, flags, bundle)
     else:
         # Large ones: no joined copy (a fresh megabyte a batch means page
         # faults, which cost dearly in the test kernel).

@@ -392,7 +392,7 @@ int txsctp_recvmany(int fd, char *buf, size_t slot_size, unsigned nslots,
 int txsctp_recvcompact(int fd, char *buf, size_t slot_size, unsigned nslots,
                        struct txsctp_rcv *out, int flags, size_t *total);
 int txsctp_sendblob(int fd, const char *blob, const uint32_t *lens, unsigned n,
-                    const struct txsctp_meta *metas, int flags);
+                    const struct txsctp_meta *metas, int flags, int bundle);
 int txsctp_sendptrs(int fd, char *const *datas, const uint32_t *lens, unsigned n,
                     const struct txsctp_meta *metas, int flags);
 int txsctp_sendmany(int fd, const struct txsctp_snd *msgs, unsigned n,
@@ -707,11 +707,47 @@ static size_t txsctp_fill_cmsgs(const struct txsctp_snd *m, char *cbuf,
     return used;
 }
 
-/* Send n whole messages with one sendmmsg(2), each with its own SCTP_SNDINFO
-   (and SCTP_PRINFO when a PR-SCTP policy is set).  Returns how many were
-   accepted (possibly fewer than n), or -1 with errno set when none was. */
+/* Batches of at least this many messages are worth a second system call
+   to have their packets filled (txsctp_sendbundled). */
+#define TXSCTP_BUNDLE_MIN 4
+
+/* Send n small messages of one association so that the kernel bundles them
+   into full packets even with SCTP_NODELAY: all but the last with MSG_MORE
+   (Linux 4.13 and later hold back less than a packet's worth of DATA while
+   the association's last send said "more"), then the last one without,
+   which lets everything held go.  Two system calls, so only for batches of
+   TXSCTP_BUNDLE_MIN or more; the messages must all be the same
+   association's (MSG_MORE is remembered per association).  Returns how
+   many were accepted as sendmmsg(2) does.  If fewer than n were accepted
+   the tail of the accepted ones may still be held: the caller must send
+   again (its next send ends with a message without MSG_MORE), as a
+   writer that keeps a queue does when the socket is writable again. */
+static int txsctp_sendbundled(int fd, struct mmsghdr *mm, unsigned n, int flags)
+{
+    int first = sendmmsg(fd, mm, n - 1, flags | MSG_MORE);
+    if (first < (int)(n - 1))
+        return first;
+    if (sendmsg(fd, &mm[n - 1].msg_hdr, flags) < 0)
+        return first;
+    return (int)n;
+}
+
+static int txsctp_sendmany_b(int fd, const struct txsctp_snd *msgs,
+                             unsigned n, int flags, int bundle);
+
 static int txsctp_sendmany(int fd, const struct txsctp_snd *msgs, unsigned n,
                            int flags)
+{
+    return txsctp_sendmany_b(fd, msgs, n, flags, 0);
+}
+
+/* Send n whole messages with one sendmmsg(2), each with its own SCTP_SNDINFO
+   (and SCTP_PRINFO when a PR-SCTP policy is set); with bundle set, and
+   enough messages all of one association and with no address, through
+   txsctp_sendbundled.  Returns how many were accepted (possibly fewer than
+   n), or -1 with errno set when none was. */
+static int txsctp_sendmany_b(int fd, const struct txsctp_snd *msgs,
+                             unsigned n, int flags, int bundle)
 {
     struct mmsghdr mm[TXSCTP_MAX_BATCH];
     struct iovec iov[TXSCTP_MAX_BATCH];
@@ -736,11 +772,15 @@ static int txsctp_sendmany(int fd, const struct txsctp_snd *msgs, unsigned n,
         mm[i].msg_hdr.msg_control = cbuf[i].buf;
         mm[i].msg_hdr.msg_controllen =
             txsctp_fill_cmsgs(&msgs[i], cbuf[i].buf, -1);
+        if (msgs[i].to || msgs[i].assoc_id != msgs[0].assoc_id)
+            bundle = 0;
     }
     if (n == 1) {
         ssize_t sent = sendmsg(fd, &mm[0].msg_hdr, flags);
         return sent < 0 ? -1 : 1;
     }
+    if (bundle && n >= TXSCTP_BUNDLE_MIN)
+        return txsctp_sendbundled(fd, mm, n, flags);
     return sendmmsg(fd, mm, n, flags);
 }
 
@@ -750,7 +790,8 @@ static int txsctp_sendmany(int fd, const struct txsctp_snd *msgs, unsigned n,
    (possibly fewer than n), or -1 with errno set when none was. */
 static int txsctp_sendmeta(int fd, const char *blob, char *const *datas,
                            const uint32_t *lens, unsigned n,
-                           const struct txsctp_meta *metas, int flags)
+                           const struct txsctp_meta *metas, int flags,
+                           int bundle)
 {
     struct txsctp_snd msgs[TXSCTP_MAX_BATCH];
     unsigned i;
@@ -771,14 +812,14 @@ static int txsctp_sendmeta(int fd, const char *blob, char *const *datas,
         msgs[i].to = NULL;
         msgs[i].tolen = 0;
     }
-    return txsctp_sendmany(fd, msgs, n, flags);
+    return txsctp_sendmany_b(fd, msgs, n, flags, bundle);
 }
 
 static int txsctp_sendblob(int fd, const char *blob, const uint32_t *lens,
                            unsigned n, const struct txsctp_meta *metas,
-                           int flags)
+                           int flags, int bundle)
 {
-    return txsctp_sendmeta(fd, blob, NULL, lens, n, metas, flags);
+    return txsctp_sendmeta(fd, blob, NULL, lens, n, metas, flags, bundle);
 }
 
 /* The same with each payload where it is (no joined copy): for large
@@ -787,7 +828,7 @@ static int txsctp_sendptrs(int fd, char *const *datas, const uint32_t *lens,
                            unsigned n, const struct txsctp_meta *metas,
                            int flags)
 {
-    return txsctp_sendmeta(fd, NULL, datas, lens, n, metas, flags);
+    return txsctp_sendmeta(fd, NULL, datas, lens, n, metas, flags, 0);
 }
 
 /* Send one whole message with the usual parameters (no PR-SCTP, no
