@@ -101,6 +101,8 @@ LISTEN_CASES = [
     ({"bufferSize": "big"}, TypeError),
     ({"maxQueuedBytes": -1}, ValueError),
     ({"maxQueuedBytes": 1.5}, TypeError),
+    ({"bundle": "yes"}, TypeError),
+    ({"bundle": 1}, TypeError),
 ]
 
 # Address problems surface as CannotListenError (binding failed), whose
@@ -186,6 +188,7 @@ CONNECT_CASES = [
     ({"outStreams": 0}, ValueError),
     ({"maxAttempts": -1}, ValueError),
     ({"maxMessageSize": -1}, ValueError),
+    ({"bundle": "on"}, TypeError),
 ]
 
 

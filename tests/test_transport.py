@@ -361,6 +361,64 @@ def test_bulk_writes_keep_order_when_the_kernel_fills(listen, connect, reactor, 
         assert {info.ppid for _, info in got} == ({7} if receiver in clients else {9})
 
 
+@pytest.mark.parametrize("bundle", [False, True], ids=["one-packet-each", "bundled"])
+@pytest.mark.parametrize("style", STYLES)
+@pytest_twisted.inlineCallbacks
+def test_small_messages_written_together(listen, connect, reactor, style, bundle):
+    """
+    With C{bundle=True} small messages written in one go leave bundled
+    into full packets although C{SCTP_NODELAY} is on (the kernel holds all
+    but the last of each batch, sent with C{MSG_MORE}): 640 messages of
+    100 bytes take far fewer packets than messages (the sender's
+    C{SCTP_GET_ASSOC_STATS}); by default about one packet each.  The last
+    message of each batch releases what was held, so a burst of five
+    arrives with nothing written after it; and a burst into a peer that
+    stops reading (its window and the sender's buffer fill, sends are cut
+    short and resumed when writable) arrives complete and in order per
+    stream once it reads again.  The server writes, so a one-to-many
+    socket is covered too.
+    """
+    from txsctp.options import Tuning
+
+    serverFactory = RecordingFactory(Recorder)
+    port = listen(serverFactory, style=style, tuning=Tuning(sendBufferSize=256 * 1024), bundle=bundle)
+    client = yield connect(port.getHost().port, Recorder, tuning=Tuning(receiveBufferSize=256 * 1024))
+    yield serverFactory.whenCount(1)
+    server = serverFactory.protocols[0]
+    sock, assocId = server.transport.socket, server.transport.assocId
+    assert sock.getNodelay() and sock.getSendBufferSize() >= 256 * 1024
+    sent = []
+
+    def burst(count, size):
+        for _ in range(count):
+            i = len(sent)
+            sent.append(b"%0*d" % (size, i))
+            server.transport.writeMessage(sent[-1], stream=i % 3)
+
+    # Five: bundled (4 or more), with nothing after them.
+    reactor.callLater(0, burst, 5, 100)
+    got = yield client.expect(5).addTimeout(30, reactor)
+    assert [d for d, _ in got] == sent
+
+    before = sock.getAssocStats(assocId).opackets
+    reactor.callLater(0, burst, 640, 100)
+    yield client.expect(5 + 640).addTimeout(30, reactor)
+    packets = sock.getAssocStats(assocId).opackets - before
+    if bundle:
+        assert packets <= 640 // 8, packets
+    else:
+        assert packets >= 640 // 2, packets
+
+    client.transport.pauseProducing()
+    reactor.callLater(0, burst, 3000, 1000)
+    while not server.transport._queuedBytes:
+        yield _tick(reactor)
+    client.transport.resumeProducing()
+    got = yield client.expect(5 + 640 + 3000).addTimeout(60, reactor)
+    for stream in range(3):
+        assert [d for d, info in got if info.stream == stream] == sent[stream::3]
+
+
 @pytest.mark.parametrize("style", STYLES)
 @pytest_twisted.inlineCallbacks
 def test_writes_with_a_destination_keep_their_place(listen, connect, reactor, style):

@@ -52,6 +52,7 @@ def listenSCTP(
     tuning: Optional[Tuning] = DEFAULT_TUNING,
     events: Sequence[int] = DEFAULT_EVENTS,
     prepareSocket: Optional[Callable[[SCTPSocket], None]] = None,
+    bundle: bool = False,
 ) -> IListeningPort:
     """
     Listen for SCTP associations.
@@ -85,6 +86,12 @@ def listenSCTP(
     @param prepareSocket: called with the new L{SCTPSocket} before it is
         bound: set options that must precede associations (SCTP-AUTH
         chunks and keys, RTO, peer address parameters).
+    @param bundle: have the kernel fill packets with the small messages of
+        each batch written together (C{MSG_MORE} on all but the last, as
+        L{SCTPSocket.sendBatch} with C{bundle=True}), when the send buffer
+        is at least 256 KiB.  Off by default: fewer, larger packets leave
+        the repair of losses at a receiver that falls behind to timers
+        (see the tuning notes).
     @return: an L{ISCTPListeningPort}, already listening.
     @raise CannotListenError: binding or listening failed.
     """
@@ -94,7 +101,7 @@ def listenSCTP(
         outStreams=outStreams, inStreams=inStreams, maxAttempts=maxAttempts,
         maxInitTimeout=maxInitTimeout, maxMessageSize=maxMessageSize, bufferSize=bufferSize,
         maxQueuedBytes=maxQueuedBytes, tuning=tuning, events=events,
-        prepareSocket=prepareSocket,
+        prepareSocket=prepareSocket, bundle=bundle,
     )
     portClass = OneToManyPort if style == ONE_TO_MANY else OneToOnePort
     p = portClass(port, factory, interface, backlog, _reactor(reactor), options, maxAssociations)
@@ -120,6 +127,7 @@ def connectSCTP(
     tuning: Optional[Tuning] = DEFAULT_TUNING,
     events: Sequence[int] = DEFAULT_EVENTS,
     prepareSocket: Optional[Callable[[SCTPSocket], None]] = None,
+    bundle: bool = False,
 ) -> IConnector:
     """
     Connect to an SCTP peer (a one-to-one socket per association).
@@ -138,6 +146,12 @@ def connectSCTP(
     @param prepareSocket: called with the new L{SCTPSocket} before it is
         bound and connected: set options that must precede the association
         (SCTP-AUTH chunks and keys, RTO, peer address parameters).
+    @param bundle: have the kernel fill packets with the small messages of
+        each batch written together (C{MSG_MORE} on all but the last, as
+        L{SCTPSocket.sendBatch} with C{bundle=True}), when the send buffer
+        is at least 256 KiB.  Off by default: fewer, larger packets leave
+        the repair of losses at a receiver that falls behind to timers
+        (see the tuning notes).
     @return: an C{IConnector}, connecting.
     @raise AddressFamilyError: a malformed or mixed-up address list.
     """
@@ -145,7 +159,7 @@ def connectSCTP(
         outStreams=outStreams, inStreams=inStreams, maxAttempts=maxAttempts,
         maxInitTimeout=maxInitTimeout, maxMessageSize=maxMessageSize, bufferSize=bufferSize,
         maxQueuedBytes=maxQueuedBytes, tuning=tuning, events=events,
-        prepareSocket=prepareSocket,
+        prepareSocket=prepareSocket, bundle=bundle,
     )
     c = Connector(host, port, factory, timeout, bindAddress, _reactor(reactor), options)
     c.connect()

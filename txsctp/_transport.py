@@ -102,6 +102,15 @@ _ASSOCIATION_GONE = frozenset((errno.ECONNRESET, errno.ECONNABORTED, errno.ENOTC
 _GONE_GRACE = 2.0
 _MAX_BATCHES_PER_READ = 16
 _MAX_BATCHES_PER_FLUSH = 16
+# With AssociationOptions.bundle, batches of small messages of one
+# association go out bundled (sendBlob's bundle: MSG_MORE on all but the
+# last) when the send buffer is at least this large: what the kernel may
+# hold back after a partial send (less than a packet, at most one 64 KiB
+# batch plus the kernel's per-message overhead) can then never fill the
+# buffer alone, so a full buffer always has data in flight whose
+# acknowledgement makes the socket writable again -- and the next flush ends
+# with a message sent without MSG_MORE, which releases what was held.
+_BUNDLE_MIN_SEND_BUFFER = 256 * 1024
 _FLAG_UNORDERED = lib.SCTP_UNORDERED
 _FLAG_SACK_IMMEDIATELY = lib.SCTP_SACK_IMMEDIATELY
 
@@ -127,6 +136,12 @@ class AssociationOptions:
         bound or connected: the place for options that must be set before
         the association starts (SCTP-AUTH chunks and keys, RTO, peer
         address parameters).
+    @ivar bundle: have the kernel fill packets with the small messages of
+        each batch written together (C{MSG_MORE} on all but the last; see
+        L{SCTPSocket.sendBatch}), when the send buffer is at least
+        256 KiB.  Off by default: fewer, larger packets leave the repair of
+        losses at a receiver that falls behind to timers (see the tuning
+        notes).
     """
 
     def __init__(
@@ -141,10 +156,14 @@ class AssociationOptions:
         tuning: Optional[Tuning] = DEFAULT_TUNING,
         events: Sequence[int] = DEFAULT_EVENTS,
         prepareSocket: Optional[Callable[[SCTPSocket], None]] = None,
+        bundle: bool = False,
     ) -> None:
         if prepareSocket is not None and not callable(prepareSocket):
             raise TypeError(f"prepareSocket must be callable, not {prepareSocket!r}")
+        if not isinstance(bundle, bool):
+            raise TypeError(f"bundle must be a bool, not {type(bundle).__name__}")
         self.prepareSocket = prepareSocket
+        self.bundle = bundle
         for name, value, high in (
             ("outStreams", outStreams, 0xFFFF),
             ("inStreams", inStreams, 0xFFFF),
@@ -1109,7 +1128,7 @@ class _SocketDescriptor(abstract.FileDescriptor):
             # A destination override first: the scheduled flush sends it.
             return
         try:
-            sent = sendBlob(self._fd, datas, metas)
+            sent = sendBlob(self._fd, datas, metas, bundle=self._bundling())
         except OSError:
             # Full, or an error the scheduled flush will meet and report.
             self._kernelFull = True
@@ -1117,6 +1136,12 @@ class _SocketDescriptor(abstract.FileDescriptor):
         if sent < len(datas):
             self._kernelFull = True
         transport._sent(sent, datas)
+
+    def _bundling(self) -> bool:
+        """
+        Whether batches go out bundled (L{AssociationOptions.bundle}).
+        """
+        return self.options.bundle and self.maxSendSize >= _BUNDLE_MIN_SEND_BUFFER
 
     def doWrite(self):
         self._kernelFull = False
@@ -1159,7 +1184,7 @@ class _SocketDescriptor(abstract.FileDescriptor):
                 if special is not None:
                     sent = self._sendSpecial(special)
                 else:
-                    sent = sendBlob(self._fd, datas, metas)
+                    sent = sendBlob(self._fd, datas, metas, bundle=self._bundling())
             except (BlockingIOError, InterruptedError):
                 self._kernelFull = True
                 self.startWriting()
