@@ -45,6 +45,10 @@ class Settings:
     rcvbuf: int = 0
     nodelay: Optional[bool] = None
     sackfreq: int = 0
+    # Batches of small messages sent with MSG_MORE on all but the last (the
+    # C program's --bundle 1, sendBatch(bundle=True), the transport's
+    # bundle=True); the stdlib, pysctp and TCP contenders have no batches.
+    bundle: bool = False
 
     def describe(self) -> str:
         parts = []
@@ -54,6 +58,8 @@ class Settings:
                      else f"SCTP_NODELAY {'on' if self.nodelay else 'off'}")
         parts.append(f"SCTP_DELAYED_SACK sack_freq {self.sackfreq}" if self.sackfreq
                      else "delayed SACK default (freq 2, 200 ms)")
+        if self.bundle:
+            parts.append("batches bundled (MSG_MORE on all but the last)")
         return ", ".join(parts)
 
     def short(self) -> str:
@@ -64,13 +70,15 @@ class Settings:
             bits.append(f"buf {self.sndbuf >> 10}K/{self.rcvbuf >> 10}K")
         if self.sackfreq:
             bits.append(f"sack_freq {self.sackfreq}")
+        if self.bundle:
+            bits.append("bundled")
         return " + ".join(bits) or "kernel defaults"
 
     def c_args(self) -> list:
         return [
             "--sndbuf", str(self.sndbuf), "--rcvbuf", str(self.rcvbuf),
             "--nodelay", "-1" if self.nodelay is None else str(int(self.nodelay)),
-            "--sackfreq", str(self.sackfreq),
+            "--sackfreq", str(self.sackfreq), "--bundle", str(int(self.bundle)),
         ]
 
     def apply_std(self, sock: socket.socket) -> None:
@@ -124,6 +132,7 @@ class Settings:
 
 DEFAULTS = Settings()
 TUNED = Settings(sndbuf=1 * MiB, rcvbuf=4 * MiB, nodelay=True, sackfreq=1)
+BUNDLED = dataclasses.replace(TUNED, bundle=True)
 TUNED_SYSCTLS = {"net.core.rmem_max": 16 * MiB, "net.core.wmem_max": 16 * MiB}
 
 

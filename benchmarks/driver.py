@@ -26,7 +26,7 @@ from typing import Callable, Dict, List, Optional
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from common import DEFAULTS, TUNED, TUNED_SYSCTLS, MiB, Out, Settings  # noqa: E402
+from common import BUNDLED, DEFAULTS, TUNED, TUNED_SYSCTLS, MiB, Out, Settings  # noqa: E402
 
 BUILD = os.path.join(HERE, "_build")
 C_BENCH = os.path.join(BUILD, "sctp_bench")
@@ -562,6 +562,17 @@ class Bench:
             return run_idle(c, settings, a.idle, 240)
         raise ValueError(workload)
 
+    @staticmethod
+    def inConfig(workload: str, config: str) -> bool:
+        """
+        Whether C{workload} runs in C{config}: fan-in and idle associations
+        on the tuned host only; the bundled configuration is about batches
+        of messages, so one-way streaming only.
+        """
+        if config == "bundled":
+            return workload.startswith("oneway")
+        return workload not in ("idle", "fanin") or config == "tuned"
+
     def run_config(self, config: str, settings: Settings, workloads: List[str], contenders: List[Contender],
                    reps: int) -> None:
         for rep in range(reps):
@@ -592,7 +603,9 @@ class Bench:
         workloads = [w for w, _, _ in WORKLOADS if not a.workloads or w in a.workloads]
         configs = [("defaults", DEFAULTS), ("tuned", TUNED)]
         if a.configs:
-            configs = [x for x in configs if x[0] in a.configs]
+            # "bundled" (the tuned host with batches bundled, one-way
+            # workloads only) runs when asked for by name.
+            configs = [x for x in configs + [("bundled", BUNDLED)] if x[0] in a.configs]
 
         original = {k: read_sysctl(k) for k in SYSCTLS}
         can_sysctl = a.sysctl or os.environ.get("TXSCTP_RUNNER") == "uml"
@@ -609,7 +622,7 @@ class Bench:
         syscalls = None
         try:
             for name, settings in configs:
-                if name == "tuned":
+                if name in ("tuned", "bundled"):
                     applied = all(write_sysctl(k, v) for k, v in TUNED_SYSCTLS.items()) if can_sysctl else False
                     if not applied:
                         self.say("tuned sysctls NOT applied (not allowed or not root): "
@@ -621,8 +634,8 @@ class Bench:
                 # defaults each of the 100 fan-in associations stalls on the
                 # delayed-SACK timer (~6 msgs/s each, ~40 s to drain one run).
                 self.run_config(name, settings,
-                                [w for w in workloads if w not in ("idle", "fanin") or name == "tuned"],
-                                contenders, a.reps if name == "tuned" else a.defaults_reps)
+                                [w for w in workloads if self.inConfig(w, name)],
+                                contenders, a.reps if name != "defaults" else a.defaults_reps)
                 if name == "tuned" and a.callgrind:
                     import callgrind as cgmod
 
@@ -715,7 +728,7 @@ class Bench:
             headers = ["workload", "metric"] + [c.name for c in contenders]
             rows = []
             for w, label, metrics in WORKLOADS:
-                if w not in workloads or (w in ("idle", "fanin") and name != "tuned"):
+                if w not in workloads or not self.inConfig(w, name):
                     continue
                 if not any(R.runs.get((name, w, c.key)) for c in contenders):
                     continue
@@ -875,7 +888,9 @@ def parse_args(argv=None):
     p.add_argument("--timeout", type=float, default=12.0, help="extra seconds before a run is abandoned")
     p.add_argument("--only", nargs="*", help="contender keys: " + " ".join(BY_KEY))
     p.add_argument("--workloads", nargs="*", help="workload ids: " + " ".join(w for w, _, _ in WORKLOADS))
-    p.add_argument("--configs", nargs="*", help="defaults and/or tuned")
+    p.add_argument("--configs", nargs="*",
+                   help="defaults and/or tuned (the default: both), and/or bundled: the tuned host with "
+                        "batches of small messages bundled (MSG_MORE), one-way workloads only")
     p.add_argument("--fanin", type=int, default=100, help="associations in the fan-in workload")
     p.add_argument("--idle", type=int, default=5000,
                    help="idle associations held on one one-to-many port (default 5000, ~1 min in the test "

@@ -133,7 +133,7 @@ def oneway_send(out, settings, port, size, duration, count):
     sendBatch = sock.sendBatch
     probe.start()
     while (sent < count) if count else (time.perf_counter() < deadline):
-        sent += sendBatch(batch if not count else batch[: min(64, count - sent)])
+        sent += sendBatch(batch if not count else batch[: min(64, count - sent)], bundle=settings.bundle)
     probe.stop()
     sock.sendMessage(b"END %d" % sent, ppid=1)
     _wait_message(sock)

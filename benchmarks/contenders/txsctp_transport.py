@@ -38,7 +38,7 @@ def _listen(out, factory, settings, style):
     import txsctp
 
     port = txsctp.listenSCTP(0, factory, interface=HOST, backlog=4096, style=style,
-                             tuning=settings.tuning())
+                             tuning=settings.tuning(), bundle=settings.bundle)
     out.ready(port.getHost().port)
     return port
 
@@ -46,7 +46,7 @@ def _listen(out, factory, settings, style):
 def _connect(port, factory, settings):
     import txsctp
 
-    return txsctp.connectSCTP(HOST, port, factory, tuning=settings.tuning())
+    return txsctp.connectSCTP(HOST, port, factory, tuning=settings.tuning(), bundle=settings.bundle)
 
 
 def _factory(protocolClass, client=False):
