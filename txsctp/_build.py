@@ -732,15 +732,6 @@ static int txsctp_sendbundled(int fd, struct mmsghdr *mm, unsigned n, int flags)
     return (int)n;
 }
 
-static int txsctp_sendmany_b(int fd, const struct txsctp_snd *msgs,
-                             unsigned n, int flags, int bundle);
-
-static int txsctp_sendmany(int fd, const struct txsctp_snd *msgs, unsigned n,
-                           int flags)
-{
-    return txsctp_sendmany_b(fd, msgs, n, flags, 0);
-}
-
 /* Send n whole messages with one sendmmsg(2), each with its own SCTP_SNDINFO
    (and SCTP_PRINFO when a PR-SCTP policy is set); with bundle set, and
    enough messages all of one association and with no address, through
@@ -782,6 +773,12 @@ static int txsctp_sendmany_b(int fd, const struct txsctp_snd *msgs,
     if (bundle && n >= TXSCTP_BUNDLE_MIN)
         return txsctp_sendbundled(fd, mm, n, flags);
     return sendmmsg(fd, mm, n, flags);
+}
+
+static int txsctp_sendmany(int fd, const struct txsctp_snd *msgs, unsigned n,
+                           int flags)
+{
+    return txsctp_sendmany_b(fd, msgs, n, flags, 0);
 }
 
 /* Send n whole messages with one sendmmsg(2): message i is the next lens[i]
