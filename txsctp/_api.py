@@ -146,12 +146,8 @@ def connectSCTP(
     @param prepareSocket: called with the new L{SCTPSocket} before it is
         bound and connected: set options that must precede the association
         (SCTP-AUTH chunks and keys, RTO, peer address parameters).
-    @param bundle: have the kernel fill packets with the small messages of
-        each batch written together (C{MSG_MORE} on all but the last, as
-        L{SCTPSocket.sendBatch} with C{bundle=True}), when the send buffer
-        is at least 256 KiB.  Off by default: fewer, larger packets leave
-        the repair of losses at a receiver that falls behind to timers
-        (see the tuning notes).
+    @param bundle: bundle small messages into full packets, as for
+        L{listenSCTP}.
     @return: an C{IConnector}, connecting.
     @raise AddressFamilyError: a malformed or mixed-up address list.
     """

@@ -396,7 +396,7 @@ int txsctp_sendblob(int fd, const char *blob, const uint32_t *lens, unsigned n,
 int txsctp_sendptrs(int fd, char *const *datas, const uint32_t *lens, unsigned n,
                     const struct txsctp_meta *metas, int flags);
 int txsctp_sendmany(int fd, const struct txsctp_snd *msgs, unsigned n,
-                    int flags);
+                    int flags, int bundle);
 long txsctp_sendone(int fd, const struct txsctp_snd *msg,
                     const char *dstaddrs, size_t dstaddrs_len,
                     int auth_key, int flags);
@@ -737,8 +737,8 @@ static int txsctp_sendbundled(int fd, struct mmsghdr *mm, unsigned n, int flags)
    enough messages all of one association and with no address, through
    txsctp_sendbundled.  Returns how many were accepted (possibly fewer than
    n), or -1 with errno set when none was. */
-static int txsctp_sendmany_b(int fd, const struct txsctp_snd *msgs,
-                             unsigned n, int flags, int bundle)
+static int txsctp_sendmany(int fd, const struct txsctp_snd *msgs, unsigned n,
+                           int flags, int bundle)
 {
     struct mmsghdr mm[TXSCTP_MAX_BATCH];
     struct iovec iov[TXSCTP_MAX_BATCH];
@@ -775,12 +775,6 @@ static int txsctp_sendmany_b(int fd, const struct txsctp_snd *msgs,
     return sendmmsg(fd, mm, n, flags);
 }
 
-static int txsctp_sendmany(int fd, const struct txsctp_snd *msgs, unsigned n,
-                           int flags)
-{
-    return txsctp_sendmany_b(fd, msgs, n, flags, 0);
-}
-
 /* Send n whole messages with one sendmmsg(2): message i is the next lens[i]
    bytes of blob, with metas[i]'s stream, PPID (host order), flags,
    context, association and PR-SCTP policy.  Returns how many were accepted
@@ -809,7 +803,7 @@ static int txsctp_sendmeta(int fd, const char *blob, char *const *datas,
         msgs[i].to = NULL;
         msgs[i].tolen = 0;
     }
-    return txsctp_sendmany_b(fd, msgs, n, flags, bundle);
+    return txsctp_sendmany(fd, msgs, n, flags, bundle);
 }
 
 static int txsctp_sendblob(int fd, const char *blob, const uint32_t *lens,
@@ -844,7 +838,7 @@ static long txsctp_send1(int fd, const char *data, size_t len, uint16_t sid,
     m.ppid = ppid;
     m.context = context;
     m.assoc_id = assoc_id;
-    if (txsctp_sendmany(fd, &m, 1, flags) < 0)
+    if (txsctp_sendmany(fd, &m, 1, flags, 0) < 0)
         return -1;
     return (long)len;
 }
