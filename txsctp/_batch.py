@@ -20,7 +20,7 @@ import struct
 import sys
 import threading
 from array import array
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from txsctp._sctp_cffi import ffi, lib
 from txsctp.errors import fromErrno
@@ -220,16 +220,38 @@ class BatchReceiver:
                 offset += slot
         return n, datas, records
 
-    def receiveOne(self, fd: int, flags: int = 0) -> Tuple[bytes, tuple]:
+    def receiveOne(self, fd: int, flags: int = 0,
+                   withAddresses: bool = True) -> Union[Message, Tuple[bytes, tuple]]:
         """
-        Receive one piece: C{(payload, record)} (see L{receive}).
+        Receive one piece.  A piece of data, the common case
+        (request/response traffic), comes back as its L{Message}, built
+        here in one step; anything else (a notification's piece, end of
+        file) as C{(payload, record)} (see L{receive}) for the caller.
 
+        @param withAddresses: decode the source address (else C{None}).
         @raise OSError: the receive failed (L{BlockingIOError}: nothing
             queued).
         """
         if _recvcompact(fd, self._buffer, self.slotSize, 1, self._records, flags, self._total) < 0:
             raise fromErrno(ffi.errno, "recvmsg")
-        return _unpack(self._buffer, self._total[0]), _unpackRecord(self._recordBytes)
+        record = _unpackRecord(self._recordBytes)
+        data = _unpack(self._buffer, self._total[0])
+        msgFlags = record[R_MSG_FLAGS]
+        if msgFlags & _MSG_NOTIFICATION or not record[R_LEN]:
+            return data, record
+        addrlen = record[R_ADDRLEN]
+        address = None
+        if withAddresses and addrlen:
+            address = self._addresses.get(self._recordBytes[_ADDR_OFFSET:_ADDR_OFFSET + addrlen])
+            if address is None:
+                address = self.address(0, addrlen)
+        return _tupleNew(Message, (
+            data,
+            _tupleNew(RcvInfo, record[R_INFO]) if record[R_HAS_RCVINFO] else _NO_RCVINFO,
+            msgFlags & _MSG_EOR != 0,
+            address,
+            _tupleNew(NxtInfo, record[R_NXT]) if record[R_HAS_NXTINFO] else None,
+        ))
 
     def message(self, index: int, data: bytes, record: tuple, withAddresses: bool = True) -> Message:
         """

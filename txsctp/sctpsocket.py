@@ -1009,17 +1009,19 @@ class SCTPSocket:
             message and notification queued before the end).
         @raise BlockingIOError: non-blocking and nothing is queued.
         """
-        fd = self._checkOpen("receive")
+        fd = self._sock.fileno()
+        if fd < 0:
+            raise SocketClosedError("receive")
         if maxMessages.__class__ is not int or not 1 <= maxMessages <= MAX_BATCH:
             _checkRange("maxMessages", maxMessages, 1, MAX_BATCH)
         rx = self._receiver or self._batchReceiver()
         try:
             if maxMessages == 1:
-                data, record = rx.receiveOne(fd, flags)
-                msgFlags = record[R_MSG_FLAGS]
-                if not msgFlags & _MSG_NOTIFICATION and record[R_LEN]:
+                item = rx.receiveOne(fd, flags, withAddresses)
+                if item.__class__ is Message:
                     # One piece of data (request/response traffic).
-                    return [rx.message(0, data, record, withAddresses)]
+                    return [item]
+                data, record = item
                 datas, records = [data], [record]
             else:
                 n, datas, records = rx.receive(fd, flags, maxMessages)
