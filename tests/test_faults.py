@@ -10,6 +10,7 @@ Peers are separate processes built on the socket layer only
 
 from __future__ import annotations
 
+import errno
 import signal
 import time
 
@@ -35,7 +36,7 @@ from txsctp.errors import (
     WriteQueueFullError,
 )
 from txsctp.notifications import AssociationChange, AssociationState, SendFailed, Shutdown
-from txsctp.options import RTOInfo
+from txsctp.options import AssocState, RTOInfo
 
 STYLES = ["one-to-one", "one-to-many"]
 
@@ -201,6 +202,50 @@ def test_write_during_peer_shutdown(reactor, listen, peers, style):
     assert int(closed.split()[-1]) == _Burst.burst
     assert isinstance(reason, error.ConnectionDone), reason
     assert writeError is not None or [n.data for n in failed] == [b"late reply"]
+
+
+@pytest.mark.parametrize("late", [1, 3], ids=["one-reply", "three-replies"])
+@pytest.mark.parametrize("style", STYLES)
+@pytest_twisted.inlineCallbacks
+def test_write_refused_by_the_kernel_comes_back_unsent(reactor, listen, peers, style, late):
+    """
+    Late replies again, but written before our side has read the peer's
+    SHUTDOWN (our reading is paused): writeMessage takes them, and the
+    kernel refuses them (ESHUTDOWN) when the queue is flushed -- alone (the
+    one-message send) or as a batch.  Each must come back to the Protocol
+    as SendFailed with SCTP_DATA_UNSENT, in order, not vanish; the 30
+    messages the kernel had are still delivered and the association still
+    ends cleanly.
+    """
+    factory = SeqFactory(cls=_Burst)
+    port = listen(factory, style=style)
+    peer = spawnPeer(reactor, "sender", "--connect", "127.0.0.1", "--port", port.getHost().port,
+                     "--count", "10", "--rcvbuf", "4096")
+    yield peer.waitFor("DONE", 20)
+    p = yield factory.protocolAt(0)
+    yield withDeadline(p.expect(10), 10, "the peer's messages")
+    yield pollUntil(lambda: not p.transport._queue, 10, "the burst to be handed to the kernel")
+    p.transport.pauseProducing()
+    peer.send("close-hold")
+    yield peer.waitFor("SHUTDOWN-SENT", 10)
+    yield pollUntil(lambda: p.transport.getStatus().state == AssocState.SHUTDOWN_RECEIVED, 10,
+                    "our kernel to take the peer's SHUTDOWN")
+    assert p.countAtShutdown is None, "the SHUTDOWN was read although reading was paused"
+    replies = [b"late reply %d" % i for i in range(late)]
+    for reply in replies:
+        p.transport.writeMessage(reply)
+    yield pollUntil(lambda: p.eventsOf(SendFailed), 10, "the refused replies to be reported")
+    p.transport.resumeProducing()
+    peer.send("read")
+    closed = yield peer.waitFor("CLOSED", 20)
+    reason = yield withDeadline(p.lost, 20, "the association to end")
+    failed = p.eventsOf(SendFailed)
+    # Linux refuses with ESHUTDOWN in SHUTDOWN-RECEIVED (EPIPE once closed).
+    assert [n.data for n in failed] == replies, failed
+    assert all(n.error in (errno.ESHUTDOWN, errno.EPIPE) and not n.sent for n in failed), failed
+    assert closed.split()[1:3] == ["state", str(int(AssociationState.SHUTDOWN_COMP))], closed
+    assert int(closed.split()[-1]) == _Burst.burst
+    assert isinstance(reason, error.ConnectionDone), reason
 
 
 @pytest.mark.parametrize("style", STYLES)

@@ -26,7 +26,7 @@ from txsctp._sctp_cffi import ffi, lib
 from txsctp.errors import fromErrno
 from txsctp.info import Message, NxtInfo, RcvInfo
 
-__all__ = ["BatchReceiver", "sharedReceiver", "sendBlob", "packMeta", "MAX_BATCH", "RECORD"]
+__all__ = ["BatchReceiver", "sharedReceiver", "sendBlob", "sendOne", "packMeta", "MAX_BATCH", "RECORD"]
 
 MAX_BATCH: int = lib.TXSCTP_MAX_BATCH
 
@@ -90,6 +90,8 @@ _NO_RCVINFO = RcvInfo()
 _unpack = ffi.unpack
 _recvcompact = lib.txsctp_recvcompact
 _unpackRecord = RECORD.unpack_from
+_sendMeta1 = lib.txsctp_sendmeta1
+_META_SIZE = META.size
 
 
 def packMeta(stream: int, ppid: int, flags: int, assocId: int, context: int,
@@ -121,6 +123,10 @@ def sendBlob(fd: int, datas: Sequence[bytes], metas: Sequence[bytes], flags: int
         buffer is full).
     """
     n = len(datas)
+    if n == 1:
+        # One message (request/response traffic): no arrays to build.
+        sendOne(fd, datas[0], metas[0], flags)
+        return 1
     lens = array("I", map(len, datas))
     metaBlock = ffi.from_buffer("struct txsctp_meta[]", b"".join(metas))
     if sum(lens) <= _JOIN_LIMIT:
@@ -136,6 +142,20 @@ def sendBlob(fd: int, datas: Sequence[bytes], metas: Sequence[bytes], flags: int
     if sent < 0:
         raise fromErrno(ffi.errno, "sendmmsg")
     return sent
+
+
+def sendOne(fd: int, data: bytes, meta: bytes, flags: int = lib.MSG_NOSIGNAL) -> None:
+    """
+    Send one whole message with its L{packMeta} parameters (one C{sendmsg};
+    the single-message case of L{sendBlob}, with no arrays to build).
+
+    @raise OSError: it was not accepted (L{BlockingIOError} when the send
+        buffer is full).
+    """
+    if len(meta) != _META_SIZE:
+        raise ValueError("sendOne: the parameters must be one packMeta block")
+    if _sendMeta1(fd, data, len(data), meta, flags) < 0:
+        raise fromErrno(ffi.errno, "sendmsg")
 
 
 _mallocAdapted = False

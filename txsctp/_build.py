@@ -403,6 +403,8 @@ long txsctp_sendone(int fd, const struct txsctp_snd *msg,
 long txsctp_send1(int fd, const char *data, size_t len, uint16_t sid,
                   uint32_t ppid, uint16_t snd_flags, uint32_t context,
                   sctp_assoc_t assoc_id, int flags);
+int txsctp_sendmeta1(int fd, const char *data, uint32_t len, const char *meta,
+                     int flags);
 void txsctp_adapt_malloc(size_t size);
 """
 
@@ -841,6 +843,18 @@ static long txsctp_send1(int fd, const char *data, size_t len, uint16_t sid,
     if (txsctp_sendmany(fd, &m, 1, flags, 0) < 0)
         return -1;
     return (long)len;
+}
+
+/* Send one whole message whose parameters are packed in meta (one
+   struct txsctp_meta, as txsctp_sendblob takes them, unaligned): the
+   single-message case of txsctp_sendblob without its arrays.  Returns 1
+   or -1 with errno set. */
+static int txsctp_sendmeta1(int fd, const char *data, uint32_t len,
+                            const char *meta, int flags)
+{
+    struct txsctp_meta mt;
+    memcpy(&mt, meta, sizeof(mt));
+    return txsctp_sendmeta(fd, data, NULL, &len, 1, &mt, flags, 0);
 }
 
 /* Send one message.  dstaddrs (packed sockaddr_in/sockaddr_in6, may be NULL)

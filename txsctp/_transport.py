@@ -45,7 +45,6 @@ from txsctp.errors import (
     CommunicationLostError,
     MessageTooLongError,
     PeerAbortedError,
-    StreamOutOfRangeError,
     WriteQueueFullError,
 )
 from txsctp._consumer import (
@@ -56,7 +55,7 @@ from txsctp._consumer import (
     fireClosed,
 )
 from txsctp._validate import checkMessage
-from txsctp._batch import META, packMeta, sendBlob, sharedReceiver
+from txsctp._batch import META, packMeta, sendBlob, sendOne, sharedReceiver
 from txsctp.info import Message, RcvInfo
 from txsctp.notifications import parseNotification
 from txsctp.interfaces import ISCTPListeningPort, ISCTPTransport
@@ -1163,8 +1162,26 @@ class _SocketDescriptor(abstract.FileDescriptor):
                 self.reactor.callLater(0, self._flush)
                 return
             batches += 1
-            special = None
             single = dirty[0] if len(dirty) == 1 and dirty[0]._sendBroken is None else None
+            if single is not None and len(single._queue) == 1 and not single._specials:
+                # One association with one plain message queued (a reply
+                # written from messageReceived): one sendmsg, no batch.
+                data, meta = single._queue[0]
+                try:
+                    sendOne(self._fd, data, meta)
+                except (BlockingIOError, InterruptedError):
+                    self._kernelFull = True
+                    self.startWriting()
+                    return
+                except OSError as e:
+                    single._sendFailedOnWrite(e)
+                    self._cleanDirty()
+                    continue
+                single._sent(1)
+                self._cleanDirty()
+                self._kernelFull = False
+                continue
+            special = None
             batch = single._plainBatch() if single is not None else None
             if batch is not None:
                 # One association, nothing but plain messages queued (the
