@@ -118,6 +118,77 @@ def _measure_c(side: str, counts=(2000, 6000), timeout: float = 120):
     return (irs[1] - irs[0]) / (counts[1] - counts[0]), ""
 
 
+# Ping-pong: the echo side measured, by difference of two runs' counts.
+PINGPONG_COUNTS = (200, 1200)
+
+
+def _measure_echo(key: str, timeout: float = 300):
+    """
+    Instructions per ping-pong round trip on the echo (server) side: one
+    request received, one reply sent, plus whatever loop or reactor turn
+    the contender needs between them.  The client is the C program (Twisted
+    TCP, which cannot talk to it, gets its own Python client).
+    """
+    import syscalls
+
+    irs = []
+    for count in PINGPONG_COUNTS:
+        prefix = os.path.join(WORK, f"txsctp-cg-{os.getpid()}-{key}-echo-{count}.out")
+        for old in glob.glob(prefix + "*"):
+            os.unlink(old)
+        deadline = time.monotonic() + timeout
+        srv = _spawn(_valgrind(prefix, syscalls._measured_argv(key, "pingpong", "server", count, None)))
+        line = srv.readline(deadline)
+        if not line or not line.startswith("READY"):
+            srv.kill()
+            srv.close()
+            return None, "the echo side never became ready"
+        port = int(line.split()[1])
+        if key == "tcp":
+            cli = _spawn(syscalls._measured_argv(key, "pingpong", "client", count, port))
+        else:
+            cli = _spawn(syscalls._other_argv("pingpong", "server", count, port))
+        cli.result(deadline)
+        res = srv.result(deadline)
+        for ch in (srv, cli):
+            if not ch.wait(deadline):
+                ch.kill()
+            ch.close()
+        echoed = (res or {}).get("echoed", 0)
+        if echoed != count:
+            _total_ir(prefix)  # remove the output files
+            return None, f"echoed {echoed} of {count}"
+        irs.append(_total_ir(prefix))
+    return (irs[1] - irs[0]) / (PINGPONG_COUNTS[1] - PINGPONG_COUNTS[0]), ""
+
+
+def _echo_table(bench) -> str:
+    keys = [k for k in ("c", "stdlib", "txsock", "tx1to1", "tx1toM", "tcp") if BY_KEY[k].available]
+    per = {}
+    rows = []
+    for key in keys:
+        t = time.monotonic()
+        try:
+            v, note = _measure_echo(key)
+        except Exception as e:  # report, don't abort the whole run
+            v, note = None, f"{e.__class__.__name__}: {e}"
+        per[key] = v
+        bench.say(f"callgrind {key:7s} echo: {fmt(v)} instructions/round trip {note} "
+                  f"({time.monotonic() - t:.0f} s)")
+    base = per.get("stdlib")
+    for key in keys:
+        v = per[key]
+        ratio = v / base if v and base else None
+        rows.append([BY_KEY[key].name, fmt(v),
+                     "-" if ratio is None else f"{ratio:.2f}x" if ratio >= 0.01 else f"{ratio:.4f}x"])
+    out = ["== user-space instructions per ping-pong round trip, echo side (callgrind, tuned settings, "
+           f"difference of {PINGPONG_COUNTS[0]} and {PINGPONG_COUNTS[1]} round trips; the client is the "
+           "C program, Twisted TCP's its own) =="]
+    out.append(table(["contender", "echo Ir/round trip", "vs stdlib loop"], rows))
+    out.append("")
+    return "\n".join(out)
+
+
 def run(bench, args) -> str:
     if subprocess.call(["sh", "-c", "command -v valgrind"], stdout=subprocess.DEVNULL) != 0:
         return "== callgrind: skipped (valgrind is not installed) ==\n"
@@ -155,4 +226,5 @@ def run(bench, args) -> str:
             out.append(f"  {BY_KEY[key].name}: {a / s:.2f}x the stdlib loop's instructions sending, "
                        f"{b / r:.2f}x receiving")
     out.append("")
+    out.append(_echo_table(bench))
     return "\n".join(out)
