@@ -36,6 +36,8 @@ class ProducerRegistration:
     @ivar producerPaused: whether it was paused for a full queue.
     """
 
+    __slots__ = ()
+
     producer: Any = None
     streamingProducer = False
     producerPaused = False

@@ -27,7 +27,6 @@ import errno
 import socket as _stdsocket
 from collections import deque
 from itertools import islice, repeat
-from functools import cached_property
 from typing import Any, Callable, Deque, Dict, List, Optional, Sequence, Tuple, Union
 
 from zope.interface import implementer
@@ -282,8 +281,19 @@ class SCTPTransport(ProducerRegistration):
     @ivar disconnected: C{True} once the association has ended.
     """
 
-    defaultStream = 0
-    defaultPPID = 0
+    # Slots, not a dict: CPython 3.11 specialises neither method lookups on
+    # an object whose dict has outgrown its shared keys (30 names) nor reads
+    # of class-level defaults, and the transport's hot paths make dozens of
+    # both per message; slots also make an idle association smaller.
+    __slots__ = (
+        "__weakref__", "_handle", "_metaCache", "reactor", "assocId", "protocol", "_outboundStreams",
+        "inboundStreams", "_peer", "_options", "maxMessageSize", "_bufferSize", "maxQueuedBytes",
+        "_queue", "_specials", "_queued", "_peerShutdown", "_ending", "_sendBroken", "_queuedBytes",
+        "_assembler", "connected", "disconnecting", "disconnected", "_shutdownSent", "_readingPaused",
+        "_held", "_heldBytes", "_dryWaiters", "_drySubscribed", "_closedWaiters", "_lostReason",
+        "logstr", "_messageReceived", "_notificationReceived", "producer", "streamingProducer",
+        "producerPaused", "defaultStream", "defaultPPID",
+    )
 
     def __init__(
         self,
@@ -296,6 +306,11 @@ class SCTPTransport(ProducerRegistration):
         options: AssociationOptions,
     ) -> None:
         self._handle = handle
+        self.defaultStream = 0
+        self.defaultPPID = 0
+        self.producer = None
+        self.streamingProducer = False
+        self.producerPaused = False
         self._metaCache: Dict[tuple, bytes] = {}
         self.reactor = handle.reactor
         self.assocId = assocId
@@ -309,8 +324,7 @@ class SCTPTransport(ProducerRegistration):
         # a tuned host's 2 MiB keeps bulk senders' batches full, a default
         # host's 208 KiB keeps a stalled association from queueing seconds
         # of small messages here.
-        if options.bufferSize is not None:
-            self.bufferSize = options.bufferSize
+        self._bufferSize = options.bufferSize or 0
         self.maxQueuedBytes = options.maxQueuedBytes
         self._queue: Deque[tuple] = deque()
         # Queued entries with a destination override (3-tuples), which go
@@ -411,9 +425,20 @@ class SCTPTransport(ProducerRegistration):
             self._metaCache.clear()
         self._outboundStreams = count
 
-    @cached_property
+    @property
     def bufferSize(self) -> int:  # type: ignore[override]
-        return max(_MIN_BUFFER_SIZE, min(DEFAULT_BUFFER_SIZE, self._handle.maxSendSize // 2))
+        """
+        Queued bytes above which a registered producer is paused: the
+        port's or connector's C{bufferSize}, else half the kernel's send
+        buffer within 64 KiB..1 MiB (read when first needed).
+        """
+        if not self._bufferSize:
+            self._bufferSize = max(_MIN_BUFFER_SIZE, min(DEFAULT_BUFFER_SIZE, self._handle.maxSendSize // 2))
+        return self._bufferSize
+
+    @bufferSize.setter
+    def bufferSize(self, size: int) -> None:
+        self._bufferSize = size
 
     # -- writing ----------------------------------------------------------
 
@@ -443,7 +468,8 @@ class SCTPTransport(ProducerRegistration):
             # normalise it or raise.
             data, stream, ppid, context = checkMessage(data, stream, ppid, context, self._outboundStreams)
         size = len(data)
-        if size > self._handle.maxSendSize:
+        handle = self._handle
+        if size > (handle._maxSendSize or handle._readMaxSendSize()):
             raise MessageTooLongError(size, self._handle.maxSendSize,
                                       "message (larger than the socket's send buffer)")
         limit = self.maxQueuedBytes
@@ -486,12 +512,12 @@ class SCTPTransport(ProducerRegistration):
         queue.append(entry)
         self._queuedBytes += size
         if not self._queued:
-            self._handle._scheduleFlush(self)
+            handle._scheduleFlush(self)
         elif not _readDepth and len(queue) % _RECEIVE_BATCH == 1 and len(queue) > 1 and not self.producerPaused:
             # A bulk writer outside any read: a full batch is queued ahead
             # of this message (tried once per batch written, not per
             # message while the kernel is full).
-            self._handle._sendAhead(self)
+            handle._sendAhead(self)
         if self.producer is not None and self._queuedBytes > self.bufferSize and not self.producerPaused:
             self.producerPaused = True
             self.producer.pauseProducing()
@@ -938,6 +964,7 @@ class _SocketDescriptor(abstract.FileDescriptor):
         self._heldTotal = 0
         self._readingStoppedForHeld = False
         self._pausedCount = 0
+        self._maxSendSize = 0
         if sock is not None:
             self._setSocket(sock)
 
@@ -947,15 +974,18 @@ class _SocketDescriptor(abstract.FileDescriptor):
     def _setSocket(self, sock: SCTPSocket) -> None:
         self.sock = sock
         self._fd = sock.fileno()
-        self.__dict__.pop("maxSendSize", None)
+        # Read when first needed (maxSendSize): an association that never
+        # writes costs no system call for it.
+        self._maxSendSize = 0
         self._receiver = sharedReceiver()
 
-    @cached_property
+    @property
     def maxSendSize(self) -> int:
-        # Read when first needed (the first write, or a producer's
-        # high-water mark): an association that never writes costs no
-        # system call for it.
-        return self.sock.getSendBufferSize()
+        return self._maxSendSize or self._readMaxSendSize()
+
+    def _readMaxSendSize(self) -> int:
+        self._maxSendSize = self.sock.getSendBufferSize()
+        return self._maxSendSize
 
     def fileno(self) -> int:
         sock = getattr(self, "sock", None)
