@@ -14,7 +14,10 @@ import struct
 import pytest
 import pytest_twisted
 from twisted.internet import defer, error, protocol
+from twisted.internet.interfaces import IPullProducer
+from zope.interface import implementer
 
+from _peers import withDeadline
 from txsctp import SCTPAddress, SCTPProtocol
 from txsctp.errors import (
     AssociationClosedError,
@@ -455,24 +458,26 @@ def _tick(reactor, delay=0.01):
     return d
 
 
+@pytest.mark.parametrize("total", [1, 2000], ids=["one-message", "many-messages"])
 @pytest.mark.parametrize("style", STYLES)
 @pytest_twisted.inlineCallbacks
-def test_graceful_close_delivers_everything(listen, connect, style):
+def test_graceful_close_delivers_everything(listen, connect, style, total):
     """
-    loseConnection() right after queueing many messages: the peer gets all
-    of them before it sees the shutdown; both ends see ConnectionDone.
+    loseConnection() right after queueing one message (a last reply) or
+    many: the peer gets all of them before it sees the shutdown; both ends
+    see ConnectionDone.
     """
     serverFactory = RecordingFactory(Recorder)
     port = listen(serverFactory, style=style)
     client = yield connect(port.getHost().port, Recorder)
-    total = 2000
     for i in range(total):
         client.transport.writeMessage(struct.pack("!I", i) * 50, stream=i % 3)
     client.transport.loseConnection()
     with pytest.raises(AssociationClosedError):
         client.transport.writeMessage(b"too late")
     server = yield serverFactory.connected
-    yield server.lost
+    yield withDeadline(server.lost, 30, "the shutdown to reach the peer",
+                       detail=lambda: f"{len(server.messages)} of {total} messages arrived")
     reason = server.reason
     assert reason.check(error.ConnectionDone)
     assert len(server.messages) == total
@@ -617,22 +622,73 @@ def test_one_to_many_port_opens_associations_outward(listen):
         yield outward.associate("127.0.0.1", 1, timeout=10)
 
 
+@pytest.mark.parametrize("count", [1, 50], ids=["one-message", "fifty-messages"])
 @pytest_twisted.inlineCallbacks
-def test_sender_dry_and_closed_deferreds(listen, connect):
+def test_sender_dry_and_closed_deferreds(listen, connect, count):
+    """
+    whenSenderDry() asked for right after writing (one message or fifty)
+    fires once the kernel has sent and had acknowledged all of it;
+    whenClosed() fires with None after a clean close.
+    """
     serverFactory = RecordingFactory(Recorder)
     port = listen(serverFactory)
     client = yield connect(port.getHost().port, Recorder)
-    for i in range(50):
+    for i in range(count):
         client.transport.writeMessage(b"d" * 500)
-    yield client.transport.whenSenderDry()
+    yield withDeadline(client.transport.whenSenderDry(), 10, "the sender to be dry")
     server = yield serverFactory.connected
-    yield server.expect(50)
+    yield withDeadline(server.expect(count), 10, f"the {count} messages")
     status = client.transport.getStatus()
     assert status.unackData == 0
     closed = client.transport.whenClosed()
     client.transport.loseConnection()
     result = yield closed
     assert result is None
+
+
+@implementer(IPullProducer)
+class _CountingPullProducer:
+    """
+    Writes the next numbered message each time it is asked, C{total} in all.
+    """
+
+    def __init__(self, transport, total):
+        self.transport = transport
+        self.total = total
+        self.sent = 0
+        self.stopped = False
+
+    def resumeProducing(self):
+        if self.sent < self.total:
+            self.transport.writeMessage(struct.pack("!I", self.sent) * 25)
+            self.sent += 1
+            if self.sent == self.total:
+                self.transport.unregisterProducer()
+
+    def stopProducing(self):
+        self.stopped = True
+
+
+@pytest.mark.parametrize("style", STYLES)
+@pytest_twisted.inlineCallbacks
+def test_pull_producer_is_asked_each_time_the_queue_drains(listen, connect, style):
+    """
+    A pull producer (IPullProducer, registered with streaming=False) is
+    asked for more at once and again each time the transport has handed
+    everything queued to the kernel: one message at a time, it delivers
+    all of them, in order.
+    """
+    serverFactory = RecordingFactory(Recorder)
+    port = listen(serverFactory, style=style)
+    client = yield connect(port.getHost().port, Recorder)
+    producer = _CountingPullProducer(client.transport, 40)
+    client.transport.registerProducer(producer, False)
+    server = yield serverFactory.connected
+    got = yield withDeadline(server.expect(40), 10, "the producer's 40 messages",
+                             detail=lambda: f"the producer was asked {producer.sent} times")
+    assert [struct.unpack("!I", d[:4])[0] for d, _ in got] == list(range(40))
+    assert producer.sent == 40 and not producer.stopped
+    assert client.transport.producer is None
 
 
 @pytest_twisted.inlineCallbacks

@@ -26,7 +26,7 @@ from txsctp._sctp_cffi import ffi, lib
 from txsctp.errors import fromErrno
 from txsctp.info import Message, NxtInfo, RcvInfo
 
-__all__ = ["BatchReceiver", "sharedReceiver", "sendBlob", "sendOne", "packMeta", "MAX_BATCH", "RECORD"]
+__all__ = ["BatchReceiver", "sharedReceiver", "sendBlob", "sendOne", "sendOneRaw", "lastSendError", "packMeta", "MAX_BATCH", "RECORD"]
 
 MAX_BATCH: int = lib.TXSCTP_MAX_BATCH
 
@@ -142,6 +142,22 @@ def sendBlob(fd: int, datas: Sequence[bytes], metas: Sequence[bytes], flags: int
     if sent < 0:
         raise fromErrno(ffi.errno, "sendmmsg")
     return sent
+
+
+sendOneRaw = _sendMeta1
+"""
+C{sendOneRaw(fd, data, len(data), meta, flags)}: L{sendOne} without its
+check of C{meta} (which must be one L{packMeta} block) or its exception:
+returns 1, or -1 with the error for L{lastSendError}.  For a caller's hot
+path, where a Python frame costs as much as the checks.
+"""
+
+
+def lastSendError() -> OSError:
+    """
+    The error of the last failed L{sendOneRaw} in this thread.
+    """
+    return fromErrno(ffi.errno, "sendmsg")
 
 
 def sendOne(fd: int, data: bytes, meta: bytes, flags: int = lib.MSG_NOSIGNAL) -> None:

@@ -54,7 +54,7 @@ from txsctp._consumer import (
     fireClosed,
 )
 from txsctp._validate import checkMessage
-from txsctp._batch import META, packMeta, sendBlob, sendOne, sharedReceiver
+from txsctp._batch import META, lastSendError, packMeta, sendBlob, sendOneRaw, sharedReceiver
 from txsctp.info import Message, RcvInfo
 from txsctp.notifications import parseNotification
 from txsctp.interfaces import ISCTPListeningPort, ISCTPTransport
@@ -110,6 +110,7 @@ _MAX_BATCHES_PER_FLUSH = 16
 # with a message sent without MSG_MORE, which releases what was held.
 _BUNDLE_MIN_SEND_BUFFER = 256 * 1024
 _FLAG_UNORDERED = lib.SCTP_UNORDERED
+_MSG_NOSIGNAL = lib.MSG_NOSIGNAL
 _FLAG_SACK_IMMEDIATELY = lib.SCTP_SACK_IMMEDIATELY
 
 
@@ -1196,20 +1197,27 @@ class _SocketDescriptor(abstract.FileDescriptor):
             if single is not None and len(single._queue) == 1 and not single._specials:
                 # One association with one plain message queued (a reply
                 # written from messageReceived): one sendmsg, no batch.
-                data, meta = single._queue[0]
-                try:
-                    sendOne(self._fd, data, meta)
-                except (BlockingIOError, InterruptedError):
-                    self._kernelFull = True
-                    self.startWriting()
-                    return
-                except OSError as e:
-                    single._sendFailedOnWrite(e)
+                queue = single._queue
+                data, meta = queue[0]
+                if sendOneRaw(self._fd, data, len(data), meta, _MSG_NOSIGNAL) < 0:
+                    err = lastSendError()
+                    if isinstance(err, (BlockingIOError, InterruptedError)):
+                        self._kernelFull = True
+                        self.startWriting()
+                        return
+                    single._sendFailedOnWrite(err)
                     self._cleanDirty()
                     continue
-                single._sent(1)
-                self._cleanDirty()
                 self._kernelFull = False
+                if single.producer is None and not single.disconnecting and not single._dryWaiters:
+                    # Nobody waits for this queue to drain: just empty it.
+                    queue.clear()
+                    single._queuedBytes = 0
+                    single._queued = False
+                    dirty.clear()
+                else:
+                    single._sent(1)
+                    self._cleanDirty()
                 continue
             special = None
             batch = single._plainBatch() if single is not None else None
