@@ -25,6 +25,7 @@ from _sockethelpers import (  # noqa: F401 (closer is a fixture)
     waitReadable,
 )
 from txsctp.errors import AddressFamilyError, SCTPError
+from txsctp.info import Message
 from txsctp.sctpsocket import ONE_TO_MANY
 
 pytestmark = requiresSCTP
@@ -192,3 +193,62 @@ def test_localAndPeerAddressesPerAssociation(closer):
         srv.getPeerAddresses(sa + 100)
     assert e.value.errno == errno.EINVAL
     assert "getPeerAddresses" in str(e.value)
+
+
+def _receiveDataBatches(sock, count: int, maxMessages: int):
+    """
+    Receive until C{count} data messages have come, C{maxMessages} at most
+    per call: (the messages, the largest number of items one call returned).
+    """
+    messages = []
+    largest = 0
+    while len(messages) < count:
+        assert waitReadable(sock), f"only {len(messages)} of {count} messages arrived"
+        items = sock.receiveBatch(maxMessages)
+        largest = max(largest, len(items))
+        messages.extend(m for m in items if isinstance(m, Message))
+    return messages, largest
+
+
+def test_receiveInfoWholeAcrossBatchSizes(closer):
+    """
+    The receive headers are kept between calls (per thread) and only what
+    the kernel wrote into them is reset.  Batches mixing notifications (no
+    receive info) and IPv4 messages, then one-message receives, then a
+    batch from an IPv6 peer: every message of that batch must still carry
+    its own receive info (stream, PPID, association) and its whole IPv6
+    source address -- a slot left with the control or address length a
+    previous message left in it would lose them.
+    """
+    srv = closer.socket(socket.AF_INET6, ONE_TO_MANY)
+    srv.bindx([V4, V6], 0)
+    port = srv.getsockname()[1]
+    srv.listen()
+    checked = 0
+    for attempt in range(10):
+        # New peers each round: their COMM_UP (and AUTH) notifications
+        # share the first batch with data.
+        v4 = closer.socket(socket.AF_INET, ONE_TO_MANY)
+        v4.bind((V4, 0))
+        v6 = closer.socket(socket.AF_INET6, ONE_TO_MANY)
+        v6.bind((V6, 0))
+        v4Port, v6Port = v4.getsockname()[1], v6.getsockname()[1]
+        for i in range(4):
+            v4.sendMessage(b"from v4 %d" % i, to=(V4, port))
+        got, largest = _receiveDataBatches(srv, 4, 64)
+        assert {m.address for m in got} == {(V4, v4Port)}
+        v6.sendMessage(b"from v6 alone", 1, 7, to=(V6, port))
+        alone, _ = _receiveDataBatches(srv, 1, 1)
+        assert (alone[0].address, alone[0].info.stream, alone[0].info.ppid) == ((V6, v6Port), 1, 7)
+        assocId = alone[0].info.assocId
+        for i in range(4):
+            v6.sendMessage(b"from v6 %d" % i, i % 2, 1000 + i, to=(V6, port))
+        got6, largest6 = _receiveDataBatches(srv, 4, 64)
+        assert [(m.data, m.address, m.info.stream, m.info.ppid, m.info.assocId) for m in got6] == [
+            (b"from v6 %d" % i, (V6, v6Port), i % 2, 1000 + i, assocId) for i in range(4)]
+        if largest >= 2 and largest6 >= 2:
+            # Both batches used several slots: the case that matters.
+            checked += 1
+            if checked == 3:
+                break
+    assert checked, "the kernel never queued two messages before a receive"

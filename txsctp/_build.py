@@ -556,16 +556,32 @@ static void txsctp_decode_cmsgs(struct msghdr *mh, struct txsctp_rcv *r)
    recvmmsg(2).  Slot i of buf (slot_size bytes) receives message i; its
    receive info is decoded into out[i].  Returns the number received, or -1
    with errno set (EAGAIN when nothing is queued). */
-static int txsctp_recvmany(int fd, char *buf, size_t slot_size,
-                           unsigned nslots, struct txsctp_rcv *out,
-                           int flags)
-{
+/* The message headers of the last txsctp_recvmany, per thread: the next
+   call with the same buffers only resets what the kernel wrote into the
+   slots that call used (a reactor thread receives into one shared set of
+   buffers, and request/response traffic uses one slot a call), instead of
+   setting up all 64 headers every time. */
+struct txsctp_rxheaders {
     struct mmsghdr mm[TXSCTP_MAX_BATCH];
     struct iovec iov[TXSCTP_MAX_BATCH];
     union {
         char buf[TXSCTP_RCV_CMSG_SPACE];
         struct cmsghdr align;
     } cbuf[TXSCTP_MAX_BATCH];
+    char *buf;
+    size_t slot_size;
+    struct txsctp_rcv *out;
+    unsigned prepared;  /* slots [0, prepared) are set up */
+    unsigned used;      /* the kernel may have written into [0, used) */
+};
+static __thread struct txsctp_rxheaders txsctp_rx;
+
+static int txsctp_recvmany(int fd, char *buf, size_t slot_size,
+                           unsigned nslots, struct txsctp_rcv *out,
+                           int flags)
+{
+    struct txsctp_rxheaders *st = &txsctp_rx;
+    struct mmsghdr *mm = st->mm;
     unsigned i;
     int n;
 
@@ -575,17 +591,38 @@ static int txsctp_recvmany(int fd, char *buf, size_t slot_size,
         errno = EINVAL;
         return -1;
     }
-    for (i = 0; i < nslots; i++) {
-        iov[i].iov_base = buf + (size_t)i * slot_size;
-        iov[i].iov_len = slot_size;
+    if (st->buf != buf || st->slot_size != slot_size || st->out != out) {
+        st->buf = buf;
+        st->slot_size = slot_size;
+        st->out = out;
+        st->prepared = 0;
+        st->used = 0;
+    }
+    /* Slots the kernel wrote into last time get their lengths back (all
+       of them, not just those this call asks for: a later call may ask
+       for more). */
+    for (i = 0; i < st->used; i++) {
+        mm[i].msg_len = 0;
+        mm[i].msg_hdr.msg_flags = 0;
+        mm[i].msg_hdr.msg_namelen = sizeof(out[i].addr);
+        mm[i].msg_hdr.msg_controllen = sizeof(st->cbuf[i].buf);
+    }
+    for (i = st->prepared; i < nslots; i++) {
         memset(&mm[i], 0, sizeof(mm[i]));
+        st->iov[i].iov_base = buf + (size_t)i * slot_size;
+        st->iov[i].iov_len = slot_size;
         mm[i].msg_hdr.msg_name = &out[i].addr;
         mm[i].msg_hdr.msg_namelen = sizeof(out[i].addr);
-        mm[i].msg_hdr.msg_iov = &iov[i];
+        mm[i].msg_hdr.msg_iov = &st->iov[i];
         mm[i].msg_hdr.msg_iovlen = 1;
-        mm[i].msg_hdr.msg_control = cbuf[i].buf;
-        mm[i].msg_hdr.msg_controllen = sizeof(cbuf[i].buf);
+        mm[i].msg_hdr.msg_control = st->cbuf[i].buf;
+        mm[i].msg_hdr.msg_controllen = sizeof(st->cbuf[i].buf);
     }
+    if (nslots > st->prepared)
+        st->prepared = nslots;
+    /* Whatever happens below, the kernel may write into these; after a
+       successful call, into the first n only. */
+    st->used = nslots;
     if (nslots == 1) {
         /* recvmsg(2) is the same work for one message, minus a timer
            check in the kernel. */
@@ -601,6 +638,7 @@ static int txsctp_recvmany(int fd, char *buf, size_t slot_size,
         if (n < 0)
             return -1;
     }
+    st->used = (unsigned)n;
     for (i = 0; i < (unsigned)n; i++) {
         struct txsctp_rcv *r = &out[i];
         r->len = mm[i].msg_len;
