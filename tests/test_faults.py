@@ -164,6 +164,40 @@ class _Burst(SeqProtocol):
             self.transport.writeMessage(peerlib.seqMessage(0, i, 500))
 
 
+@defer.inlineCallbacks
+def _burstHeldForPeer(reactor, listen, style):
+    """
+    A sender peer with a 4 KiB receive window that sent 10 messages and
+    reads nothing, and our L{_Burst} Protocol, whose 30 messages the
+    transport has handed to the kernel (most of them still held there for
+    the peer): C{(peer, protocol)}.
+    """
+    factory = SeqFactory(cls=_Burst)
+    port = listen(factory, style=style)
+    peer = spawnPeer(reactor, "sender", "--connect", "127.0.0.1", "--port", port.getHost().port,
+                     "--count", "10", "--rcvbuf", "4096")
+    yield peer.waitFor("DONE", 20)
+    p = yield factory.protocolAt(0)
+    yield withDeadline(p.expect(10), 10, "the peer's messages")
+    yield pollUntil(lambda: not p.transport._queue, 10, "the burst to be handed to the kernel")
+    return peer, p
+
+
+@defer.inlineCallbacks
+def _cleanEnd(peer, p):
+    """
+    Wait for both ends of the association to close and check that it ended
+    cleanly: the peer saw SHUTDOWN_COMPLETE after all of the burst, our
+    side ConnectionDone.  C{(the peer's CLOSED line, our reason)}.
+    """
+    closed = yield peer.waitFor("CLOSED", 20)
+    reason = yield withDeadline(p.lost, 20, "the association to end")
+    assert closed.split()[1:3] == ["state", str(int(AssociationState.SHUTDOWN_COMP))], closed
+    assert int(closed.split()[-1]) == _Burst.burst
+    assert isinstance(reason, error.ConnectionDone), reason
+    return closed, reason
+
+
 @pytest.mark.parametrize("style", STYLES)
 @pytest_twisted.inlineCallbacks
 def test_write_during_peer_shutdown(reactor, listen, peers, style):
@@ -176,14 +210,7 @@ def test_write_during_peer_shutdown(reactor, listen, peers, style):
     kernel had must all be delivered, the peer must see a clean shutdown
     (SHUTDOWN_COMPLETE, no ABORT) and our connectionLost ConnectionDone.
     """
-    factory = SeqFactory(cls=_Burst)
-    port = listen(factory, style=style)
-    peer = spawnPeer(reactor, "sender", "--connect", "127.0.0.1", "--port", port.getHost().port,
-                     "--count", "10", "--rcvbuf", "4096")
-    yield peer.waitFor("DONE", 20)
-    p = yield factory.protocolAt(0)
-    yield withDeadline(p.expect(10), 10, "the peer's messages")
-    yield pollUntil(lambda: not p.transport._queue, 10, "the burst to be handed to the kernel")
+    peer, p = yield _burstHeldForPeer(reactor, listen, style)
     peer.send("close-hold")
     yield peer.waitFor("SHUTDOWN-SENT", 10)
     yield pollUntil(lambda: p.countAtShutdown is not None, 10, "the peer's SHUTDOWN to reach us")
@@ -193,14 +220,10 @@ def test_write_during_peer_shutdown(reactor, listen, peers, style):
     except Exception as e:
         writeError = e
     peer.send("read")
-    closed = yield peer.waitFor("CLOSED", 20)
-    reason = yield withDeadline(p.lost, 20, "the association to end")
+    closed, reason = yield _cleanEnd(peer, p)
     failed = p.eventsOf(SendFailed)
     print(f"\n[{style}] peer: {closed!r}; ours: {reason!r}; late write: {writeError!r}; "
           f"{len(failed)} reported unsent")
-    assert closed.split()[1:3] == ["state", str(int(AssociationState.SHUTDOWN_COMP))], closed
-    assert int(closed.split()[-1]) == _Burst.burst
-    assert isinstance(reason, error.ConnectionDone), reason
     assert writeError is not None or [n.data for n in failed] == [b"late reply"]
 
 
@@ -217,14 +240,7 @@ def test_write_refused_by_the_kernel_comes_back_unsent(reactor, listen, peers, s
     messages the kernel had are still delivered and the association still
     ends cleanly.
     """
-    factory = SeqFactory(cls=_Burst)
-    port = listen(factory, style=style)
-    peer = spawnPeer(reactor, "sender", "--connect", "127.0.0.1", "--port", port.getHost().port,
-                     "--count", "10", "--rcvbuf", "4096")
-    yield peer.waitFor("DONE", 20)
-    p = yield factory.protocolAt(0)
-    yield withDeadline(p.expect(10), 10, "the peer's messages")
-    yield pollUntil(lambda: not p.transport._queue, 10, "the burst to be handed to the kernel")
+    peer, p = yield _burstHeldForPeer(reactor, listen, style)
     p.transport.pauseProducing()
     peer.send("close-hold")
     yield peer.waitFor("SHUTDOWN-SENT", 10)
@@ -237,15 +253,11 @@ def test_write_refused_by_the_kernel_comes_back_unsent(reactor, listen, peers, s
     yield pollUntil(lambda: p.eventsOf(SendFailed), 10, "the refused replies to be reported")
     p.transport.resumeProducing()
     peer.send("read")
-    closed = yield peer.waitFor("CLOSED", 20)
-    reason = yield withDeadline(p.lost, 20, "the association to end")
+    yield _cleanEnd(peer, p)
     failed = p.eventsOf(SendFailed)
     # Linux refuses with ESHUTDOWN in SHUTDOWN-RECEIVED (EPIPE once closed).
     assert [n.data for n in failed] == replies, failed
     assert all(n.error in (errno.ESHUTDOWN, errno.EPIPE) and not n.sent for n in failed), failed
-    assert closed.split()[1:3] == ["state", str(int(AssociationState.SHUTDOWN_COMP))], closed
-    assert int(closed.split()[-1]) == _Burst.burst
-    assert isinstance(reason, error.ConnectionDone), reason
 
 
 @pytest.mark.parametrize("style", STYLES)

@@ -26,7 +26,8 @@ from txsctp._sctp_cffi import ffi, lib
 from txsctp.errors import fromErrno
 from txsctp.info import Message, NxtInfo, RcvInfo
 
-__all__ = ["BatchReceiver", "sharedReceiver", "sendBlob", "sendOne", "sendOneRaw", "lastSendError", "packMeta", "MAX_BATCH", "RECORD"]
+__all__ = ["BatchReceiver", "sharedReceiver", "sendBlob", "sendOne", "lastSendError", "packMeta",
+           "MAX_BATCH", "RECORD"]
 
 MAX_BATCH: int = lib.TXSCTP_MAX_BATCH
 
@@ -144,18 +145,10 @@ def sendBlob(fd: int, datas: Sequence[bytes], metas: Sequence[bytes], flags: int
     return sent
 
 
-sendOneRaw = _sendMeta1
-"""
-C{sendOneRaw(fd, data, len(data), meta, flags)}: L{sendOne} without its
-check of C{meta} (which must be one L{packMeta} block) or its exception:
-returns 1, or -1 with the error for L{lastSendError}.  For a caller's hot
-path, where a Python frame costs as much as the checks.
-"""
-
-
 def lastSendError() -> OSError:
     """
-    The error of the last failed L{sendOneRaw} in this thread.
+    The error of the last failed send in this thread (for a caller that
+    called C{lib.txsctp_sendmeta1}, L{sendOne}'s C function, directly).
     """
     return fromErrno(ffi.errno, "sendmsg")
 
@@ -167,6 +160,7 @@ def sendOne(fd: int, data: bytes, meta: bytes, flags: int = lib.MSG_NOSIGNAL) ->
 
     @raise OSError: it was not accepted (L{BlockingIOError} when the send
         buffer is full).
+    @raise ValueError: C{meta} is not one L{packMeta} block.
     """
     if len(meta) != _META_SIZE:
         raise ValueError("sendOne: the parameters must be one packMeta block")

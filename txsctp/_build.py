@@ -552,10 +552,6 @@ static void txsctp_decode_cmsgs(struct msghdr *mh, struct txsctp_rcv *r)
     }
 }
 
-/* Receive up to nslots messages (or pieces of messages) with one
-   recvmmsg(2).  Slot i of buf (slot_size bytes) receives message i; its
-   receive info is decoded into out[i].  Returns the number received, or -1
-   with errno set (EAGAIN when nothing is queued). */
 /* The message headers of the last txsctp_recvmany, per thread: the next
    call with the same buffers only resets what the kernel wrote into the
    slots that call used (a reactor thread receives into one shared set of
@@ -576,6 +572,10 @@ struct txsctp_rxheaders {
 };
 static __thread struct txsctp_rxheaders txsctp_rx;
 
+/* Receive up to nslots messages (or pieces of messages) with one
+   recvmmsg(2).  Slot i of buf (slot_size bytes) receives message i; its
+   receive info is decoded into out[i].  Returns the number received, or -1
+   with errno set (EAGAIN when nothing is queued). */
 static int txsctp_recvmany(int fd, char *buf, size_t slot_size,
                            unsigned nslots, struct txsctp_rcv *out,
                            int flags)

@@ -54,7 +54,7 @@ from txsctp._consumer import (
     fireClosed,
 )
 from txsctp._validate import checkMessage
-from txsctp._batch import META, lastSendError, packMeta, sendBlob, sendOneRaw, sharedReceiver
+from txsctp._batch import META, lastSendError, packMeta, sendBlob, sharedReceiver
 from txsctp.info import Message, RcvInfo
 from txsctp.notifications import parseNotification
 from txsctp.interfaces import ISCTPListeningPort, ISCTPTransport
@@ -111,6 +111,10 @@ _MAX_BATCHES_PER_FLUSH = 16
 _BUNDLE_MIN_SEND_BUFFER = 256 * 1024
 _FLAG_UNORDERED = lib.SCTP_UNORDERED
 _MSG_NOSIGNAL = lib.MSG_NOSIGNAL
+# _batch.sendOne without its check of the packed parameters (always
+# packMeta's here) or its exception: 1, or -1 with lastSendError().  On the
+# one-message flush a Python frame costs as much as the send's own work.
+_sendOneRaw = lib.txsctp_sendmeta1
 _FLAG_SACK_IMMEDIATELY = lib.SCTP_SACK_IMMEDIATELY
 
 
@@ -1199,7 +1203,7 @@ class _SocketDescriptor(abstract.FileDescriptor):
                 # written from messageReceived): one sendmsg, no batch.
                 queue = single._queue
                 data, meta = queue[0]
-                if sendOneRaw(self._fd, data, len(data), meta, _MSG_NOSIGNAL) < 0:
+                if _sendOneRaw(self._fd, data, len(data), meta, _MSG_NOSIGNAL) < 0:
                     err = lastSendError()
                     if isinstance(err, (BlockingIOError, InterruptedError)):
                         self._kernelFull = True
