@@ -165,7 +165,7 @@ def sendOne(fd: int, data: bytes, meta: bytes, flags: int = lib.MSG_NOSIGNAL) ->
     if len(meta) != _META_SIZE:
         raise ValueError("sendOne: the parameters must be one packMeta block")
     if _sendMeta1(fd, data, len(data), meta, flags) < 0:
-        raise fromErrno(ffi.errno, "sendmsg")
+        raise lastSendError()
 
 
 _mallocAdapted = False
@@ -269,6 +269,8 @@ class BatchReceiver:
         msgFlags = record[R_MSG_FLAGS]
         if msgFlags & _MSG_NOTIFICATION or not record[R_LEN]:
             return data, record
+        # What message() and address() do, inline: two frames fewer on the
+        # request/response path.
         addrlen = record[R_ADDRLEN]
         address = None
         if withAddresses and addrlen:
