@@ -295,7 +295,7 @@ def run_pingpong(c: Contender, s: Settings, size: int, duration: float, timeout:
     )
     if err:
         return Run(False, note=err)
-    ok = cres["rtts"] == sres["echoed"] and cres["rtts"] > 0
+    ok = cres["rtts"] + cres.get("warmup", 0) == sres["echoed"] and cres["rtts"] > 0
     return Run(ok, {"rt/s": cres["rtts"] / cres["elapsed"], "p50 us": cres["p50_us"], "p99 us": cres["p99_us"],
                     "count": cres["rtts"]}, "" if ok else "echo count mismatch")
 

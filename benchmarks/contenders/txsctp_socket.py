@@ -175,6 +175,8 @@ def pp_client(out, settings, port, size, duration, count):
     data = bytes(size)
     lat = []
     clock = time.perf_counter_ns
+    sock.sendMessage(data)  # warm-up, before the clock starts (see latency_result)
+    _wait_message(sock, Message)
     t0 = time.perf_counter()
     deadline = clock() + int(duration * 1e9)
     while (len(lat) < count) if count else (clock() < deadline):
@@ -184,7 +186,7 @@ def pp_client(out, settings, port, size, duration, count):
         if len(m.data) != size:
             raise RuntimeError(f"ping-pong: got {len(m.data)} bytes")
         lat.append(clock() - a)
-    latency_result(out, lat, t0)
+    latency_result(out, lat, t0, warmup=1)
     sock.close()
 
 
