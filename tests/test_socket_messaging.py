@@ -7,6 +7,7 @@ peer), several streams with PPIDs, unordered delivery, sizes from 1 byte to
 
 from __future__ import annotations
 
+import fcntl
 import os
 import socket
 import time
@@ -184,6 +185,48 @@ def test_ipv6SocketAcceptsIPv4Peer(closer, style):
         assert srv.getPeerAddresses(up.assocId) == [me]
         checkTraffic(cli, srv, assocId, up.assocId, senderAddress=me)
         checkTraffic(srv, cli, up.assocId, assocId)
+
+
+@pytest.mark.parametrize("listenFamily, peerFamily", [
+    pytest.param(socket.AF_INET, socket.AF_INET, id="ipv4"),
+    pytest.param(socket.AF_INET6, socket.AF_INET6, id="ipv6"),
+    pytest.param(socket.AF_INET6, socket.AF_INET, id="ipv6-listener-ipv4-peer"),
+])
+@pytest.mark.parametrize("blocking", [True, False], ids=["blocking", "non-blocking"])
+def test_acceptedSocket(closer, listenFamily, peerFamily, blocking):
+    """
+    accept() gives a socket in the listener's blocking mode, not
+    inherited by child processes, with the peer's address as the peer
+    reads its own (plain IPv4 from an IPv6 listener), and traffic flows
+    both ways.  A non-blocking listener with nothing pending raises
+    BlockingIOError.
+    """
+    srv = closer.socket(listenFamily)
+    srv.bind(("" if listenFamily != peerFamily else loopback(listenFamily), 0))
+    srv.listen()
+    srv.setblocking(blocking)
+    if not blocking:
+        with pytest.raises(BlockingIOError):
+            srv.accept()
+    else:
+        setTimeouts(srv)
+    cli = closer.socket(peerFamily)
+    setTimeouts(cli)
+    cli.connect((loopback(peerFamily), srv.getsockname()[1]))
+    if not blocking:
+        assert waitReadable(srv)
+    peer, addr = srv.accept()
+    closer.add(peer)
+    assert peer.getblocking() is blocking
+    # The descriptor itself, not only Python's idea of it.
+    assert bool(fcntl.fcntl(peer.fileno(), fcntl.F_GETFL) & os.O_NONBLOCK) is not blocking
+    assert not os.get_inheritable(peer.fileno())
+    assert peer.family == listenFamily
+    assert addr == cli.getsockname()
+    assert peer.getpeername() == cli.getsockname()
+    setTimeouts(peer)
+    checkTraffic(cli, peer, senderAddress=cli.getsockname())
+    checkTraffic(peer, cli)
 
 
 def test_ppidIsNetworkOrderOnTheWire(closer):

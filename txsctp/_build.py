@@ -378,6 +378,8 @@ struct txsctp_snd {
 FUNCTIONS = """
 int setsockopt(int, int, int, const void *, socklen_t);
 int getsockopt(int, int, int, void *, socklen_t *);
+int accept4(int, struct sockaddr *, socklen_t *, int);
+int close(int);
 int inet_pton(int, const char *, void *);
 
 /* Number of messages txsctp_recvmany/txsctp_sendmany handle per call. */

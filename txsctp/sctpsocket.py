@@ -559,13 +559,36 @@ class SCTPSocket:
         """
         Accept one association on a listening one-to-one socket.
 
-        @return: the new socket (same blocking mode as this one; same
-            options, which the kernel copies) and the peer's primary address.
+        @return: the new socket (same blocking mode as this one, not
+            inherited by child processes; same options, which the kernel
+            copies) and the peer's primary address.
         @raise BlockingIOError: non-blocking and none is pending.
         """
-        sock, addr = self._std("accept", self._sock.accept)
-        new = SCTPSocket(_sock=sock, blocking=self._sock.getblocking(), events=self.events)
-        return new, self._clean(addr)
+        if self._sock.getblocking():
+            # Blocking or with a timeout: the stdlib waits (and retries
+            # after signals) as it should.
+            sock, addr = self._std("accept", self._sock.accept)
+            new = SCTPSocket(_sock=sock, blocking=True, events=self.events)
+            return new, self._clean(addr)
+        # Non-blocking (a reactor's port): accept4 makes the new socket
+        # non-blocking itself, one system call fewer per association than
+        # accept and FIONBIO.
+        fd = self._checkOpen("accept")
+        peer = ffi.new("struct sockaddr_storage *")
+        size = ffi.new("socklen_t *", ffi.sizeof("struct sockaddr_storage"))
+        newFd = lib.accept4(fd, ffi.cast("struct sockaddr *", peer), size,
+                            lib.SOCK_NONBLOCK | lib.SOCK_CLOEXEC)
+        if newFd < 0:
+            raise fromErrno(ffi.errno, "accept")
+        try:
+            sock = _stdsocket.socket(self._sock.family, _stdsocket.SOCK_STREAM | _stdsocket.SOCK_NONBLOCK,
+                                     lib.IPPROTO_SCTP, fileno=newFd)
+        except BaseException:
+            lib.close(newFd)
+            raise
+        new = SCTPSocket(_sock=sock, blocking=False, events=self.events)
+        address = _addresses.unpackOne(peer)
+        return new, self._clean(address) if address is not None else ("", 0)
 
     def connect(self, address: HostPort) -> None:
         """
