@@ -201,6 +201,46 @@ def cycle_result(out: Out, n: int, elapsed: float, cycles: list, warmup: int = 0
                p99_us=percentile(cycles, 0.99) * 1e6, max_ms=(cycles[-1] * 1e3 if cycles else 0.0))
 
 
+class CycleClock:
+    """
+    The setup client's bookkeeping for the reactor contenders, whose
+    cycles run from callbacks: one warm-up cycle (see L{cycle_result}),
+    then cycles until C{duration} has passed.  Call L{started} when a cycle
+    starts and L{ended} when it ends.
+    """
+
+    def __init__(self, duration: float):
+        self.duration = duration
+        self.warm = True
+        self.n = 0
+        self.cycles: list = []
+        self.t0 = self.deadline = self.start = self.elapsed = 0.0
+
+    def started(self) -> None:
+        self.start = time.perf_counter()
+
+    def ended(self) -> bool:
+        """
+        A cycle ended: C{True} to run another measured one, C{False} when
+        the window is over (the client then runs its final one).
+        """
+        now = time.perf_counter()
+        if self.warm:
+            self.warm = False
+            self.t0 = now
+            self.deadline = now + self.duration
+            return True
+        self.n += 1
+        self.cycles.append(now - self.start)
+        if now < self.deadline:
+            return True
+        self.elapsed = now - self.t0
+        return False
+
+    def result(self, out: Out) -> None:
+        cycle_result(out, self.n, self.elapsed, self.cycles, warmup=1)
+
+
 def parse_end(data: bytes) -> Optional[int]:
     if data.startswith(b"END "):
         try:

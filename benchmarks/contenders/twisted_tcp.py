@@ -8,7 +8,7 @@ SO_SNDBUF/SO_RCVBUF and TCP_NODELAY (no SACK-frequency counterpart).
 
 import time
 
-from common import HOST, cycle_result, latency_result, parse_end
+from common import HOST, CycleClock, latency_result, parse_end
 
 NAME = "Twisted TCP+framing"
 
@@ -237,8 +237,7 @@ def setup_client(out, settings, port, duration):
     from twisted.protocols.basic import Int32StringReceiver
 
     reactor = _reactor()
-    # The first cycle is a warm-up: the clock starts when it ends (see cycle_result).
-    state = dict(n=0, t0=0.0, deadline=0.0, elapsed=0.0, cycles=[], a=0.0, warm=True)
+    clock = CycleClock(duration)
 
     class Client(Int32StringReceiver):
         final = False
@@ -256,30 +255,18 @@ def setup_client(out, settings, port, duration):
         def connectionLost(self, reason):
             if self.final:
                 reactor.stop()
-                return
-            if state["warm"]:
-                state["warm"] = False
-                state["t0"] = time.perf_counter()
-                state["deadline"] = state["t0"] + duration
-                connect(False)
-                return
-            state["n"] += 1
-            state["cycles"].append(time.perf_counter() - state["a"])
-            if time.perf_counter() < state["deadline"]:
-                connect(False)
             else:
-                state["elapsed"] = time.perf_counter() - state["t0"]
-                connect(True)
+                connect(final=not clock.ended())
 
     def connect(final):
-        state["a"] = time.perf_counter()
+        clock.started()
         f = ClientFactory.forProtocol(Client)
         f.protocol = type("C", (Client,), {"final": final})
         reactor.connectTCP(HOST, port, f)
 
     reactor.callWhenRunning(connect, False)
     reactor.run()
-    cycle_result(out, state["n"], state["elapsed"], state["cycles"], warmup=1)
+    clock.result(out)
 
 
 def _producer():

@@ -9,7 +9,7 @@ run's settings as a txsctp Tuning (None on host defaults: nothing set).
 
 import time
 
-from common import HOST, cycle_result, latency_result, parse_end, probe
+from common import HOST, CycleClock, latency_result, parse_end, probe
 
 NAME = "txsctp transport"
 
@@ -231,8 +231,7 @@ def setup_client(out, settings, port, duration, style="one-to-one"):
     from txsctp import SCTPProtocol
 
     reactor = _reactor()
-    # The first cycle is a warm-up: the clock starts when it ends (see cycle_result).
-    state = dict(n=0, t0=0.0, deadline=0.0, elapsed=0.0, cycles=[], a=0.0, warm=True)
+    clock = CycleClock(duration)
 
     class Client(SCTPProtocol):
         final = False
@@ -249,30 +248,18 @@ def setup_client(out, settings, port, duration, style="one-to-one"):
         def connectionLost(self, reason):
             if self.final:
                 reactor.stop()
-                return
-            if state["warm"]:
-                state["warm"] = False
-                state["t0"] = time.perf_counter()
-                state["deadline"] = state["t0"] + duration
-                connect(False)
-                return
-            state["n"] += 1
-            state["cycles"].append(time.perf_counter() - state["a"])
-            if time.perf_counter() < state["deadline"]:
-                connect(False)
             else:
-                state["elapsed"] = time.perf_counter() - state["t0"]
-                connect(True)
+                connect(final=not clock.ended())
 
     def connect(final):
-        state["a"] = time.perf_counter()
+        clock.started()
         f = _factory(type("C", (Client,), {"final": final}), client=True)
         f.clientConnectionFailed = lambda c, r: (out.line(f"connect failed: {r.value}"), reactor.stop())
         _connect(port, f, settings)
 
     reactor.callWhenRunning(connect, False)
     reactor.run()
-    cycle_result(out, state["n"], state["elapsed"], state["cycles"], warmup=1)
+    clock.result(out)
 
 
 def fanin_recv(out, settings, size, assocs, style="one-to-many"):
