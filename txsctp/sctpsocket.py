@@ -581,14 +581,13 @@ class SCTPSocket:
         if newFd < 0:
             raise fromErrno(ffi.errno, "accept")
         try:
+            address = _addresses.unpackOne(peer) or ("", 0)
             sock = _stdsocket.socket(self._sock.family, _stdsocket.SOCK_STREAM | _stdsocket.SOCK_NONBLOCK,
                                      lib.IPPROTO_SCTP, fileno=newFd)
         except BaseException:
             lib.close(newFd)
             raise
-        new = SCTPSocket(_sock=sock, blocking=False, events=self.events)
-        address = _addresses.unpackOne(peer)
-        return new, self._clean(address) if address is not None else ("", 0)
+        return SCTPSocket(_sock=sock, blocking=False, events=self.events), self._clean(address)
 
     def connect(self, address: HostPort) -> None:
         """

@@ -162,23 +162,22 @@ def pp_client(out, settings, port, size, duration, count):
     data = bytes(size)
     lat = []
     clock = time.perf_counter_ns
-    t0 = 0.0
-    deadline = 0
-    warm = True  # the first round trip is a warm-up (see latency_result)
-    while (len(lat) < count) if count else (warm or clock() < deadline):
-        a = clock()
+
+    def roundTrip():
         sk.sctp_send(data, ppid=0, stream=0)
         while True:
             _, flags, reply, info = sk.sctp_recv(65536)
             if not flags & FLAG_NOTIFICATION:
-                break
+                return reply
+
+    roundTrip()  # warm-up, before the clock starts (see latency_result)
+    t0 = time.perf_counter()
+    deadline = clock() + int(duration * 1e9)
+    while (len(lat) < count) if count else (clock() < deadline):
+        a = clock()
+        reply = roundTrip()
         if len(reply) != size:
             raise RuntimeError(f"ping-pong: got {len(reply)} bytes")
-        if warm:
-            warm = False
-            t0 = time.perf_counter()
-            deadline = clock() + int(duration * 1e9)
-            continue
         lat.append(clock() - a)
     latency_result(out, lat, t0, warmup=1)
     sk.close()
