@@ -213,6 +213,7 @@ def preload() -> None:
     reactor is installed: each child installs its own after the fork.
     """
     for name in ("twisted.internet.epollreactor", "twisted.internet.protocol", "twisted.protocols.basic",
+                 "twisted.internet.udp",
                  "twisted.internet.interfaces", "txsctp.sctpsocket", "txsctp.info", "txsctp._api",
                  "txsctp.protocol", "txsctp._transport"):
         try:
@@ -626,6 +627,7 @@ class Bench:
         effective = {}
         callgrind = None
         syscalls = None
+        split = None
         try:
             for name, settings in configs:
                 if name in ("tuned", "bundled"):
@@ -650,6 +652,10 @@ class Bench:
                     import syscalls as scmod
 
                     syscalls = scmod.run(self, a)
+                if name == "tuned" and a.split and {"pingpong", "setup"} & set(workloads):
+                    import split as splitmod
+
+                    split = splitmod.run(self, a)
                 for k, v in original.items():
                     if sysctls[name][k] != v:
                         write_sysctl(k, v)
@@ -661,7 +667,7 @@ class Bench:
                 if read_sysctl(k) != v:
                     write_sysctl(k, v)
         self.sysctls, self.effective = sysctls, effective
-        self.extra = [x for x in (self.study_report(*study) if study else None, callgrind, syscalls) if x]
+        self.extra = [x for x in (self.study_report(*study) if study else None, callgrind, syscalls, split) if x]
         report = self.report(configs, workloads, contenders, sysctls, effective, None, None) + \
             "\n".join(self.extra)
         print(report)
@@ -910,6 +916,9 @@ def parse_args(argv=None):
     p.add_argument("--callgrind-count", type=int, default=2000, help="messages per callgrind run")
     p.add_argument("--no-syscalls", dest="syscalls", action="store_false",
                    help="skip the system-call counts per operation (strace, ~3 min)")
+    p.add_argument("--no-split", dest="split", action="store_false",
+                   help="skip the by-side ping-pong and set-up pairs and the UDP/TCP reference loops "
+                        "(benchmarks/split.py, ~1 min)")
     p.add_argument("--sysctl", action="store_true",
                    help="allowed to change (and restore) net.core.rmem_max/wmem_max for the tuned config")
     p.add_argument("--json", help="also write every run's figures to this JSON file")
@@ -922,6 +931,7 @@ def parse_args(argv=None):
         a.study = False
         a.callgrind = False
         a.syscalls = False
+        a.split = False
         a.configs = a.configs or ["tuned"]
         a.workloads = a.workloads or ["oneway100", "pingpong", "setup", "fanin"]
         a.fanin = min(a.fanin, 10)

@@ -110,3 +110,32 @@ def test_syscallCountsPerRoundTrip():
     per = json.loads(proc.stdout.decode().strip().splitlines()[-1])
     assert per is not None
     assert abs(per["sendmsg"] - 1.0) < 0.05 and abs(per["recvmsg"] - 1.0) < 0.05, per
+
+
+def test_reactorFloorReferences():
+    """
+    The reference loops of the benchmark's by-side section
+    (benchmarks/split.py) run against real associations and verify: the
+    stdlib ping-pong client waiting as a reactor does (with a timer pending)
+    gets every round trip echoed, the non-blocking set-up client's
+    associations are each accepted once, and so are the TCP reference
+    loop's connections.
+    """
+    code = (
+        "import sys, json; sys.path.insert(0, 'benchmarks'); import split\n"
+        "pp = [r for r in split.PINGPONG if r[2][3].get('wait') == 'reactor+timer'][0]\n"
+        "su = [r for r in split.SETUP if r[2][1] == 'reference'][0]\n"
+        "tcp = [r for r in split.SETUP if r[0] == 'TCP'][0]\n"
+        "print(json.dumps([split.pingpong(pp[1], pp[2], 100, 0, 200, 60),\n"
+        "                  split.setup(su[1], su[2], 0.2, 60), split.setup(tcp[1], tcp[2], 0.2, 60)]))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, timeout=180)
+    assert proc.returncode == 0, proc.stderr.decode(errors="replace")[-4000:]
+    (pp, ppWhy), (su, suWhy), (tcp, tcpWhy) = json.loads(proc.stdout.decode().strip().splitlines()[-1])
+    assert pp is not None, ppWhy
+    assert pp["rt/s"] > 0 and pp["p50 us"] > 0
+    assert su is not None, suWhy
+    assert su["assoc/s p50"] > 0
+    assert tcp is not None, tcpWhy
+    assert tcp["assoc/s p50"] > 0

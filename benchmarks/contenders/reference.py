@@ -1,0 +1,194 @@
+"""
+Reference points, not contenders (benchmarks/split.py runs them).
+
+* The stdlib loop's ping-pong and set-up clients, changed only in how they
+  wait, the way any reactor waits: the ping-pong client waits in
+  C{epoll} before each receive (optionally with the clock reads Twisted's
+  reactor makes per iteration); the set-up client connects without
+  blocking and waits in C{epoll} for the association to come up.  No other
+  Python work is added, so what they lose against the blocking loop is
+  the floor under any reactor transport in this kernel, txsctp's included.
+  They speak the stdlib loop's protocol and run against its servers.
+* The association set-up loop over TCP as a plain stdlib loop
+  (C{tcp_setup_server}, C{tcp_setup_client}), the baseline for the Twisted
+  TCP contender's own set-up loop (twisted_tcp.setup_server/setup_client,
+  which speak the same: connect and close, then one connection that sends
+  C{STOP} in an Int32StringReceiver frame and waits for C{OK}).
+"""
+
+import errno
+import select
+import socket
+import struct
+import time
+
+from common import HOST, cycle_result, latency_result
+
+from . import stdlib
+
+NAME = "reference loops"
+STOP = b"STOP"
+WAITS = ("epoll", "reactor", "reactor+timer")
+
+
+def available():
+    return True, ""
+
+
+def pp_client(out, settings, port, size, duration, count, wait="epoll"):
+    """
+    The stdlib loop's ping-pong client on a non-blocking socket that waits
+    in C{epoll} before each receive.
+
+    @param wait: C{"epoll"}: only the wait; C{"reactor"}: and one
+        C{time.time()} after it, as Twisted's C{runUntilCurrent} reads the
+        clock every iteration; C{"reactor+timer"}: as a reactor with a timer
+        pending -- a clock read to compute the timeout, a finite
+        C{epoll.poll} timeout (CPython reads the clock for its deadline), the
+        C{runUntilCurrent} read.
+    """
+    if wait not in WAITS:
+        raise ValueError(f"wait {wait!r} is not one of {WAITS}")
+    sock = stdlib._connect(settings, port)
+    data = bytes(size)
+    lat = []
+    clock = time.perf_counter_ns
+    send, recv = stdlib.send, stdlib.recv
+    send(sock, data)  # warm-up, before the clock starts (see latency_result)
+    recv(sock)
+    sock.setblocking(False)
+    ep = select.epoll()
+    ep.register(sock.fileno(), select.EPOLLIN)
+    poll, now = ep.poll, time.time
+    reactor = wait == "reactor"
+    timer = wait == "reactor+timer"
+    t0 = time.perf_counter()
+    deadline = clock() + int(duration * 1e9)
+    while (len(lat) < count) if count else (clock() < deadline):
+        a = clock()
+        send(sock, data)
+        if timer:
+            now()
+            poll(30.0)
+            now()
+        else:
+            poll(-1)
+            if reactor:
+                now()
+        reply, flags, info = recv(sock)
+        if len(reply) != size:
+            raise RuntimeError(f"ping-pong: got {len(reply)} bytes")
+        lat.append(clock() - a)
+    latency_result(out, lat, t0, warmup=1)
+    ep.close()
+    sock.close()
+
+
+def _connect_nonblocking(settings, port, ep):
+    """
+    socket, options, non-blocking connect, wait in C{ep} until writable,
+    C{SO_ERROR}: how a reactor sets up an association.
+    """
+    sock = stdlib._socket(settings)
+    sock.setblocking(False)
+    err = sock.connect_ex((HOST, port))
+    if err not in (0, errno.EINPROGRESS):
+        sock.close()
+        raise OSError(err, f"connect: {errno.errorcode.get(err, err)}")
+    ep.register(sock.fileno(), select.EPOLLOUT)
+    ep.poll(-1)
+    ep.unregister(sock.fileno())
+    err = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+    if err:
+        sock.close()
+        raise OSError(err, f"connect: {errno.errorcode.get(err, err)}")
+    return sock
+
+
+def setup_client(out, settings, port, duration):
+    """
+    The stdlib loop's set-up client, connecting as a reactor does
+    (L{_connect_nonblocking}), closing at once as the loop does.
+    """
+    ep = select.epoll()
+    _connect_nonblocking(settings, port, ep).close()  # warm-up (see cycle_result)
+    n = 0
+    cycles = []
+    t0 = time.perf_counter()
+    deadline = t0 + duration
+    while time.perf_counter() < deadline:
+        a = time.perf_counter()
+        _connect_nonblocking(settings, port, ep).close()
+        cycles.append(time.perf_counter() - a)
+        n += 1
+    elapsed = time.perf_counter() - t0
+    ep.close()
+    sock = stdlib._connect(settings, port)
+    stdlib.send(sock, STOP)
+    stdlib.recv(sock)
+    sock.close()
+    cycle_result(out, n, elapsed, cycles, warmup=1)
+
+
+# ---------------------------------------------------- TCP set-up, stdlib --
+
+_FRAME = struct.Struct("!I")
+
+
+def tcp_setup_server(out, settings):
+    """
+    Accept, read to end of file, close -- until a connection says C{STOP}.
+    """
+    lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    settings.apply_tcp(lsock)
+    lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    lsock.bind((HOST, 0))
+    lsock.listen(4096)
+    out.ready(lsock.getsockname()[1])
+    n = 0
+    while True:
+        sock, _ = lsock.accept()
+        settings.apply_tcp(sock)
+        data = sock.recv(64)
+        if data[_FRAME.size:] == STOP:
+            sock.sendall(_FRAME.pack(2) + b"OK")
+            while sock.recv(64):
+                pass
+            sock.close()
+            break
+        while data:
+            data = sock.recv(64)
+        sock.close()
+        n += 1
+    lsock.close()
+    out.result(accepted=n)
+
+
+def tcp_setup_client(out, settings, port, duration):
+    """
+    socket, options, connect, close for C{duration} seconds (one warm-up
+    cycle first), then the C{STOP} connection.
+    """
+
+    def connect():
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        settings.apply_tcp(sock)
+        sock.connect((HOST, port))
+        return sock
+
+    connect().close()  # warm-up (see cycle_result)
+    n = 0
+    cycles = []
+    t0 = time.perf_counter()
+    deadline = t0 + duration
+    while time.perf_counter() < deadline:
+        a = time.perf_counter()
+        connect().close()
+        cycles.append(time.perf_counter() - a)
+        n += 1
+    elapsed = time.perf_counter() - t0
+    sock = connect()
+    sock.sendall(_FRAME.pack(len(STOP)) + STOP)
+    sock.recv(64)
+    sock.close()
+    cycle_result(out, n, elapsed, cycles, warmup=1)
