@@ -162,3 +162,29 @@ def test_interleavingProperty(messages):
                     got[key].append(out.data)
     assert got == expected
     assert a.pendingBytes() == 0
+
+
+def test_abortedPartialDeliveryDropsOnlyThatMessage():
+    """
+    A partial delivery the kernel aborts (C{SCTP_PARTIAL_DELIVERY_ABORTED},
+    e.g. after a FORWARD-TSN while the association lives on) leaves pieces
+    that will never be completed: L{MessageAssembler.abortPartial} drops
+    them, so the next message on that stream is not glued to them.  Linux
+    reports stream 0 for plain DATA (only one message can be in partial
+    delivery then): with no pieces on the stream named, the association's
+    pieces are dropped.  Other associations keep theirs.
+    """
+    a = MessageAssembler(100)
+    assert a.feed(piece(b"lost-", False, assocId=1, stream=3)) is None
+    assert a.feed(piece(b"other-", False, assocId=2, stream=3)) is None
+    a.abortPartial(1, 0)
+    assert a.feed(piece(b"next", True, assocId=1, stream=3)).data == b"next"
+    assert a.feed(piece(b"kept", True, assocId=2, stream=3)).data == b"other-kept"
+
+    # With interleaving the kernel names the stream: only that one goes.
+    assert a.feed(piece(b"s1-", False, assocId=1, stream=1)) is None
+    assert a.feed(piece(b"s2-", False, assocId=1, stream=2)) is None
+    a.abortPartial(1, 2)
+    assert a.feed(piece(b"end", True, assocId=1, stream=1)).data == b"s1-end"
+    assert a.feed(piece(b"new", True, assocId=1, stream=2)).data == b"new"
+    assert a.pendingBytes() == 0

@@ -274,6 +274,10 @@ def _badWrites(t):
         ("to malformed", lambda: t.writeMessage(b"a", to=("not-an-ip", 1)), AddressFamilyError),
         ("to not a tuple", lambda: t.writeMessage(b"a", to="127.0.0.1"), (TypeError, ValueError)),
         ("to bad port", lambda: t.writeMessage(b"a", to=("127.0.0.1", 70000)), ValueError),
+    ] + ([
+        # Queued, this would only fail when flushed, in the port's doWrite.
+        ("to IPv6 on an AF_INET socket", lambda: t.writeMessage(b"a", to=("::1", 1)), AddressFamilyError),
+    ] if t.socket.family == socket.AF_INET else []) + [
         ("too long", lambda: t.writeMessage(big), MessageTooLongError),
         ("write str", lambda: t.write("text"), TypeError),
         ("writeSequence mixed", lambda: t.writeSequence([b"a", "b"]), TypeError),

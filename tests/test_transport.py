@@ -733,3 +733,65 @@ def test_prepare_socket_runs_before_the_association(listen, connect):
     assert client.transport.socket.getRTOInfo(client.transport.assocId) == RTOInfo(200, 400, 100)
     with pytest.raises(TypeError):
         connect(port.getHost().port, Recorder, prepareSocket="not callable")
+
+
+@pytest.mark.parametrize("style", STYLES)
+@pytest_twisted.inlineCallbacks
+def test_events_the_transport_needs_are_always_subscribed(listen, connect, style):
+    """
+    With C{events=()} on both ends the associations still come up (the
+    transport adds the association-change events it is built on, and those
+    it reports sends and shutdowns with), carry messages, and end with
+    C{ConnectionDone} on both sides.
+    """
+    from txsctp.sctpsocket import NotificationType
+
+    factory = RecordingFactory(Echo)
+    port = listen(factory, style=style, events=())
+    client = yield withDeadline(connect(port.getHost().port, Recorder, events=()), 30, "the association")
+    server = yield withDeadline(factory.connected, 10, "the server side")
+    needed = (NotificationType.ASSOC_CHANGE, NotificationType.SHUTDOWN_EVENT,
+              NotificationType.SEND_FAILED_EVENT, NotificationType.PARTIAL_DELIVERY_EVENT)
+    for t in (client.transport, server.transport):
+        assert [e for e in needed if not t.socket.isSubscribed(e, t.assocId)] == []
+        assert not t.socket.isSubscribed(NotificationType.PEER_ADDR_CHANGE, t.assocId)
+    client.transport.writeMessage(b"still works", stream=0)
+    got = yield withDeadline(client.expect(1), 10, "the echo")
+    assert got[0][0] == b"still works"
+    client.transport.loseConnection()
+    yield withDeadline(client.lost, 10, "the close")
+    assert isinstance(client.reason.value, error.ConnectionDone), client.reason
+
+
+@pytest_twisted.inlineCallbacks
+def test_failed_peeloff_ends_the_association_visibly(listen, connect, monkeypatch):
+    """
+    If the peeled-off socket cannot be given the port's tuning it is closed,
+    and closing it ends the association: C{peelOff} raises the error, the
+    Protocol gets C{connectionLost} with it, the port forgets the
+    association and the peer sees the end too -- no transport is left
+    waiting for a socket that is gone.
+    """
+    import errno
+
+    from txsctp.sctpsocket import SCTPSocket
+
+    factory = RecordingFactory(Recorder)
+    port = listen(factory, style="one-to-many")
+    client = yield withDeadline(connect(port.getHost().port, Recorder), 30, "the association")
+    server = yield withDeadline(factory.connected, 10, "the server side")
+    original = SCTPSocket.applyTuning
+
+    def failing(self, tuning):
+        if self.peeledOff:
+            raise OSError(errno.ENOBUFS, "no buffer space (injected by the test)")
+        return original(self, tuning)
+
+    monkeypatch.setattr(SCTPSocket, "applyTuning", failing)
+    with pytest.raises(OSError) as raised:
+        server.transport.peelOff()
+    assert raised.value.errno == errno.ENOBUFS
+    yield withDeadline(server.lost, 10, "connectionLost on the server side")
+    assert server.reason.value is raised.value
+    assert port.getAssociations() == []
+    yield withDeadline(client.lost, 30, "the end on the client side")

@@ -82,7 +82,8 @@ def listenSCTP(
     @param maxQueuedBytes: cap on queued bytes per association; writes past
         it raise L{WriteQueueFullError} (C{None}: no cap).
     @param tuning: socket settings (L{txsctp.options.Tuning}).
-    @param events: notification types to subscribe to.
+    @param events: notification types to subscribe to (the transport
+        always adds those it needs: L{txsctp._transport.REQUIRED_EVENTS}).
     @param prepareSocket: called with the new L{SCTPSocket} before it is
         bound: set options that must precede associations (SCTP-AUTH
         chunks and keys, RTO, peer address parameters).

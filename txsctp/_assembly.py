@@ -95,6 +95,23 @@ class MessageAssembler:
             if assocId is None or aid == assocId
         )
 
+    def abortPartial(self, assocId: int, stream: int) -> None:
+        """
+        The kernel aborted a partial delivery (C{SCTP_PARTIAL_DELIVERY_ABORTED},
+        e.g. after a FORWARD-TSN on a live association): drop the pieces that
+        will never be completed, so that the next message is not joined to
+        them.  With message interleaving the kernel names the stream; for
+        plain DATA Linux reports stream 0, and only one message of the
+        association can be in partial delivery: when the stream named holds
+        no pieces, every piece of the association goes.
+        """
+        key = (assocId, stream)
+        if key in self._partial or key in self._discarding:
+            self._partial.pop(key, None)
+            self._discarding.discard(key)
+        else:
+            self.discard(assocId)
+
     def discard(self, assocId: int) -> None:
         """
         Drop the incomplete messages of an association that has ended.

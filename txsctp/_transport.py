@@ -63,6 +63,7 @@ from txsctp.notifications import (
     AssociationState,
     Notification,
     NotificationType,
+    PartialDeliveryEvent,
     SendFailed,
     SenderDry,
     Shutdown,
@@ -118,6 +119,20 @@ _sendOneRaw = lib.txsctp_sendmeta1
 _FLAG_SACK_IMMEDIATELY = lib.SCTP_SACK_IMMEDIATELY
 
 
+REQUIRED_EVENTS: Tuple[int, ...] = (
+    NotificationType.ASSOC_CHANGE,
+    NotificationType.SHUTDOWN_EVENT,
+    NotificationType.SEND_FAILED_EVENT,
+    NotificationType.PARTIAL_DELIVERY_EVENT,
+)
+"""
+Notification types every association transport subscribes to, whatever
+C{events} says: association changes make and end its Protocol, the peer's
+SHUTDOWN stops its writes, failed sends are reported to the Protocol, and
+an aborted partial delivery drops the pieces it left.
+"""
+
+
 class AssociationOptions:
     """
     Settings shared by every association of a port or connector.
@@ -134,7 +149,8 @@ class AssociationOptions:
     @ivar maxQueuedBytes: queued bytes beyond which C{write} refuses a
         message with L{WriteQueueFullError} (C{None}: no cap).
     @ivar tuning: socket settings (L{Tuning}).
-    @ivar events: notification types to subscribe to.
+    @ivar events: notification types to subscribe to; the transport adds
+        those it is built on (L{REQUIRED_EVENTS}) to any list given.
     @ivar prepareSocket: called with each new L{SCTPSocket} before it is
         bound or connected: the place for options that must be set before
         the association starts (SCTP-AUTH chunks and keys, RTO, peer
@@ -190,7 +206,8 @@ class AssociationOptions:
         self.bufferSize = bufferSize
         self.maxQueuedBytes = maxQueuedBytes
         self.tuning = tuning
-        self.events = tuple(events)
+        events = tuple(events)
+        self.events = events + tuple(e for e in REQUIRED_EVENTS if e not in events)
 
     def initMsg(self) -> Optional[InitMsg]:
         if not any((self.outStreams, self.inStreams, self.maxAttempts, self.maxInitTimeout)):
@@ -511,7 +528,10 @@ class SCTPTransport(ProducerRegistration):
         if to is None:
             entry: tuple = (data, meta)
         else:
-            entry = (data, meta, _addresses.normalizeAddresses([to])[0])
+            destination = _addresses.normalizeAddresses([to])[0]
+            # Checked here: at flush time the error would reach the port.
+            _addresses.checkFamilies(handle.sock.family, [destination])
+            entry = (data, meta, destination)
             self._specials += 1
         queue = self._queue
         queue.append(entry)
@@ -783,6 +803,9 @@ class SCTPTransport(ProducerRegistration):
                 self.inboundStreams = notification.inboundStreams or self.inboundStreams
         elif isinstance(notification, SenderDry):
             self._senderDry()
+        elif isinstance(notification, PartialDeliveryEvent):
+            if notification.aborted and self._assembler is not None:
+                self._assembler.abortPartial(self.assocId, notification.stream)
         self._callProtocol(self._notificationReceived, notification)
 
     def _callProtocol(self, method: Callable, *args) -> None:
@@ -1869,8 +1892,11 @@ class OneToManyPort(_SocketDescriptor):
         try:
             if self.options.tuning is not None:
                 newSock.applyTuning(self.options.tuning)
-        except OSError:
+        except OSError as e:
+            # Closing the new socket ends the association, which this port
+            # will hear nothing more about: end its transport here.
             newSock.close()
+            transport._lost(failure.Failure(e))
             raise
         handle = _PeeledSocket(newSock, self.reactor, self.options)
         handle.transport = transport

@@ -42,7 +42,7 @@ from txsctp.errors import (
     fromErrno,
 )
 from txsctp.info import Message
-from txsctp.notifications import Notification, NotificationType, parseNotification
+from txsctp.notifications import Notification, NotificationType, PartialDeliveryEvent, parseNotification
 from txsctp.options import (
     DEFAULT_TUNING,
     AssocParams,
@@ -647,7 +647,11 @@ class SCTPSocket:
         newFd = lib.txsctp_peeloff(fd, assocId, flags)
         if newFd < 0:
             raise fromErrno(ffi.errno, "peeloff", f"assocId={assocId}")
-        sock = _stdsocket.socket(fileno=newFd)
+        try:
+            sock = _stdsocket.socket(fileno=newFd)
+        except BaseException:
+            lib.close(newFd)
+            raise
         new = SCTPSocket(_sock=sock, blocking=blocking, events=self.events)
         # A peeled-off socket is SOCK_SEQPACKET but carries one association,
         # one-to-one style (the kernel's UDP_HIGH_BANDWIDTH: SCTP_EOF and
@@ -1118,6 +1122,8 @@ class SCTPSocket:
         while True:
             item = self.receiveMessage()
             if isinstance(item, Notification):
+                if isinstance(item, PartialDeliveryEvent) and item.aborted:
+                    self._assembler.abortPartial(item.assocId, item.stream)
                 return item
             whole = self._assembler.feed(item)
             if whole is not None:
