@@ -42,7 +42,7 @@ from txsctp.notifications import (
     SenderDry,
     Shutdown,
 )
-from txsctp.options import HB_DEMAND, HB_ENABLE, InitMsg, PathState, PeerAddrParams, Tuning
+from txsctp.options import HB_DEMAND, HB_ENABLE, AssocState, InitMsg, PathState, PeerAddrParams, Tuning
 from txsctp.sctpsocket import DEFAULT_EVENTS, ONE_TO_MANY
 
 pytestmark = requiresSCTP
@@ -74,6 +74,9 @@ def test_commUpStreamCounts(closer):
     assert (up.outboundStreams, up.inboundStreams) == (7, 3)
     status = acc.getStatus()
     assert (status.outStreams, status.inStreams) == (7, 3)
+    # States come as the documented enums (the name shows in reprs).
+    assert status.state is AssocState.ESTABLISHED
+    assert status.primary.state is PathState.ACTIVE
 
 
 def test_gracefulShutdownOneToOne(closer):

@@ -90,8 +90,8 @@ class SCTPServerEndpoint:
         @param inStreams: inbound streams to accept at most.
         @param maxAttempts: INIT retransmissions before giving up.
         @param maxMessageSize: largest message accepted on receive.
-        @param maxAssociations: one-to-many only: refuse associations past
-            this many.
+        @param maxAssociations: refuse associations past this many (both
+            styles).
         @param tuning: a L{txsctp.options.Tuning} for the socket.
         """
         self._reactor = reactor

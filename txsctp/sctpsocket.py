@@ -42,10 +42,11 @@ from txsctp.errors import (
     fromErrno,
 )
 from txsctp.info import Message
-from txsctp.notifications import Notification, NotificationType, PartialDeliveryEvent, parseNotification
+from txsctp.notifications import Notification, NotificationType, PartialDeliveryEvent, _enumOr, parseNotification
 from txsctp.options import (
     DEFAULT_TUNING,
     AssocParams,
+    AssocState,
     AssocStats,
     DefaultPRInfo,
     DefaultSendInfo,
@@ -54,6 +55,7 @@ from txsctp.options import (
     PeerAddrInfo,
     PeerAddrParams,
     PeerAddrThresholds,
+    PathState,
     PRPolicy,
     RTOInfo,
     Status,
@@ -1517,8 +1519,8 @@ class SCTPSocket:
 
     @staticmethod
     def _paddrinfo(v) -> PeerAddrInfo:
-        return PeerAddrInfo(_addresses.readStorage(v.spinfo_address), v.spinfo_state, v.spinfo_cwnd,
-                            v.spinfo_srtt, v.spinfo_rto, v.spinfo_mtu)
+        return PeerAddrInfo(_addresses.readStorage(v.spinfo_address), _enumOr(PathState, v.spinfo_state),
+                            v.spinfo_cwnd, v.spinfo_srtt, v.spinfo_rto, v.spinfo_mtu)
 
     def getStatus(self, assocId: int = 0) -> Status:
         """
@@ -1527,7 +1529,7 @@ class SCTPSocket:
         """
         v = self._getopt(lib.SCTP_STATUS, "struct sctp_status", "SCTP_STATUS",
                          lambda v: setattr(v, "sstat_assoc_id", _checkAssocId(assocId)))
-        return Status(v.sstat_assoc_id, v.sstat_state, v.sstat_rwnd, v.sstat_unackdata, v.sstat_penddata,
+        return Status(v.sstat_assoc_id, _enumOr(AssocState, v.sstat_state), v.sstat_rwnd, v.sstat_unackdata, v.sstat_penddata,
                       v.sstat_instrms, v.sstat_outstrms, v.sstat_fragmentation_point,
                       self._paddrinfo(v.sstat_primary))
 
