@@ -795,3 +795,36 @@ def test_failed_peeloff_ends_the_association_visibly(listen, connect, monkeypatc
     assert server.reason.value is raised.value
     assert port.getAssociations() == []
     yield withDeadline(client.lost, 30, "the end on the client side")
+
+
+@pytest_twisted.inlineCallbacks
+def test_aborted_partial_delivery_drops_the_pieces_it_left(listen, connect):
+    """
+    The transport's side of an aborted partial delivery: pieces of a
+    message the kernel will never complete (fed here as the kernel would
+    deliver them, then the kernel's C{SCTP_PARTIAL_DELIVERY_ABORTED}
+    notification, whose stream Linux reports as 0) are dropped, the
+    Protocol hears C{partialDeliveryAborted}, and the next message on that
+    stream -- a real one, from the peer -- arrives alone.
+    """
+    from txsctp.info import Message, RcvInfo
+    from txsctp.notifications import PartialDeliveryEvent
+    from txsctp._sctp_cffi import lib
+
+    class PDRecorder(Recorder):
+        def partialDeliveryAborted(self, notification):
+            self.aborted = notification
+
+    factory = RecordingFactory(PDRecorder)
+    port = listen(factory)
+    client = yield withDeadline(connect(port.getHost().port, Recorder), 30, "the association")
+    server = yield withDeadline(factory.connected, 10, "the server side")
+    t = server.transport
+    t._pieceReceived(Message(data=b"never-completed-", info=RcvInfo(stream=2, assocId=t.assocId),
+                             complete=False, address=None, nxtInfo=None))
+    t._notify(PartialDeliveryEvent(assocId=t.assocId, flags=0, indication=lib.SCTP_PARTIAL_DELIVERY_ABORTED,
+                                   stream=0, sequence=0))
+    assert server.aborted.aborted
+    client.transport.writeMessage(b"next", stream=2)
+    got = yield withDeadline(server.expect(1), 10, "the next message")
+    assert got[0][0] == b"next"
