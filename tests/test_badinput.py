@@ -233,6 +233,22 @@ def test_connect_to_unresolvable_name_fails_cleanly(reactor, connect):
     assert openFds() == fds
 
 
+@pytest_twisted.inlineCallbacks
+def test_failed_name_resolution_is_reported_as_such(reactor, connect, monkeypatch):
+    """
+    When the reactor's resolver answers that a name does not exist, the
+    connect fails at once with C{DNSLookupError} naming the resolver's
+    reason -- not later, with the connect timeout.
+    """
+    monkeypatch.setattr(reactor, "resolve",
+                        lambda name, *a, **k: defer.fail(error.DNSLookupError(f"{name}: no such host (test)")))
+    fds = openFds()
+    with pytest.raises(error.DNSLookupError) as info:
+        yield withDeadline(connect(5000, SeqProtocol, host="no-such-host.invalid", timeout=20), 30, "the failure")
+    assert "no such host (test)" in str(info.value)
+    assert openFds() == fds
+
+
 # -- writes on a live association ---------------------------------------------------------
 
 

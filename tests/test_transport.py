@@ -828,3 +828,54 @@ def test_aborted_partial_delivery_drops_the_pieces_it_left(listen, connect):
     client.transport.writeMessage(b"next", stream=2)
     got = yield withDeadline(server.expect(1), 10, "the next message")
     assert got[0][0] == b"next"
+
+
+@pytest.mark.parametrize("style", STYLES)
+@pytest_twisted.inlineCallbacks
+def test_abort_from_messageReceived_is_not_reentrant(listen, connect, style):
+    """
+    As with Twisted's TCP transport, abortConnection() called from inside
+    messageReceived does not call back into the Protocol before it returns:
+    connectionLost (ConnectionAborted) comes in a later reactor turn, no
+    message already read in the same batch is delivered after the abort,
+    and writes in between raise AssociationClosedError.
+    """
+    from txsctp.errors import AssociationClosedError
+
+    class Aborter(Recorder):
+        events = None
+
+        def connectionMade(self):
+            Recorder.connectionMade(self)
+            self.events = []
+
+        def messageReceived(self, data, info):
+            self.events.append(("message", data))
+            if data == b"abort":
+                self.events.append("abort called")
+                self.transport.abortConnection()
+                try:
+                    self.transport.writeMessage(b"too late")
+                except AssociationClosedError:
+                    self.events.append("write refused")
+                self.events.append("abort returned")
+
+        def connectionLost(self, reason):
+            self.events.append("connectionLost")
+            Recorder.connectionLost(self, reason)
+
+    factory = RecordingFactory(Aborter)
+    port = listen(factory, style=style)
+    client = yield withDeadline(connect(port.getHost().port, Recorder), 30, "the association")
+    # Several messages in one go: the server reads them in one batch.
+    for data in (b"one", b"abort", b"after-1", b"after-2"):
+        client.transport.writeMessage(data)
+    server = yield withDeadline(factory.connected, 10, "the server side")
+    yield withDeadline(server.lost, 10, "connectionLost on the aborting side")
+    assert server.reason.check(error.ConnectionAborted)
+    assert server.events[:5] == [("message", b"one"), ("message", b"abort"), "abort called", "write refused",
+                                 "abort returned"], server.events
+    assert server.events[-1] == "connectionLost"
+    assert [e for e in server.events if e[0] == "message" and e[1].startswith(b"after")] == []
+    yield withDeadline(client.lost, 10, "the peer's end")
+    assert client.reason.check(PeerAbortedError)

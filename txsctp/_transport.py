@@ -310,7 +310,7 @@ class SCTPTransport(ProducerRegistration):
     __slots__ = (
         "__weakref__", "_handle", "_metaCache", "reactor", "assocId", "protocol", "_outboundStreams",
         "inboundStreams", "_peer", "_options", "maxMessageSize", "_bufferSize", "maxQueuedBytes",
-        "_queue", "_specials", "_queued", "_peerShutdown", "_ending", "_sendBroken", "_queuedBytes",
+        "_queue", "_specials", "_queued", "_peerShutdown", "_ending", "_aborting", "_sendBroken", "_queuedBytes",
         "_assembler", "connected", "disconnecting", "disconnected", "_shutdownSent", "_readingPaused",
         "_held", "_heldBytes", "_dryWaiters", "_drySubscribed", "_closedWaiters", "_lostReason",
         "logstr", "_messageReceived", "_notificationReceived", "producer", "streamingProducer",
@@ -355,6 +355,9 @@ class SCTPTransport(ProducerRegistration):
         self._queued = False
         self._peerShutdown = False
         self._ending = False
+        # abortConnection() was called: the end is reported in the next
+        # reactor turn, and nothing is delivered before it.
+        self._aborting = False
         self._sendBroken: Optional[OSError] = None
         self._queuedBytes = 0
         self._assembler: Optional[MessageAssembler] = None
@@ -700,7 +703,7 @@ class SCTPTransport(ProducerRegistration):
     # -- receiving --------------------------------------------------------
 
     def _pieceReceived(self, piece: Message) -> None:
-        if self.disconnected:
+        if self.disconnected or self._aborting:
             return
         if piece.complete and self._assembler is None:
             whole: Optional[Message] = piece
@@ -742,7 +745,7 @@ class SCTPTransport(ProducerRegistration):
         self._abortWith(f)
 
     def _deliverHeld(self) -> None:
-        while self._held and not self._readingPaused and not self.disconnected:
+        while self._held and not self._readingPaused and not self.disconnected and not self._aborting:
             item = self._held.popleft()
             if type(item) is Message:
                 self._heldBytes -= len(item.data)
@@ -758,6 +761,8 @@ class SCTPTransport(ProducerRegistration):
         self._abortWith(failure.Failure(err))
 
     def _notify(self, notification: Notification) -> None:
+        if self._aborting:
+            return  # its end is already on its way (abortConnection)
         if self._readingPaused or self._held:
             # Keep notifications in order with the messages held back while
             # the Protocol does not read: a shutdown must not overtake them.
@@ -905,14 +910,25 @@ class SCTPTransport(ProducerRegistration):
 
     def abortConnection(self) -> None:
         """
-        Abort the association at once (ABORT chunk); queued messages are
-        reported through C{sendFailed} and C{connectionLost} gets
-        C{ConnectionAborted}.
+        Abort the association at once (ABORT chunk).  As with Twisted's own
+        transports, nothing is reported from inside this call: in the next
+        reactor turn queued messages are reported through C{sendFailed} and
+        C{connectionLost} gets C{ConnectionAborted}.  In between no message
+        or notification is delivered and writes raise
+        L{AssociationClosedError}.
         """
-        self._abortWith(failure.Failure(error.ConnectionAborted()))
+        if self.disconnected or self._aborting:
+            return
+        self._aborting = True
+        self.disconnecting = True
+        try:
+            self._handle._abortAssociation(self)
+        except OSError:
+            pass
+        self.reactor.callLater(0, self._lost, failure.Failure(error.ConnectionAborted()))
 
     def _abortWith(self, reason: failure.Failure) -> None:
-        if self.disconnected:
+        if self.disconnected or self._aborting:
             return
         try:
             self._handle._abortAssociation(self)
@@ -1106,7 +1122,7 @@ class _SocketDescriptor(abstract.FileDescriptor):
                 if transport is None:
                     self._orphan(Message(data, info, bool(msgFlags & _MSG_EOR)))
                 elif (msgFlags & _MSG_EOR and transport._assembler is None and not transport._readingPaused
-                        and not transport._held and not transport.disconnected
+                        and not transport._held and not transport.disconnected and not transport._aborting
                         and size <= transport.maxMessageSize):
                     try:
                         transport._messageReceived(data, info)
@@ -1452,8 +1468,8 @@ class _OneToOneSocket(_SocketDescriptor):
 
     def _gone(self):
         transport = self.transport
-        if transport is not None and transport._ending:
-            return None  # its end is being reported (see doRead)
+        if transport is not None and (transport._ending or transport._aborting):
+            return None  # its end is being reported (see doRead, abortConnection)
         if transport is not None and not transport.disconnected:
             e = self._socketError
             if e is None:
@@ -1990,7 +2006,7 @@ class Client(_OneToOneSocket):
         err = f.value
         if isinstance(err, defer.FirstError):
             err = err.subFailure.value
-        self.failIfNotConnected(error.DNSLookupError(string=str(err)))
+        self.failIfNotConnected(error.DNSLookupError(str(err)))
 
     def _failLater(self, err: Exception) -> None:
         self.reactor.callLater(0, self.failIfNotConnected, err)

@@ -589,7 +589,10 @@ class FakeSCTPTransport(ProducerRegistration):
         """
         Abort at once: messages not yet moved by an L{SCTPPump} come back
         through C{sendFailed}, and C{connectionLost} gets
-        C{ConnectionAborted}.
+        C{ConnectionAborted}.  Here (no reactor) that happens inside this
+        call; the real transport, like Twisted's TCP, reports it in the next
+        reactor turn and delivers nothing in between, so a Protocol must
+        not rely on either order.
         """
         if self.disconnected:
             return

@@ -105,29 +105,40 @@ def _connect_nonblocking(settings, port, ep):
     return sock
 
 
+def _setupLoop(out, duration, cycle, final):
+    """
+    One unmeasured C{cycle} (see cycle_result), then cycles for C{duration}
+    seconds, each timed; then C{final} (the C{STOP} connection) and the
+    report.
+    """
+    cycle()
+    cycles = []
+    t0 = time.perf_counter()
+    deadline = t0 + duration
+    while time.perf_counter() < deadline:
+        a = time.perf_counter()
+        cycle()
+        cycles.append(time.perf_counter() - a)
+    elapsed = time.perf_counter() - t0
+    final()
+    cycle_result(out, len(cycles), elapsed, cycles, warmup=1)
+
+
 def setup_client(out, settings, port, duration):
     """
     The stdlib loop's set-up client, connecting as a reactor does
     (L{_connect_nonblocking}), closing at once as the loop does.
     """
     ep = select.epoll()
-    _connect_nonblocking(settings, port, ep).close()  # warm-up (see cycle_result)
-    n = 0
-    cycles = []
-    t0 = time.perf_counter()
-    deadline = t0 + duration
-    while time.perf_counter() < deadline:
-        a = time.perf_counter()
-        _connect_nonblocking(settings, port, ep).close()
-        cycles.append(time.perf_counter() - a)
-        n += 1
-    elapsed = time.perf_counter() - t0
-    ep.close()
-    sock = stdlib._connect(settings, port)
-    stdlib.send(sock, STOP)
-    stdlib.recv(sock)
-    sock.close()
-    cycle_result(out, n, elapsed, cycles, warmup=1)
+
+    def final():
+        ep.close()
+        sock = stdlib._connect(settings, port)
+        stdlib.send(sock, STOP)
+        stdlib.recv(sock)
+        sock.close()
+
+    _setupLoop(out, duration, lambda: _connect_nonblocking(settings, port, ep).close(), final)
 
 
 # ---------------------------------------------------- TCP set-up, stdlib --
@@ -176,19 +187,10 @@ def tcp_setup_client(out, settings, port, duration):
         sock.connect((HOST, port))
         return sock
 
-    connect().close()  # warm-up (see cycle_result)
-    n = 0
-    cycles = []
-    t0 = time.perf_counter()
-    deadline = t0 + duration
-    while time.perf_counter() < deadline:
-        a = time.perf_counter()
-        connect().close()
-        cycles.append(time.perf_counter() - a)
-        n += 1
-    elapsed = time.perf_counter() - t0
-    sock = connect()
-    sock.sendall(_FRAME.pack(len(STOP)) + STOP)
-    sock.recv(64)
-    sock.close()
-    cycle_result(out, n, elapsed, cycles, warmup=1)
+    def final():
+        sock = connect()
+        sock.sendall(_FRAME.pack(len(STOP)) + STOP)
+        sock.recv(64)
+        sock.close()
+
+    _setupLoop(out, duration, lambda: connect().close(), final)
