@@ -202,3 +202,23 @@ def test_getPluginsFindsThem(installed, tmp_path):
     assert result["loaded"] == [], "plugin discovery loaded the reactor or the cffi extension"
     assert result["txsctp"].startswith(sitePackages), result["txsctp"]
     assert result["endpoints"] == ["SCTPServerEndpoint", "SCTPClientEndpoint"]
+
+
+@pytest.mark.skipif(shutil.which("readelf") is None, reason="readelf (binutils) is not installed")
+def test_extensionNeedsNoLibsctp(installed, tmp_path):
+    """
+    The wheel's cffi extension calls the kernel API itself (socket options,
+    sendmsg/recvmsg with SCTP control messages): it must not need
+    C{libsctp.so} at run time, which hosts with kernel SCTP often lack.
+    Only the C library may be listed as needed.
+    """
+    wheel, _, _ = installed
+    with zipfile.ZipFile(wheel) as z:
+        name = next(n for n in z.namelist() if n.startswith("txsctp/_sctp_cffi") and n.endswith(".so"))
+        path = z.extract(name, str(tmp_path))
+    out = subprocess.run(["readelf", "-d", path], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         check=True, timeout=60).stdout.decode()
+    needed = [line.split("[", 1)[1].rstrip("]") for line in out.splitlines() if "(NEEDED)" in line]
+    assert needed, out
+    assert not [n for n in needed if "sctp" in n], needed
+    assert all(n.startswith(("libc.so", "ld-linux", "libpthread.so")) for n in needed), needed
