@@ -405,3 +405,43 @@ def test_cannotStartAssociation(closer):
     assert n.state == AssociationState.CANT_STR_ASSOC
     assert n.assocId == assocId
     assert (n.outboundStreams, n.inboundStreams) == (0, 0)
+
+
+def test_subscriptionFallsBackOnOlderKernels(closer, monkeypatch):
+    """
+    On a kernel without C{SCTP_EVENT} whose C{struct sctp_event_subscribe}
+    is shorter than this header's (simulated: those two calls are refused
+    as such a kernel refuses them, everything else reaches the real one),
+    a new socket still gets exactly the events asked for: the one-call
+    C{SCTP_EVENTS} refused (EINVAL), then each event's C{SCTP_EVENT}
+    refused (ENOPROTOOPT), then the legacy structure, shortened until the
+    kernel takes it.
+    """
+    import errno
+
+    from txsctp._sctp_cffi import ffi
+    from txsctp.sctpsocket import ONE_TO_ONE, SCTPSocket
+
+    full = ffi.sizeof("struct sctp_event_subscribe")
+    real = SCTPSocket._setopt
+    refused = []
+
+    def olderKernel(self, opt, value, size, call):
+        if opt == lib.SCTP_EVENT:
+            refused.append((call, size))
+            raise OSError(errno.ENOPROTOOPT, "SCTP_EVENT: simulated older kernel")
+        if opt == lib.SCTP_EVENTS and size == full:
+            refused.append((call, size))
+            raise OSError(errno.EINVAL, "SCTP_EVENTS: simulated shorter structure")
+        return real(self, opt, value, size, call)
+
+    monkeypatch.setattr(SCTPSocket, "_setopt", olderKernel)
+    wanted = (NotificationType.ASSOC_CHANGE, NotificationType.SHUTDOWN_EVENT)
+    s = closer.add(SCTPSocket(socket.AF_INET, ONE_TO_ONE, events=wanted))
+    monkeypatch.undo()
+    assert ("SCTP_EVENT", ffi.sizeof("struct sctp_event")) in refused
+    assert ("SCTP_EVENTS", full) in refused
+    assert [e for e in wanted if not s.isSubscribed(e)] == []
+    assert [e for e in (NotificationType.PEER_ADDR_CHANGE, NotificationType.SEND_FAILED_EVENT,
+                        NotificationType.SENDER_DRY_EVENT) if s.isSubscribed(e)] == []
+    assert set(s.events) == set(wanted)
