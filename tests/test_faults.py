@@ -33,6 +33,7 @@ from txsctp.errors import (
     CannotStartAssociationError,
     CommunicationLostError,
     PeerAbortedError,
+    StreamOutOfRangeError,
     WriteQueueFullError,
 )
 from txsctp.notifications import AssociationChange, AssociationState, SendFailed, Shutdown
@@ -321,7 +322,10 @@ def test_peer_restart_same_address_and_port(reactor, listen, peers, topology, st
     yield first.waitEnded()
     assert not p.lost.called, "the ABORT was not blocked: " + repr(p.reason)
 
-    second = spawnPeer(reactor, "sender", *args, "--gen", "2", "--count", "300", netns=topo.name,
+    assert (p.transport.outboundStreams, p.transport.inboundStreams) == (4, 4)
+    # The new incarnation offers fewer streams: the restart renegotiates them.
+    args2 = [("2" if a == "4" and args[i - 1] == "--streams" else a) for i, a in enumerate(args)]
+    second = spawnPeer(reactor, "sender", *args2, "--gen", "2", "--count", "300", netns=topo.name,
                        name="incarnation-2")
     t0 = time.monotonic()
     yield second.waitFor("DONE 300", 20)
@@ -336,6 +340,9 @@ def test_peer_restart_same_address_and_port(reactor, listen, peers, topology, st
     assert p.checker.total(gen=2) == 300
     restarted = _assocStates(p, AssociationState.RESTART)
     assert len(restarted) == 1
+    assert (p.transport.outboundStreams, p.transport.inboundStreams) == (2, 2)
+    with pytest.raises(StreamOutOfRangeError):
+        p.transport.writeMessage(b"x", stream=3)
 
     second.send("close")
     reason = yield withDeadline(p.lost, 10, "the restarted association to close")
