@@ -416,9 +416,16 @@ class SCTPTransport(ProducerRegistration):
         return self._peer
 
     def getLocalAddresses(self) -> List[Tuple[str, int]]:
+        """
+        This end's addresses in the association, read from the kernel now.
+        """
         return self._handle.sock.getLocalAddresses(self.assocId)
 
     def getPeerAddresses(self) -> List[Tuple[str, int]]:
+        """
+        The peer's addresses (its paths), read from the kernel now: they
+        change when the peer adds or removes addresses (ASCONF).
+        """
         return self._handle.sock.getPeerAddresses(self.assocId)
 
     def getPathStates(self):
@@ -429,9 +436,18 @@ class SCTPTransport(ProducerRegistration):
         return {addr: sock.getPeerAddrInfo(addr, self.assocId) for addr in sock.getPeerAddresses(self.assocId)}
 
     def setPrimaryAddress(self, address: Tuple[str, int]) -> None:
+        """
+        Send to the peer's C{address} by default (C{SCTP_PRIMARY_ADDR}).
+
+        @raise OSError: C{address} is not one of the peer's (the kernel refuses it).
+        """
         self._handle.sock.setPrimaryAddress(address, self.assocId)
 
     def getStatus(self):
+        """
+        The association's C{SCTP_STATUS}: state, windows, stream counts and
+        primary path (a L{txsctp.options.Status}).
+        """
         return self._handle.sock.getStatus(self.assocId)
 
     @property
