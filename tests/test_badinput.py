@@ -290,6 +290,10 @@ def _badWrites(t):
         ("to malformed", lambda: t.writeMessage(b"a", to=("not-an-ip", 1)), AddressFamilyError),
         ("to not a tuple", lambda: t.writeMessage(b"a", to="127.0.0.1"), (TypeError, ValueError)),
         ("to bad port", lambda: t.writeMessage(b"a", to=("127.0.0.1", 70000)), ValueError),
+        # Not one of the peer's addresses: the kernel would refuse it at
+        # flush time (EADDRNOTAVAIL) and the association would be lost.
+        ("to not a peer address", lambda: t.writeMessage(b"a", to=("127.0.0.9", t.getPeer().port)), OSError),
+        ("to a peer address, other port", lambda: t.writeMessage(b"a", to=(t.getPeer().host, 9)), OSError),
     ] + ([
         # Queued, this would only fail when flushed, in the port's doWrite.
         ("to IPv6 on an AF_INET socket", lambda: t.writeMessage(b"a", to=("::1", 1)), AddressFamilyError),

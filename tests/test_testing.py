@@ -1184,3 +1184,24 @@ async def test_nothingAfterConnectionLost(reactor, serverStyle):
     names = real.client.names(skip=())
     after = names[names.index("connectionLost") + 1:]
     assert after == []
+
+
+def test_writeToAnAddressThatIsNotThePeersRaisesAsTheRealTransport():
+    """
+    C{to=} an address the fake peer does not have raises C{OSError}
+    (C{EADDRNOTAVAIL}) at once, as the real transport does, and records
+    nothing; the peer's own addresses are taken.
+    """
+    import errno
+
+    proto, peer = _connected()
+    t = proto.transport
+    host, port = t.getPeerAddresses()[0]
+    with pytest.raises(OSError) as info:
+        t.writeMessage(b"a", to=("192.0.2.77", port))
+    assert info.value.errno == errno.EADDRNOTAVAIL
+    with pytest.raises(OSError):
+        t.writeMessage(b"a", to=(host, port + 1))
+    assert peer.sent == []
+    t.writeMessage(b"b", to=(host, port))
+    assert [m.to for m in peer.takeSent()] == [(host, port)]

@@ -879,3 +879,46 @@ def test_abort_from_messageReceived_is_not_reentrant(listen, connect, style):
     assert [e for e in server.events if e[0] == "message" and e[1].startswith(b"after")] == []
     yield withDeadline(client.lost, 10, "the peer's end")
     assert client.reason.check(PeerAbortedError)
+
+
+@pytest.mark.parametrize("style", STYLES)
+@pytest_twisted.inlineCallbacks
+def test_destination_gone_by_flush_time_fails_only_that_message(listen, connect, reactor, style, monkeypatch):
+    """
+    A C{to=} destination that was a peer address when written but is no
+    longer one when the queue is flushed (the peer removed it; simulated by
+    letting the write-time check see an extra address, which the kernel
+    then refuses): that message comes back through C{sendFailed} as not
+    sent, with the kernel's error; the association lives on and the
+    messages around it arrive in order.
+    """
+    import errno
+
+    from txsctp.notifications import SendFailed
+
+    serverFactory = RecordingFactory(Recorder)
+    port = listen(serverFactory, style=style)
+    client = yield withDeadline(connect(port.getHost().port, Recorder), 30, "the association")
+    yield serverFactory.whenCount(1)
+    server = serverFactory.protocols[0]
+    t = client.transport
+    peer = t.getPeer()
+    gone = ("127.0.0.9", peer.port)
+    sock = t.socket
+    real = sock.getPeerAddresses
+    monkeypatch.setattr(sock, "getPeerAddresses", lambda assocId=0: real(assocId) + [gone])
+
+    def writeAll():
+        t.writeMessage(b"before")
+        t.writeMessage(b"to the gone address", to=gone)
+        t.writeMessage(b"after")
+
+    reactor.callLater(0, writeAll)
+    got = yield withDeadline(server.expect(2), 10, "the two other messages")
+    assert [d for d, _ in got] == [b"before", b"after"]
+    failed = [n for n in client.notifications if isinstance(n, SendFailed)]
+    assert [(n.data, n.error) for n in failed] == [(b"to the gone address", errno.EADDRNOTAVAIL)]
+    assert not t.disconnected
+    t.writeMessage(b"still up")
+    got = yield withDeadline(server.expect(3), 10, "a later message")
+    assert got[2][0] == b"still up"

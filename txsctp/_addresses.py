@@ -10,6 +10,7 @@ IPv4 peers of an AF_INET6 socket, are returned as plain IPv4 strings.
 
 from __future__ import annotations
 
+import ipaddress
 import socket
 from typing import Iterable, List, Sequence, Tuple, Union
 
@@ -116,6 +117,20 @@ def checkFamilies(socketFamily: int, addresses: Sequence[HostPort]) -> None:
                 f"address {host!r} is IPv6 but the socket is AF_INET; "
                 "use an AF_INET6 socket for IPv6 or mixed address lists"
             )
+
+
+def sameTransportAddress(a: HostPort, b: HostPort) -> bool:
+    """
+    Whether two C{(host, port)} pairs name the same SCTP transport address:
+    the same port and the same IP address, however written (an IPv4-mapped
+    IPv6 address equals its IPv4 address).
+    """
+    if a[1] != b[1]:
+        return False
+    x, y = ipaddress.ip_address(a[0].split("%", 1)[0]), ipaddress.ip_address(b[0].split("%", 1)[0])
+    x = getattr(x, "ipv4_mapped", None) or x
+    y = getattr(y, "ipv4_mapped", None) or y
+    return x == y
 
 
 def packOne(host: str, port: int, into=None) -> Tuple[object, int]:

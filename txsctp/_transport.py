@@ -45,6 +45,7 @@ from txsctp.errors import (
     MessageTooLongError,
     PeerAbortedError,
     WriteQueueFullError,
+    fromErrno,
 )
 from txsctp._consumer import (
     DEFAULT_BUFFER_SIZE,
@@ -548,8 +549,14 @@ class SCTPTransport(ProducerRegistration):
             entry: tuple = (data, meta)
         else:
             destination = _addresses.normalizeAddresses([to])[0]
-            # Checked here: at flush time the error would reach the port.
+            # Checked here: at flush time the error would reach the port,
+            # and the kernel's refusal would end the association.
             _addresses.checkFamilies(handle.sock.family, [destination])
+            peers = handle.sock.getPeerAddresses(self.assocId)
+            if not any(_addresses.sameTransportAddress(destination, p) for p in peers):
+                raise fromErrno(errno.EADDRNOTAVAIL, "writeMessage",
+                                f"to={destination!r} is not a peer address of association {self.assocId} "
+                                f"(its peer addresses: {peers!r})")
             entry = (data, meta, destination)
             self._specials += 1
         queue = self._queue
@@ -637,6 +644,16 @@ class SCTPTransport(ProducerRegistration):
         if self._dryWaiters and not self._drySubscribed:
             self._subscribeDry()
 
+    def _destinationRefused(self, err: OSError) -> None:
+        """
+        The kernel refused the destination override of the message at the
+        front of the queue: report it as not sent (a C{SendFailed} with
+        C{SCTP_DATA_UNSENT} and the error), keep the association.
+        """
+        entry = self._queue[0]
+        self._sent(1)
+        self._reportUnsent(entry, err.errno or 0)
+
     def _sendFailedOnWrite(self, err: OSError) -> None:
         """
         The kernel refused this association's next message with an error
@@ -675,12 +692,18 @@ class SCTPTransport(ProducerRegistration):
         self._queuedBytes = 0
         self._specials = 0
         for entry in unsent:
-            ppid, context, _, _, stream, flags, _, _ = META.unpack(entry[1])
-            note = SendFailed(
-                assocId=self.assocId, flags=lib.SCTP_DATA_UNSENT, error=err, data=entry[0],
-                stream=stream, ppid=ppid, context=context, sendFlags=flags,
-            )
-            self._callProtocol(self._notificationReceived, note)
+            self._reportUnsent(entry, err)
+
+    def _reportUnsent(self, entry: tuple, err: int) -> None:
+        """
+        Tell the Protocol that one queued message was not sent.
+        """
+        ppid, context, _, _, stream, flags, _, _ = META.unpack(entry[1])
+        note = SendFailed(
+            assocId=self.assocId, flags=lib.SCTP_DATA_UNSENT, error=err, data=entry[0],
+            stream=stream, ppid=ppid, context=context, sendFlags=flags,
+        )
+        self._callProtocol(self._notificationReceived, note)
 
     # -- producer / consumer ---------------------------------------------
 
@@ -1304,7 +1327,12 @@ class _SocketDescriptor(abstract.FileDescriptor):
                 self.startWriting()
                 return
             except OSError as e:
-                owners[0]._sendFailedOnWrite(e)
+                if special is not None and e.errno in (errno.EADDRNOTAVAIL, errno.EINVAL):
+                    # The destination left the association after the write
+                    # was taken: that message is not sent, the rest goes on.
+                    owners[0]._destinationRefused(e)
+                else:
+                    owners[0]._sendFailedOnWrite(e)
                 self._cleanDirty()
                 continue
             # Credit the messages sent to their owners, in order.

@@ -72,12 +72,18 @@ class ISCTPTransport(Interface):
         @param prValue: the policy's value.
         @param context: opaque value returned in a send-failed notification.
         @param to: C{(host, port)} of one peer address to send to instead of
-            the primary path.
+            the primary path (checked against the peer's current addresses;
+            should the peer drop it before the message leaves, the message
+            comes back through C{sendFailed} and the association goes on).
         @param sackImmediately: ask the peer to SACK this at once.
         @raise StreamOutOfRangeError: C{stream} is not below
             L{outboundStreams}.
         @raise TypeError: C{data} is not bytes-like.
         @raise ValueError: a value is out of range.
+        @raise AddressFamilyError: C{to} is not an IP literal, or is IPv6 on
+            an IPv4 socket.
+        @raise OSError: C{EADDRNOTAVAIL}: C{to} is not one of the peer's
+            addresses.
         @raise AssociationClosedError: the association has closed or is
             closing.
         """

@@ -60,6 +60,7 @@ opens a socket.
 
 from __future__ import annotations
 
+import errno as _errno
 import struct
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
@@ -77,6 +78,7 @@ from twisted.internet.interfaces import (
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
+from txsctp._addresses import sameTransportAddress
 from txsctp.address import SCTPAddress
 from txsctp.errors import (
     AssociationClosedError,
@@ -401,6 +403,11 @@ class FakeSCTPTransport(ProducerRegistration):
         if to is not None:
             host, port = to
             to = (host, port)
+            peers = self.getPeerAddresses()
+            if not any(sameTransportAddress(to, p) for p in peers):
+                # As the real transport: the kernel would refuse it.
+                raise OSError(_errno.EADDRNOTAVAIL, f"writeMessage(to={to!r} is not a peer address of association "
+                                                    f"{self.assocId} (its peer addresses: {peers!r}))")
         message = SentMessage(
             data=data,
             stream=stream,
