@@ -922,3 +922,31 @@ def test_destination_gone_by_flush_time_fails_only_that_message(listen, connect,
     t.writeMessage(b"still up")
     got = yield withDeadline(server.expect(3), 10, "a later message")
     assert got[2][0] == b"still up"
+
+
+@pytest_twisted.inlineCallbacks
+def test_unparsable_notification_on_one_to_many_port_is_logged_as_a_warning(listen, connect):
+    """
+    A notification txsctp cannot parse carries no association id it can
+    read: on a one-to-many port it cannot be delivered, and that is said
+    at warning level (with the reason and type), not dropped silently.
+    """
+    from twisted.logger import LogLevel, globalLogPublisher
+
+    from txsctp.notifications import parseNotification
+
+    factory = RecordingFactory(Recorder)
+    port = listen(factory, style="one-to-many")
+    yield withDeadline(connect(port.getHost().port, Recorder), 30, "the association")
+    yield withDeadline(factory.connected, 10, "the server side")
+    before = list(factory.protocols[0].notifications)
+    events = []
+    globalLogPublisher.addObserver(events.append)
+    try:
+        # Type 0x9999 with a plausible header: unknown to txsctp.
+        port._dispatchNotification(parseNotification(struct.pack("=HHI", 0x9999, 0, 8)))
+    finally:
+        globalLogPublisher.removeObserver(events.append)
+    warned = [e for e in events if e.get("log_level") == LogLevel.warn and e.get("type") == 0x9999]
+    assert len(warned) == 1, events
+    assert factory.protocols[0].notifications == before

@@ -69,6 +69,7 @@ from txsctp.notifications import (
     SenderDry,
     Shutdown,
     StreamChange,
+    UnknownNotification,
 )
 from txsctp.options import DEFAULT_TUNING, InitMsg, PRPolicy, Tuning
 from txsctp.sctpsocket import DEFAULT_EVENTS, ONE_TO_MANY, ONE_TO_ONE, SCTPSocket
@@ -1086,7 +1087,15 @@ class _SocketDescriptor(abstract.FileDescriptor):
         """
         A message or notification for no known association.
         """
-        if isinstance(item, Notification):
+        if isinstance(item, UnknownNotification):
+            # Its association cannot be read from bytes txsctp could not
+            # parse: on a one-to-many socket there is nobody to give it to.
+            _log.warn(
+                "SCTP notification not delivered ({reason}; type {type}, {size} bytes): "
+                "its association is not known",
+                reason=item.reason, type=item.notificationType, size=len(item.raw),
+            )
+        elif isinstance(item, Notification):
             _log.debug("SCTP notification for no known association: {n!r}", n=item)
         else:
             _log.warn(
