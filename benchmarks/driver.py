@@ -213,7 +213,6 @@ def preload() -> None:
     reactor is installed: each child installs its own after the fork.
     """
     for name in ("twisted.internet.epollreactor", "twisted.internet.protocol", "twisted.protocols.basic",
-                 "twisted.internet.udp",
                  "twisted.internet.interfaces", "txsctp.sctpsocket", "txsctp.info", "txsctp._api",
                  "txsctp.protocol", "txsctp._transport"):
         try:
@@ -286,35 +285,53 @@ def run_oneway(c: Contender, s: Settings, size: int, duration: float, timeout: f
                "" if ok else f"count mismatch: sent {cres['sent']}, got {sres['msgs']}, END said {sres['expected']}")
 
 
+def pingpong_pair(server: Callable[[], Child], client: Callable[[int], Child], timeout: float) -> Run:
+    """
+    One ping-pong run of any server and client (the client's warm-up round
+    trip is counted by the server too).
+    """
+    cres, sres, err = _pair(server, client, timeout)
+    if err:
+        return Run(False, note=err)
+    ok = cres["rtts"] + cres.get("warmup", 0) == sres["echoed"] and cres["rtts"] > 0
+    return Run(ok, {"rt/s": cres["rtts"] / cres["elapsed"], "p50 us": cres["p50_us"], "p99 us": cres["p99_us"],
+                    "count": cres["rtts"]},
+               "" if ok else f"echo count mismatch: {cres['rtts']} + {cres.get('warmup', 0)} vs {sres['echoed']}")
+
+
 def run_pingpong(c: Contender, s: Settings, size: int, duration: float, timeout: float) -> Run:
-    cres, sres, err = _pair(
+    return pingpong_pair(
         lambda: c.server("pp_server", "ppserver", s, ["--size", str(size)]),
         lambda port: c.client("pp_client", "ppclient", s,
                               ["--port", str(port), "--size", str(size), "--duration", str(duration)],
                               port, size, duration, 0),
         timeout,
     )
-    if err:
-        return Run(False, note=err)
-    ok = cres["rtts"] + cres.get("warmup", 0) == sres["echoed"] and cres["rtts"] > 0
-    return Run(ok, {"rt/s": cres["rtts"] / cres["elapsed"], "p50 us": cres["p50_us"], "p99 us": cres["p99_us"],
-                    "count": cres["rtts"]}, "" if ok else "echo count mismatch")
 
 
-def run_setup(c: Contender, s: Settings, duration: float, timeout: float) -> Run:
-    cres, sres, err = _pair(
-        lambda: c.server("setup_server", "setupserver", s, []),
-        lambda port: c.client("setup_client", "setupclient", s,
-                              ["--port", str(port), "--duration", str(duration)], port, duration),
-        timeout,
-    )
+def setup_pair(server: Callable[[], Child], client: Callable[[int], Child], timeout: float) -> Run:
+    """
+    One set-up loop of any server and client (the client's warm-up cycle is
+    counted by the server too).
+    """
+    cres, sres, err = _pair(server, client, timeout)
     if err:
         return Run(False, note=err)
     ok = cres["cycles"] + cres.get("warmup", 0) == sres["accepted"] and cres["cycles"] > 0
     p50 = cres.get("p50_us") or 0
     return Run(ok, {"assoc/s p50": 1e6 / p50 if p50 else 0.0, "assoc/s": cres["cycles"] / cres["elapsed"],
-                    "p99 ms": cres.get("p99_us", 0) / 1e3, "count": cres["cycles"]},
-               "" if ok else f"setup count mismatch: {cres['cycles']} vs {sres['accepted']}")
+                    "p50 us": p50, "p99 ms": cres.get("p99_us", 0) / 1e3, "count": cres["cycles"]},
+               "" if ok else f"setup count mismatch: {cres['cycles']} + {cres.get('warmup', 0)} vs "
+                             f"{sres['accepted']}")
+
+
+def run_setup(c: Contender, s: Settings, duration: float, timeout: float) -> Run:
+    return setup_pair(
+        lambda: c.server("setup_server", "setupserver", s, []),
+        lambda port: c.client("setup_client", "setupclient", s,
+                              ["--port", str(port), "--duration", str(duration)], port, duration),
+        timeout,
+    )
 
 
 def run_fanin(c: Contender, s: Settings, size: int, assocs: int, duration: float, timeout: float) -> Run:
@@ -917,7 +934,7 @@ def parse_args(argv=None):
     p.add_argument("--no-syscalls", dest="syscalls", action="store_false",
                    help="skip the system-call counts per operation (strace, ~3 min)")
     p.add_argument("--no-split", dest="split", action="store_false",
-                   help="skip the by-side ping-pong and set-up pairs and the UDP/TCP reference loops "
+                   help="skip the by-side ping-pong and set-up pairs and the reference loops "
                         "(benchmarks/split.py, ~1 min)")
     p.add_argument("--sysctl", action="store_true",
                    help="allowed to change (and restore) net.core.rmem_max/wmem_max for the tuned config")

@@ -29,7 +29,7 @@ import statistics
 from typing import Dict, List, Optional, Tuple
 
 from common import TUNED
-from driver import Child, _pair, fmt, spawn_py, table
+from driver import Child, fmt, pingpong_pair, setup_pair, spawn_py, table
 
 # A side: (label, contender module, function, keyword arguments).
 Side = Tuple[str, str, str, dict]
@@ -75,30 +75,22 @@ def _spawn(side: Side, *args) -> Child:
 def pingpong(server: Side, client: Side, size: int, duration: float, count: int,
              timeout: float) -> Tuple[Optional[Dict[str, float]], str]:
     """
-    One ping-pong run of a pair: (round trips/s and p50 latency, "") when
-    the server echoed exactly what the client counted, else (None, why).
+    One ping-pong run of a pair: (its figures, "") when the server echoed
+    exactly what the client counted, else (None, why).
     """
-    cres, sres, err = _pair(lambda: _spawn(server), lambda port: _spawn(client, port, size, duration, count),
-                            timeout)
-    if err:
-        return None, err
-    if cres["rtts"] + cres.get("warmup", 0) != sres["echoed"] or not cres["rtts"]:
-        return None, f"echo count mismatch: {cres['rtts']} + {cres.get('warmup', 0)} vs {sres['echoed']}"
-    return {"rt/s": cres["rtts"] / cres["elapsed"], "p50 us": cres["p50_us"]}, ""
+    r = pingpong_pair(lambda: _spawn(server), lambda port: _spawn(client, port, size, duration, count), timeout)
+    return (r.metrics, "") if r.ok else (None, r.note)
 
 
 def setup(server: Side, client: Side, duration: float,
           timeout: float) -> Tuple[Optional[Dict[str, float]], str]:
     """
-    One set-up loop of a pair: (connections/s from the p50 cycle, p50 in
-    microseconds) when the server accepted exactly what the client made.
+    One set-up loop of a pair: (its figures, among them connections/s from
+    the p50 cycle and the p50 in microseconds, "") when the server accepted
+    exactly what the client made, else (None, why).
     """
-    cres, sres, err = _pair(lambda: _spawn(server), lambda port: _spawn(client, port, duration), timeout)
-    if err:
-        return None, err
-    if cres["cycles"] + cres.get("warmup", 0) != sres["accepted"] or not cres["cycles"]:
-        return None, f"count mismatch: {cres['cycles']} + {cres.get('warmup', 0)} vs {sres['accepted']}"
-    return {"assoc/s p50": 1e6 / cres["p50_us"], "p50 us": cres["p50_us"]}, ""
+    r = setup_pair(lambda: _spawn(server), lambda port: _spawn(client, port, duration), timeout)
+    return (r.metrics, "") if r.ok else (None, r.note)
 
 
 def _rows(bench, name: str, pairs, measure, metric: str, reps: int) -> List[List[str]]:

@@ -961,20 +961,24 @@ class SCTPTransport(ProducerRegistration):
             return
         self._aborting = True
         self.disconnecting = True
-        try:
-            self._handle._abortAssociation(self)
-        except OSError:
-            pass
+        self._sendAbort()
         self.reactor.callLater(0, self._lost, failure.Failure(error.ConnectionAborted()))
 
     def _abortWith(self, reason: failure.Failure) -> None:
         if self.disconnected or self._aborting:
             return
+        self._sendAbort()
+        self._lost(reason)
+
+    def _sendAbort(self) -> None:
+        """
+        Have the kernel send the ABORT (an association it already dropped
+        refuses: nothing more to do then).
+        """
         try:
             self._handle._abortAssociation(self)
         except OSError:
             pass
-        self._lost(reason)
 
     def _lost(self, reason: failure.Failure) -> None:
         """
