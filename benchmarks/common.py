@@ -133,6 +133,10 @@ class Settings:
 DEFAULTS = Settings()
 TUNED = Settings(sndbuf=1 * MiB, rcvbuf=4 * MiB, nodelay=True, sackfreq=1)
 BUNDLED = dataclasses.replace(TUNED, bundle=True)
+WIDE_RCV = dataclasses.replace(TUNED, rcvbuf=16 * MiB)
+"""The tuned host with 16 MiB receive buffers (the cap the tuned sysctls
+allow): a window four times wider, which large messages on loopback need
+to keep the receiver from discarding chunks (docs/benchmarks.md)."""
 TUNED_SYSCTLS = {"net.core.rmem_max": 16 * MiB, "net.core.wmem_max": 16 * MiB}
 
 

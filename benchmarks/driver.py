@@ -27,7 +27,7 @@ from typing import Callable, Dict, List, Optional
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from common import BUNDLED, DEFAULTS, TUNED, TUNED_SYSCTLS, MiB, Out, Settings  # noqa: E402
+from common import BUNDLED, DEFAULTS, TUNED, TUNED_SYSCTLS, WIDE_RCV, MiB, Out, Settings  # noqa: E402
 
 BUILD = os.path.join(HERE, "_build")
 C_BENCH = os.path.join(BUILD, "sctp_bench")
@@ -237,6 +237,7 @@ class Run:
         self.ok = ok
         self.metrics = metrics or {}
         self.note = note
+        self.counters: Dict[str, int] = {}  # SNMP_COUNTERS that moved during the run
 
 
 def _pair(server: Callable[[], Child], client: Callable[[int], Child], timeout: float):
@@ -426,33 +427,43 @@ def effective_buffers(s: Settings) -> str:
     return f"effective SO_SNDBUF {snd} B, SO_RCVBUF {rcv} B"
 
 
-SNMP_TIMERS = ("SctpT1InitExpireds", "SctpT1CookieExpireds", "SctpT2ShutdownExpireds", "SctpT3RtxExpireds", "SctpT4RtoExpireds",
-               "SctpT5ShutdownGuardExpireds", "SctpDelaySackExpireds", "SctpAborteds", "SctpOutOfBlues")
+SNMP_COUNTERS = ("SctpT1InitExpireds", "SctpT1CookieExpireds", "SctpT2ShutdownExpireds", "SctpT3RtxExpireds",
+                 "SctpT4RtoExpireds", "SctpT5ShutdownGuardExpireds", "SctpDelaySackExpireds", "SctpAborteds",
+                 "SctpOutOfBlues", "SctpFastRetransmits", "SctpInDataChunkDiscards")
+"""Timers, aborts and loss recovery: a DATA chunk the receiver discarded
+(no room in its window) comes back by fast retransmit (which halves the
+sender's congestion window) or, when that fails, by the T3 timer (a 1 s
+RTO at the kernel's C{rto_min})."""
+
+_SNMP_LABELS = {"SctpFastRetransmits": "FastRtx", "SctpInDataChunkDiscards": "Discards"}
 
 
 def snmp() -> Dict[str, int]:
     """
     SCTP's counters (/proc/net/sctp/snmp): which timers fired during a run
-    tells a protocol stall (delayed SACK, retransmission) from a slow program.
+    tells a protocol stall (delayed SACK, retransmission) from a slow
+    program, and the loss-recovery counters how much of a run went to
+    repairing discarded chunks.
     """
     d = {}
     try:
         with open("/proc/net/sctp/snmp") as f:
             for line in f:
                 k, _, v = line.partition(" ")
-                if k in SNMP_TIMERS:
+                if k in SNMP_COUNTERS:
                     d[k] = int(v)
     except OSError:
         pass
     return d
 
 
-def snmp_delta(a: Dict[str, int], b: Dict[str, int]) -> str:
-    parts = []
-    for k in SNMP_TIMERS:
-        n = b.get(k, 0) - a.get(k, 0)
-        if n:
-            parts.append(f"{k[4:].replace('Expireds', '')}={n}")
+def snmp_delta(a: Dict[str, int], b: Dict[str, int]) -> Dict[str, int]:
+    """The counters that moved between two L{snmp} readings."""
+    return {k: b.get(k, 0) - a.get(k, 0) for k in SNMP_COUNTERS if b.get(k, 0) != a.get(k, 0)}
+
+
+def snmp_text(delta: Dict[str, int]) -> str:
+    parts = [f"{_SNMP_LABELS.get(k, k[4:].replace('Expireds', ''))}={n}" for k, n in delta.items()]
     return ("[" + " ".join(parts) + "]") if parts else ""
 
 
@@ -593,7 +604,7 @@ class Bench:
         on the tuned host only; the bundled configuration is about batches
         of messages, so one-way streaming only.
         """
-        if config == "bundled":
+        if config in ("bundled", "widercv"):
             return workload.startswith("oneway")
         return workload not in ("idle", "fanin") or config == "tuned"
 
@@ -611,11 +622,11 @@ class Bench:
                         r = self.one(config, settings, w, c)
                     except Exception as e:  # keep going: report the failure in the table
                         r = Run(False, note=f"{e.__class__.__name__}: {e}")
-                    r.timers = snmp_delta(before, snmp())
+                    r.counters = snmp_delta(before, snmp())
                     self.results.add(config, w, c.key, r)
                     figs = ", ".join(f"{k} {fmt(v)}" for k, v in r.metrics.items() if k != "count")
                     self.say(f"{config} rep {rep + 1}/{reps} {w:10s} {c.key:8s} "
-                             f"{'ok' if r.ok else 'FAILED'} {figs} {r.note} {r.timers}")
+                             f"{'ok' if r.ok else 'FAILED'} {figs} {r.note} {snmp_text(r.counters)}")
 
     def main(self) -> int:
         a = self.args
@@ -629,7 +640,7 @@ class Bench:
         if a.configs:
             # "bundled" (the tuned host with batches bundled, one-way
             # workloads only) runs when asked for by name.
-            configs = [x for x in configs + [("bundled", BUNDLED)] if x[0] in a.configs]
+            configs = [x for x in configs + [("bundled", BUNDLED), ("widercv", WIDE_RCV)] if x[0] in a.configs]
 
         original = {k: read_sysctl(k) for k in SYSCTLS}
         can_sysctl = a.sysctl or os.environ.get("TXSCTP_RUNNER") == "uml"
@@ -647,7 +658,7 @@ class Bench:
         split = None
         try:
             for name, settings in configs:
-                if name in ("tuned", "bundled"):
+                if name in ("tuned", "bundled", "widercv"):
                     applied = all(write_sysctl(k, v) for k, v in TUNED_SYSCTLS.items()) if can_sysctl else False
                     if not applied:
                         self.say("tuned sysctls NOT applied (not allowed or not root): "
@@ -727,11 +738,11 @@ class Bench:
                         r = self.one("study", settings, w, c)
                     except Exception as e:
                         r = Run(False, note=str(e))
-                    r.timers = snmp_delta(before, snmp())
+                    r.counters = snmp_delta(before, snmp())
                     res.add(label, w, key, r)
                     figs = ", ".join(f"{k} {fmt(v)}" for k, v in r.metrics.items() if k != "count")
                     self.say(f"study rep {rep + 1} {label:22s} {w:9s} {key:6s} {'ok' if r.ok else 'FAILED'} "
-                             f"{figs} {r.note} {r.timers}")
+                             f"{figs} {r.note} {snmp_text(r.counters)}")
         return cells, res
 
     # -- report -----------------------------------------------------------
@@ -798,12 +809,41 @@ class Bench:
                 out.append("failed or unverified runs:")
                 out.extend(sorted(set(failures)))
                 out.append("")
+            out.extend(self.loss_report(name, workloads, contenders))
         out.append(self.targets(configs))
         if study is not None:
             out.append(self.study_report(*study))
         if callgrind is not None:
             out.append(callgrind)
         return "\n".join(out)
+
+    def loss_report(self, config: str, workloads: List[str], contenders: List[Contender]) -> List[str]:
+        """
+        Loss recovery in the one-way runs of C{config}: the receiver's
+        discarded DATA chunks (median per run) and how many runs had a
+        retransmission timeout (the 1 s stall that decides a 0.4 s run).
+        The counters are the kernel's, so each run's include both ends.
+        """
+        rows = []
+        for w, label, _ in WORKLOADS:
+            if not w.startswith("oneway") or w not in workloads or not self.inConfig(w, config):
+                continue
+            cells = []
+            for c in contenders:
+                runs = [r for r in self.results.runs.get((config, w, c.key), []) if r.ok]
+                if not runs or c.key == "tcp":
+                    cells.append("-")
+                    continue
+                discards = statistics.median(r.counters.get("SctpInDataChunkDiscards", 0) for r in runs)
+                stalled = sum(1 for r in runs if r.counters.get("SctpT3RtxExpireds", 0))
+                cells.append(f"{discards:,.0f}; T3 {stalled}/{len(runs)}")
+            if any(x != "-" for x in cells):
+                rows.append([label] + cells)
+        if not rows:
+            return []
+        return [f"loss recovery ({config}): DATA chunks discarded by the receiver (median per run); "
+                "runs with a T3 retransmission timeout",
+                table(["workload"] + [c.name for c in contenders], rows), ""]
 
     def targets(self, configs) -> str:
         R = self.results
@@ -874,7 +914,7 @@ class Bench:
         for (config, w, key), runs in self.results.runs.items():
             for r in runs:
                 d["runs"].append({"config": config, "workload": w, "contender": key, "ok": r.ok,
-                                  "metrics": r.metrics, "note": r.note})
+                                  "metrics": r.metrics, "note": r.note, "kernel": r.counters})
         return d
 
 
@@ -894,6 +934,7 @@ def from_json(path: str) -> int:
         c.check()
     for r in d["runs"]:
         run = Run(r["ok"], r["metrics"], r["note"])
+        run.counters = r.get("kernel", {})
         b.results.add(r["config"], r["workload"], r["contender"], run)
     configs = [(n, Settings.from_dict(s)) for n, s in d.get("configs", [["defaults", {}], ["tuned", TUNED.to_dict()]])]
     workloads = [w for w, _, _ in WORKLOADS if not args.workloads or w in args.workloads]
@@ -919,7 +960,8 @@ def parse_args(argv=None):
     p.add_argument("--workloads", nargs="*", help="workload ids: " + " ".join(w for w, _, _ in WORKLOADS))
     p.add_argument("--configs", nargs="*",
                    help="defaults and/or tuned (the default: both), and/or bundled: the tuned host with "
-                        "batches of small messages bundled (MSG_MORE), one-way workloads only")
+                        "batches of small messages bundled (MSG_MORE), and/or widercv: the tuned host with "
+                        "16 MiB receive buffers; one-way workloads only")
     p.add_argument("--fanin", type=int, default=100, help="associations in the fan-in workload")
     p.add_argument("--idle", type=int, default=5000,
                    help="idle associations held on one one-to-many port (default 5000, ~1 min in the test "

@@ -53,6 +53,9 @@ def test_quickBenchmark(tmp_path):
         run = oneway[key]
         assert run["ok"], f"{key}: receiver did not verify the count: {run['note']}"
         assert run["metrics"]["count"] > 0
+        # The kernel's loss-recovery counters are kept per run.
+        assert isinstance(run["kernel"], dict), run
+    assert "loss recovery (tuned)" in out, out
     # Every workload of the quick mode ran at least for the C contender.
     for workload in ("oneway100", "pingpong", "setup", "fanin"):
         assert any(r["workload"] == workload and r["contender"] == "c" and r["ok"] for r in runs), workload
@@ -86,6 +89,40 @@ def test_straceSummaryParsing():
     finally:
         os.unlink(f.name)
     assert calls == {"clock_gettime": 14008, "sendmsg": 2000, "recvmmsg": 2002, "rseq": 1}
+
+
+def test_lossRecoveryReport():
+    """
+    The loss-recovery table gives, per one-way workload and contender, the
+    median of the receiver's discarded DATA chunks over the verified runs
+    and how many of them had a T3 retransmission timeout; failed runs and
+    contenders without runs are left out.
+    """
+    sys.path.insert(0, os.path.join(REPO, "benchmarks"))
+    try:
+        import driver
+    finally:
+        sys.path.pop(0)
+
+    bench = driver.Bench(driver.parse_args([]))
+    for discards, t3 in [(900, 0), (1200, 1), (1000, 0)]:
+        run = driver.Run(True, {"MB/s": 1.0})
+        run.counters = {"SctpInDataChunkDiscards": discards, "SctpFastRetransmits": discards}
+        if t3:
+            run.counters["SctpT3RtxExpireds"] = t3
+        bench.results.add("tuned", "oneway16k", "c", run)
+    failed = driver.Run(False, note="count mismatch")
+    failed.counters = {"SctpInDataChunkDiscards": 5000, "SctpT3RtxExpireds": 2}
+    bench.results.add("tuned", "oneway16k", "c", failed)
+    contenders = [driver.BY_KEY["c"], driver.BY_KEY["txsock"]]
+    lines = bench.loss_report("tuned", ["oneway16k", "pingpong"], contenders)
+    text = "\n".join(lines)
+    row = next(line for line in text.splitlines() if line.startswith("| one-way 16 KiB"))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells == ["one-way 16 KiB", "1,000; T3 1/3", "-"], row
+    assert "ping-pong" not in text
+    assert bench.loss_report("tuned", ["pingpong"], contenders) == []
+    assert driver.snmp_text({"SctpT3RtxExpireds": 1, "SctpInDataChunkDiscards": 7}) == "[T3Rtx=1 Discards=7]"
 
 
 @pytest.mark.skipif(shutil.which("strace") is None, reason="strace is not installed (scripts/bootstrap installs it)")
