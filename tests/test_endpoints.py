@@ -7,8 +7,6 @@ stream negotiation, refused/cancelled connections, graceful close).
 
 from __future__ import annotations
 
-import os
-
 import pytest
 import pytest_twisted
 from twisted.internet import defer, error, protocol
@@ -22,7 +20,7 @@ from txsctp import SCTPProtocol
 from txsctp.endpoints import SCTPClientEndpoint, SCTPServerEndpoint, _SCTPWrappingFactory
 from txsctp.interfaces import ISCTPProtocol
 
-from _support import REPO, exposeRepoPlugins, kernelHasSCTP, needsKernel  # noqa: F401
+from _support import exposeRepoPlugins, needsKernel
 
 exposeRepoPlugins()
 
@@ -121,7 +119,7 @@ def test_interfaces():
 def test_serverListenArguments():
     reactor = MemoryReactor()
     endpoint = SCTPServerEndpoint(
-        reactor, 2905, ["127.0.0.1", "127.0.0.2"], 50, style="one-to-many", outStreams=16
+        reactor, 2905, ["127.0.0.1", "127.0.0.2"], 50, style="one-to-many", outStreams=16, bundle=True
     )
     endpoint._listenSCTP = fake = Recording()
     factory = protocol.Factory()
@@ -130,7 +128,7 @@ def test_serverListenArguments():
     assert fake.calls == [(
         (2905, factory),
         {"interface": ["127.0.0.1", "127.0.0.2"], "reactor": reactor, "backlog": 50,
-         "style": "one-to-many", "outStreams": 16},
+         "style": "one-to-many", "outStreams": 16, "bundle": True},
     )]
 
 
@@ -145,14 +143,16 @@ def test_serverListenFailure():
 def test_clientConnectArguments():
     reactor = MemoryReactor()
     endpoint = SCTPClientEndpoint(
-        reactor, ["127.0.0.1", "127.0.0.2"], 2905, timeout=5, bindAddress="127.0.0.3", inStreams=4
+        reactor, ["127.0.0.1", "127.0.0.2"], 2905, timeout=5, bindAddress="127.0.0.3", inStreams=4,
+        bundle=False,
     )
     endpoint._connectSCTP = fake = Recording()
     endpoint.connect(protocol.Factory.forProtocol(Plain))
     (args, kwargs), = fake.calls
     assert args[:2] == (["127.0.0.1", "127.0.0.2"], 2905)
     assert isinstance(args[2], _SCTPWrappingFactory)
-    assert kwargs == {"timeout": 5, "bindAddress": "127.0.0.3", "reactor": reactor, "inStreams": 4}
+    assert kwargs == {"timeout": 5, "bindAddress": "127.0.0.3", "reactor": reactor, "inStreams": 4,
+                      "bundle": False}
 
 
 def test_clientConnectRaisesSynchronously():
@@ -321,6 +321,46 @@ def test_echoThroughStrings(reactor, serve, clients, style):
     assert sorted((d, info.stream, info.ppid, info.unordered) for d, info in got) == [
         (b"x%d" % i, i * 3, 3, i == 5) for i in range(6)
     ]
+
+
+@needsKernel
+@pytest.mark.parametrize("bundle", ["yes", "no"])
+@pytest_twisted.inlineCallbacks
+def test_bundleThroughStrings(reactor, serve, clients, bundle):
+    """
+    C{bundle=yes} in both descriptions reaches the port and the client's
+    association: 640 small messages written in one go leave the client in
+    far fewer packets than messages (its C{SCTP_GET_ASSOC_STATS}), and all
+    come back in order; with C{bundle=no} about one packet each.
+    """
+    port = yield serve(
+        f"sctp:0:interface=127.0.0.1:bundle={bundle}:sendBufferSize=256K",
+        protocol.Factory.forProtocol(Echo),
+    )
+    assert port.options.bundle is (bundle == "yes")
+    client = yield clientFromString(
+        reactor,
+        f"sctp:host=127.0.0.1:port={port.getHost().port}:timeout=5:bundle={bundle}"
+        ":sendBufferSize=256K:receiveBufferSize=1M",
+    ).connect(protocol.Factory.forProtocol(Recorder))
+    clients.append(client)
+    sock, assocId = client.transport.socket, client.transport.assocId
+    assert sock.getSendBufferSize() >= 256 * 1024
+    sent = [b"%0100d" % i for i in range(640)]
+    before = sock.getAssocStats(assocId).opackets
+
+    def burst():
+        for data in sent:
+            client.transport.writeMessage(data)
+
+    reactor.callLater(0, burst)
+    got = yield client.expect(len(sent)).addTimeout(30, reactor)
+    assert [d for d, _ in got] == sent
+    packets = sock.getAssocStats(assocId).opackets - before
+    if bundle == "yes":
+        assert packets <= len(sent) // 8, packets
+    else:
+        assert packets >= len(sent) // 2, packets
 
 
 @needsKernel

@@ -94,6 +94,19 @@ def test_serverTuning():
     }
 
 
+def test_bundle():
+    """
+    C{bundle} is a boolean keyword of both descriptions, passed on beside
+    (not inside) the tuning overrides.
+    """
+    assert parseServerDescription("sctp:1:bundle=yes") == {"port": 1, "bundle": True}
+    assert parseServerDescription("sctp:1:bundle=0")["bundle"] is False
+    parsed = parseClientDescription("sctp:127.0.0.1:1:bundle=on:nodelay=off")
+    assert parsed["bundle"] is True and parsed["tuning"] == {"nodelay": False}
+    with pytest.raises(ValueError, match="bundle must be one of"):
+        parseClientDescription("sctp:127.0.0.1:1:bundle=sometimes")
+
+
 @pytest.mark.parametrize(
     "description, words",
     [

@@ -13,7 +13,7 @@ Server descriptions::
 
     sctp:PORT[:interface=ADDR[,ADDR...]][:backlog=N][:style=one-to-one|one-to-many]
         [:outStreams=N][:inStreams=N][:maxAttempts=N][:maxMessageSize=SIZE]
-        [:maxAssociations=N][:nodelay=BOOL][:sendBufferSize=SIZE]
+        [:maxAssociations=N][:bundle=BOOL][:nodelay=BOOL][:sendBufferSize=SIZE]
         [:receiveBufferSize=SIZE][:sackFrequency=N][:sackDelay=MS]
 
 C{port=PORT} may be given as a keyword instead.
@@ -23,14 +23,16 @@ Client descriptions::
     sctp:host=ADDR[,ADDR...]:port=PORT[:timeout=SECONDS]
         [:bindAddress=ADDR[,ADDR...]][:bindPort=PORT]
         [:outStreams=N][:inStreams=N][:maxAttempts=N][:maxMessageSize=SIZE]
-        [:nodelay=BOOL][:sendBufferSize=SIZE][:receiveBufferSize=SIZE]
+        [:bundle=BOOL][:nodelay=BOOL][:sendBufferSize=SIZE][:receiveBufferSize=SIZE]
         [:sackFrequency=N][:sackDelay=MS]
 
 C{host} and C{port} may also be given positionally (C{sctp:HOST:PORT}).
 C{bindPort} fixes the client's local port (on the C{bindAddress} addresses,
 or on the wildcard address without them), as M3UA and Diameter peers often
 expect.  The tuning keywords override fields of
-L{txsctp.options.DEFAULT_TUNING}.
+L{txsctp.options.DEFAULT_TUNING}; C{bundle} is the C{bundle} argument of
+L{txsctp.listenSCTP} / L{txsctp.connectSCTP} (batches of small messages
+bundled into full packets).
 
 Local addresses (C{interface}, C{bindAddress}) are IP literals; a client's
 C{host} may also be a DNS name, resolved when connecting.  A list is
@@ -86,6 +88,7 @@ _COMMON_KEYWORDS = (
     "inStreams",
     "maxAttempts",
     "maxMessageSize",
+    "bundle",
 ) + _TUNING_KEYWORDS
 _SERVER_KEYWORDS = (
     "port",
@@ -279,6 +282,8 @@ def _common(kwargs: Dict[str, str], into: Dict[str, Any]) -> None:
         into["maxAttempts"] = _integer("maxAttempts", kwargs["maxAttempts"], 1, 65535)
     if "maxMessageSize" in kwargs:
         into["maxMessageSize"] = _size("maxMessageSize", kwargs["maxMessageSize"])
+    if "bundle" in kwargs:
+        into["bundle"] = _boolean("bundle", kwargs["bundle"])
     tuning: Dict[str, Any] = {}
     if "nodelay" in kwargs:
         tuning["nodelay"] = _boolean("nodelay", kwargs["nodelay"])
@@ -304,7 +309,7 @@ def parseServerArguments(*args: str, **kwargs: str) -> Dict[str, Any]:
     @param kwargs: keyword arguments, all strings.
     @return: a dict with C{port} and whichever of C{interface}, C{backlog},
         C{style}, C{outStreams}, C{inStreams}, C{maxAttempts},
-        C{maxMessageSize}, C{maxAssociations} and C{tuning} (itself a dict of
+        C{maxMessageSize}, C{maxAssociations}, C{bundle} and C{tuning} (itself a dict of
         L{txsctp.options.Tuning} field overrides) were given.
     @raise ValueError: for a malformed description, naming the problem.
     """
@@ -360,8 +365,8 @@ def parseClientArguments(*args: str, **kwargs: str) -> Dict[str, Any]:
     @param kwargs: keyword arguments, all strings.
     @return: a dict with C{host} (a str, or a list of str for several
         addresses), C{port} and whichever of C{timeout}, C{bindAddress},
-        C{outStreams}, C{inStreams}, C{maxAttempts}, C{maxMessageSize} and
-        C{tuning} were given.  C{bindAddress} is a host, a C{(host, port)},
+        C{outStreams}, C{inStreams}, C{maxAttempts}, C{maxMessageSize},
+        C{bundle} and C{tuning} were given.  C{bindAddress} is a host, a C{(host, port)},
         or a list of either, as C{connectSCTP} takes it.
     @raise ValueError: for a malformed description, naming the problem.
     """

@@ -75,6 +75,7 @@ class SCTPServerEndpoint:
         maxAttempts: Optional[int] = None,
         maxMessageSize: Optional[int] = None,
         maxAssociations: Optional[int] = None,
+        bundle: Optional[bool] = None,
         tuning: Any = None,
     ) -> None:
         """
@@ -92,6 +93,8 @@ class SCTPServerEndpoint:
         @param maxMessageSize: largest message accepted on receive.
         @param maxAssociations: refuse associations past this many (both
             styles).
+        @param bundle: bundle batches of small messages into full packets
+            (C{None}: the transport's default, off; see L{txsctp.listenSCTP}).
         @param tuning: a L{txsctp.options.Tuning} for the socket.
         """
         self._reactor = reactor
@@ -105,6 +108,7 @@ class SCTPServerEndpoint:
             maxAttempts=maxAttempts,
             maxMessageSize=maxMessageSize,
             maxAssociations=maxAssociations,
+            bundle=bundle,
             tuning=tuning,
         )
 
@@ -282,6 +286,7 @@ class SCTPClientEndpoint:
         inStreams: Optional[int] = None,
         maxAttempts: Optional[int] = None,
         maxMessageSize: Optional[int] = None,
+        bundle: Optional[bool] = None,
         tuning: Any = None,
     ) -> None:
         """
@@ -296,6 +301,8 @@ class SCTPClientEndpoint:
         @param inStreams: inbound streams to accept at most.
         @param maxAttempts: INIT retransmissions before giving up.
         @param maxMessageSize: largest message accepted on receive.
+        @param bundle: bundle batches of small messages into full packets
+            (C{None}: the transport's default, off; see L{txsctp.connectSCTP}).
         @param tuning: a L{txsctp.options.Tuning} for the socket.
         """
         self._reactor = reactor
@@ -308,6 +315,7 @@ class SCTPClientEndpoint:
             inStreams=inStreams,
             maxAttempts=maxAttempts,
             maxMessageSize=maxMessageSize,
+            bundle=bundle,
             tuning=tuning,
         )
 
