@@ -23,7 +23,7 @@ import time
 from typing import Dict, List, Optional, Tuple
 
 from common import TUNED
-from driver import BY_KEY, C_BENCH, Child, spawn_c, table
+from driver import BY_KEY, C_BENCH, Child, table
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 

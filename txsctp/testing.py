@@ -85,7 +85,6 @@ from txsctp.errors import (
     CommunicationLostError,
     MessageTooLongError,
     PeerAbortedError,
-    StreamOutOfRangeError,
     WriteQueueFullError,
 )
 from txsctp.info import UNORDERED, RcvInfo
