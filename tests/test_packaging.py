@@ -222,3 +222,61 @@ def test_extensionNeedsNoLibsctp(installed, tmp_path):
     assert needed, out
     assert not [n for n in needed if "sctp" in n], needed
     assert all(n.startswith(("libc.so", "ld-linux", "libpthread.so")) for n in needed), needed
+
+
+def test_extensionRecordsItsBuildScript(installed, tmp_path):
+    """
+    The installed extension was built from the C{_build.py} installed next
+    to it: the digest it records is that file's SHA-256, and importing the
+    socket layer (which checks it) succeeds.
+    """
+    _, python, sitePackages = installed
+    result = _inVenv(python, (
+        "import hashlib, json, os\n"
+        "import txsctp.sctpsocket\n"
+        "from txsctp._extension import ffi, lib\n"
+        "path = os.path.join(os.path.dirname(txsctp.sctpsocket.__file__), '_build.py')\n"
+        "print(json.dumps({'built': ffi.string(lib.txsctp_build_digest()).decode(),"
+        " 'file': hashlib.sha256(open(path, 'rb').read()).hexdigest(), 'path': path}))\n"
+    ), str(tmp_path))
+    assert result["path"].startswith(sitePackages), result
+    assert result["built"] == result["file"]
+
+
+def test_staleExtensionRefused(installed, tmp_path):
+    """
+    A compiled extension next to a build script it was not built from (a
+    checkout whose C declarations changed without a rebuild) makes the
+    import fail at once with L{ImportError} naming the rebuild command.
+    """
+    _, python, sitePackages = installed
+    stale = tmp_path / "stale"
+    shutil.copytree(os.path.join(sitePackages, "txsctp"), stale / "txsctp")
+    with open(stale / "txsctp" / "_build.py", "a") as f:
+        f.write("\n# a declaration changed here, the extension not rebuilt\n")
+    result = _inVenv(python, (
+        "import json, sys\n"
+        f"sys.path.insert(0, {str(stale)!r})\n"
+        "try:\n"
+        "    import txsctp.sctpsocket\n"
+        "except ImportError as e:\n"
+        "    print(json.dumps({'error': str(e), 'file': sys.modules['txsctp'].__file__}))\n"
+        "else:\n"
+        "    print(json.dumps({'error': None, 'file': sys.modules['txsctp'].__file__}))\n"
+    ), str(tmp_path))
+    assert result["file"].startswith(str(stale)), result
+    assert result["error"] is not None, "a stale extension was imported"
+    assert "rebuild" in result["error"] and "_build.py" in result["error"], result["error"]
+
+
+def test_checkBuild():
+    """
+    L{txsctp._extension.checkBuild} accepts equal digests and an unknown
+    installed one, and refuses different ones.
+    """
+    from txsctp._extension import checkBuild
+
+    checkBuild("ab" * 32, "ab" * 32)
+    checkBuild("ab" * 32, None)
+    with pytest.raises(ImportError, match="rebuild"):
+        checkBuild("ab" * 32, "cd" * 32)

@@ -14,7 +14,7 @@ import ipaddress
 import socket
 from typing import Iterable, List, Sequence, Tuple, Union
 
-from txsctp._sctp_cffi import ffi
+from txsctp._extension import ffi
 from txsctp.errors import AddressFamilyError
 
 HostPort = Tuple[str, int]

@@ -22,7 +22,7 @@ import threading
 from array import array
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
-from txsctp._sctp_cffi import ffi, lib
+from txsctp._extension import ffi, lib
 from txsctp.errors import fromErrno
 from txsctp.info import Message, NxtInfo, RcvInfo
 

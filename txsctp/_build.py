@@ -15,7 +15,15 @@ Layout of this file, after pyca/cryptography's old C{_cffi_src}:
   - C{TYPES}: structs, typedefs and integer constants.
   - C{FUNCTIONS}: libc functions and txsctp's own C helpers.
   - C{CUSTOMIZATIONS}: the C helpers' source.
+
+The module also records the SHA-256 of this file (L{sourceDigest}), which
+L{txsctp._extension} compares with the file installed next to it at import:
+a checkout whose declarations changed without a rebuild fails there, with
+the rebuild command, instead of deep inside with a missing symbol.
 """
+
+import hashlib
+import os
 
 from cffi import FFI
 
@@ -408,6 +416,7 @@ long txsctp_send1(int fd, const char *data, size_t len, uint16_t sid,
 int txsctp_sendmeta1(int fd, const char *data, uint32_t len, const char *meta,
                      int flags);
 void txsctp_adapt_malloc(size_t size);
+const char *txsctp_build_digest(void);
 """
 
 CUSTOMIZATIONS = r"""
@@ -961,6 +970,21 @@ static long txsctp_sendone(int fd, const struct txsctp_snd *m,
 """
 
 
+def sourceDigest(path: str = __file__) -> str:
+    """
+    The SHA-256 (hex) of the build script at C{path}: what the compiled
+    module records, and what L{txsctp._extension} checks it against.
+    """
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def _digestSource() -> str:
+    digest = sourceDigest(os.path.abspath(__file__))
+    return (f'#define TXSCTP_BUILD_DIGEST "{digest}"\n'
+            "const char *txsctp_build_digest(void) { return TXSCTP_BUILD_DIGEST; }\n")
+
+
 def _constantDeclarations() -> str:
     return "\n".join(f"#define {name} ..." for name in _INT_CONSTANTS)
 
@@ -969,7 +993,7 @@ ffibuilder = FFI()
 ffibuilder.cdef(TYPES + _constantDeclarations() + "\n" + FUNCTIONS)
 ffibuilder.set_source(
     "txsctp._sctp_cffi",
-    INCLUDES + CUSTOMIZATIONS,
+    INCLUDES + CUSTOMIZATIONS + _digestSource(),
     extra_compile_args=["-O2", "-Wall", "-Wno-unused-function"],
 )
 

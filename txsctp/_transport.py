@@ -73,7 +73,7 @@ from txsctp.notifications import (
 )
 from txsctp.options import DEFAULT_TUNING, InitMsg, PRPolicy, Tuning
 from txsctp.sctpsocket import DEFAULT_EVENTS, ONE_TO_MANY, ONE_TO_ONE, SCTPSocket
-from txsctp._sctp_cffi import lib
+from txsctp._extension import lib
 
 __all__ = [
     "SCTPTransport",

@@ -13,7 +13,7 @@ import enum
 from typing import NamedTuple, Optional
 
 from txsctp._addresses import HostPort
-from txsctp._sctp_cffi import lib
+from txsctp._extension import lib
 
 __all__ = ["RcvInfo", "NxtInfo", "Message", "PPID", "UNORDERED"]
 

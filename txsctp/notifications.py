@@ -20,7 +20,7 @@ from typing import ClassVar, FrozenSet, Optional, Tuple
 import attr
 
 from txsctp._addresses import HostPort, readStorage
-from txsctp._sctp_cffi import ffi, lib
+from txsctp._extension import ffi, lib
 
 __all__ = [
     "Notification",

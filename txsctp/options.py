@@ -14,7 +14,7 @@ from typing import Optional
 import attr
 
 from txsctp._addresses import HostPort
-from txsctp._sctp_cffi import lib
+from txsctp._extension import lib
 
 __all__ = [
     "InitMsg",

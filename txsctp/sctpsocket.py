@@ -31,7 +31,7 @@ from txsctp._assembly import MessageAssembler
 from txsctp._batch import (
     MAX_BATCH, R_LEN, R_MSG_FLAGS, BatchReceiver, packMeta, sendBlob, sharedReceiver,
 )
-from txsctp._sctp_cffi import ffi, lib
+from txsctp._extension import ffi, lib
 from txsctp.errors import (
     AddressFamilyError,
     AssociationClosedError,

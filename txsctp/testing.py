@@ -116,7 +116,7 @@ from txsctp.notifications import (
     UnknownNotification,
 )
 from txsctp.options import AssocState, PathState, PeerAddrInfo, PRPolicy, Status
-from txsctp._sctp_cffi import lib as _lib
+from txsctp._extension import lib as _lib
 
 __all__ = [
     "SentMessage",
