@@ -950,3 +950,45 @@ def test_unparsable_notification_on_one_to_many_port_is_logged_as_a_warning(list
     warned = [e for e in events if e.get("log_level") == LogLevel.warn and e.get("type") == 0x9999]
     assert len(warned) == 1, events
     assert factory.protocols[0].notifications == before
+
+
+@pytest_twisted.inlineCallbacks
+def test_connect_timeout_leaves_the_reactor_once_up(reactor, listen):
+    """
+    Once the association is up, the connector's timeout does not stay in
+    the reactor's timer heap until its 30 s are over (as a cancelled call
+    would): it runs, as a no-op, in the next reactor iteration.  The
+    association is unaffected and the factory hears of no failure.
+    """
+    from txsctp import connectSCTP
+
+    port = listen(protocol.Factory.forProtocol(Echo))
+    made = defer.Deferred()
+    failures = []
+
+    class Factory(protocol.ClientFactory):
+        def buildProtocol(self, addr):
+            p = Recorder()
+            p.factory = self
+            reactor.callLater(0, made.callback, p)
+            return p
+
+        def clientConnectionFailed(self, connector, reason):
+            failures.append(reason)
+
+    connector = connectSCTP("127.0.0.1", port.getHost().port, Factory(), timeout=30, reactor=reactor)
+    timeoutCall = connector.timeoutID
+    assert timeoutCall is not None and timeoutCall.active()
+    client = yield withDeadline(made, 10, "the association", reactor)
+    try:
+        yield _tick(reactor, 0)
+        assert timeoutCall.called and not timeoutCall.cancelled
+        assert not timeoutCall.active()
+        assert timeoutCall not in reactor.getDelayedCalls()
+        assert connector.timeoutID is None
+        client.transport.writeMessage(b"still up")
+        got = yield withDeadline(client.expect(1), 10, "the echo", reactor)
+        assert got[0][0] == b"still up"
+        assert failures == [] and client.transport.connected
+    finally:
+        client.transport.abortConnection()

@@ -2183,6 +2183,25 @@ class Connector(base.BaseConnector):
     def _makeTransport(self) -> Client:  # type: ignore[override]
         return Client(self.hosts, self.port, self.bindAddress, self, self.reactor, self.options)
 
+    def cancelTimeout(self) -> None:
+        """
+        Retire the connect timeout once the attempt has ended (the
+        association is up, or the attempt failed).
+
+        Twisted's connectors cancel it; a cancelled call stays in the
+        reactor's timer heap until its time comes (30 s by default), and
+        while it does every reactor iteration computes a wake-up time from
+        it and reads the clock once more (a system call in some kernels).
+        So it is made due now instead: in the next iteration it runs as a
+        no-op (L{Client.failIfNotConnected} does nothing once the attempt
+        has ended) and leaves the heap.
+        """
+        call = self.timeoutID
+        if call is not None:
+            if call.active():
+                call.reset(0)
+            del self.timeoutID
+
     def getDestination(self) -> SCTPAddress:
         return SCTPAddress(self.hosts[0], self.port, tuple(self.hosts))
 
