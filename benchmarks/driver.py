@@ -22,7 +22,7 @@ import subprocess
 import sys
 import time
 import traceback
-from typing import Callable, Dict, List, Optional
+from typing import Tuple, Callable, Dict, List, Optional
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -501,9 +501,23 @@ class Results:
     def add(self, config: str, workload: str, key: str, run: Run) -> None:
         self.runs.setdefault((config, workload, key), []).append(run)
 
-    def get(self, config: str, workload: str, key: str, metric: str) -> Optional[float]:
-        runs = [r for r in self.runs.get((config, workload, key), []) if r.ok and metric in r.metrics]
+    def get(self, config: str, workload: str, key: str, metric: str,
+            withoutStalls: bool = False) -> Optional[float]:
+        """
+        The median of the verified runs' C{metric}; with C{withoutStalls},
+        of those among them that had no T3 retransmission timeout.
+        """
+        runs = [r for r in self.runs.get((config, workload, key), []) if r.ok and metric in r.metrics
+                and not (withoutStalls and r.counters.get("SctpT3RtxExpireds", 0))]
         return median([r.metrics[metric] for r in runs])
+
+    def stalled(self, config: str, workload: str, key: str) -> Tuple[int, int]:
+        """
+        How many of the verified runs had a T3 retransmission timeout, and
+        how many verified runs there are.
+        """
+        runs = [r for r in self.runs.get((config, workload, key), []) if r.ok]
+        return sum(1 for r in runs if r.counters.get("SctpT3RtxExpireds", 0)), len(runs)
 
     def cell(self, config: str, workload: str, key: str, metric: str) -> str:
         """
@@ -862,32 +876,60 @@ class Bench:
             ("defaults", "setup", "assoc/s p50", "c", 0.50, "setup rate (host defaults, 1/p50) >= 50% of C"),
         ]
         rows = []
+        stallNote = False
         for config, w, m, base, need, label in checks:
             if config not in names:
                 continue
             b = R.get(config, w, base, m)
             for k in subjects:
                 v = R.get(config, w, k, m)
+                stalls = self._stallCell(config, w, base, k, m, need)
+                stallNote = stallNote or stalls != "-"
                 if v is None and b:
-                    rows.append([label, BY_KEY[k].name, R.cell(config, w, k, m), fmt(b), "-", "n/a (unverified)"])
+                    rows.append([label, BY_KEY[k].name, R.cell(config, w, k, m), fmt(b), "-", "n/a (unverified)",
+                                 stalls])
                     continue
                 if v is None or b is None or not b:
                     verdict, ratio = "n/a", "-"
                 else:
                     ratio = f"{v / b:.2f}" if need < 1.5 else f"{v / b:.2f}x"
                     verdict = "PASS" if v / b >= need else "MISS"
-                rows.append([label, BY_KEY[k].name, fmt(v), fmt(b), ratio, verdict])
+                rows.append([label, BY_KEY[k].name, fmt(v), fmt(b), ratio, verdict, stalls])
         if "tuned" in names:
             v = R.get("tuned", "idle", "tx1toM", "heap B/assoc")
             verdict = "n/a" if v is None else ("PASS" if v < 4096 else "MISS")
             n = self.args.idle
             rows.append([f"{n:,} idle associations: Python heap < 4 KiB each", BY_KEY["tx1toM"].name,
-                         fmt(v), "4,096", "-", verdict])
-        lines.append(table(["target", "contender", "value", "baseline", "ratio", "verdict"], rows))
+                         fmt(v), "4,096", "-", verdict, "-"])
+        lines.append(table(["target", "contender", "value", "baseline", "ratio", "verdict",
+                            "runs without T3 stalls"], rows))
+        if stallNote:
+            lines.append("  runs without T3 stalls: where the baseline or the contender waited out a "
+                         "retransmission timeout (1 s) in some runs, the T3 runs of each (baseline, "
+                         "contender) and the verdict on the medians of the runs without one.")
         if not BY_KEY["tx1to1"].available:
             lines.append(f"  txsctp transport: {BY_KEY['tx1to1'].reason}")
         lines.append("")
         return "\n".join(lines)
+
+    def _stallCell(self, config: str, w: str, base: str, key: str, m: str, need: float) -> str:
+        """
+        For a target whose baseline or contender had T3 stalls in some of
+        its runs: C{"T3 b/n c/n: ratio VERDICT"} over the runs without one
+        (C{"n/a"} when either side has none left); C{"-"} otherwise.
+        """
+        R = self.results
+        bs, bn = R.stalled(config, w, base)
+        cs, cn = R.stalled(config, w, key)
+        if not (bs or cs):
+            return "-"
+        counts = f"T3 {bs}/{bn} {cs}/{cn}"
+        b = R.get(config, w, base, m, withoutStalls=True)
+        v = R.get(config, w, key, m, withoutStalls=True)
+        if b is None or v is None or not b:
+            return f"{counts}: n/a"
+        ratio = f"{v / b:.2f}" if need < 1.5 else f"{v / b:.2f}x"
+        return f"{counts}: {ratio} {'PASS' if v / b >= need else 'MISS'}"
 
     def study_report(self, cells, res) -> str:
         lines = ["== per-socket settings on host-default sysctls (what a library can set unprivileged) =="]

@@ -125,6 +125,33 @@ def test_lossRecoveryReport():
     assert driver.snmp_text({"SctpT3RtxExpireds": 1, "SctpInDataChunkDiscards": 7}) == "[T3Rtx=1 Discards=7]"
 
 
+def test_targetsWithoutStalls():
+    """
+    A 16 KiB target whose baseline waited out retransmission timeouts in
+    some runs gets a second verdict on the runs without one: C's stalled
+    runs make the plain median PASS, the stall-free ones MISS.
+    """
+    sys.path.insert(0, os.path.join(REPO, "benchmarks"))
+    try:
+        import driver
+    finally:
+        sys.path.pop(0)
+
+    bench = driver.Bench(driver.parse_args([]))
+    for mbs, t3 in [(350, 1), (1000, 0), (340, 1)]:
+        run = driver.Run(True, {"MB/s": mbs})
+        run.counters = {"SctpT3RtxExpireds": t3} if t3 else {}
+        bench.results.add("tuned", "oneway16k", "c", run)
+    for mbs in (600, 650, 700):
+        bench.results.add("tuned", "oneway16k", "txsock", driver.Run(True, {"MB/s": mbs}))
+    text = bench.targets([("tuned", driver.TUNED)])
+    row = next(line for line in text.splitlines()
+               if line.startswith("| one-way 16 KiB MB/s (tuned)") and driver.BY_KEY["txsock"].name in line)
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells[2:] == ["650", "350", "1.86", "PASS", "T3 2/3 0/3: 0.65 MISS"], cells
+    assert "runs without T3 stalls" in text
+
+
 @pytest.mark.skipif(shutil.which("strace") is None, reason="strace is not installed (scripts/bootstrap installs it)")
 def test_syscallCountsPerRoundTrip():
     """
