@@ -293,7 +293,8 @@ def connectProtocol(reactor, host: str, port: int, build: Callable[[], protocol.
     """
     L{txsctp.connectSCTP} to C{host}:C{port} with a Protocol from
     C{build()}: a Deferred firing with it once it is connected (after
-    C{makeConnection}), or failing with the connector's reason.
+    C{makeConnection}), or failing with the connector's reason.  The
+    connector is the Deferred's C{connector} attribute.
     """
     from txsctp import connectSCTP
 
@@ -310,7 +311,7 @@ def connectProtocol(reactor, host: str, port: int, build: Callable[[], protocol.
             if not d.called:
                 d.errback(reason)
 
-    connectSCTP(host, port, _Factory(), reactor=reactor, **kwargs)
+    d.connector = connectSCTP(host, port, _Factory(), reactor=reactor, **kwargs)  # type: ignore[attr-defined]
     return d
 
 

@@ -26,6 +26,19 @@ pytestmark = [
 ]
 
 
+def _benchmarkModule(name):
+    """
+    Import one of the benchmark's modules (C{benchmarks/} is not a package).
+    """
+    import importlib
+
+    sys.path.insert(0, os.path.join(REPO, "benchmarks"))
+    try:
+        return importlib.import_module(name)
+    finally:
+        sys.path.pop(0)
+
+
 def test_quickBenchmark(tmp_path):
     """
     C{benchmarks/run --quick} exits 0, prints the results table with a
@@ -66,11 +79,7 @@ def test_straceSummaryParsing():
     The system-call table reads C{strace -c} summaries: calls per name,
     with or without an errors column, the total line left out.
     """
-    sys.path.insert(0, os.path.join(REPO, "benchmarks"))
-    try:
-        import syscalls
-    finally:
-        sys.path.pop(0)
+    syscalls = _benchmarkModule("syscalls")
     import tempfile
 
     sample = """% time     seconds  usecs/call     calls    errors syscall
@@ -98,11 +107,7 @@ def test_lossRecoveryReport():
     and how many of them had a T3 retransmission timeout; failed runs and
     contenders without runs are left out.
     """
-    sys.path.insert(0, os.path.join(REPO, "benchmarks"))
-    try:
-        import driver
-    finally:
-        sys.path.pop(0)
+    driver = _benchmarkModule("driver")
 
     bench = driver.Bench(driver.parse_args([]))
     for discards, t3 in [(900, 0), (1200, 1), (1000, 0)]:
@@ -131,11 +136,7 @@ def test_targetsWithoutStalls():
     some runs gets a second verdict on the runs without one: C's stalled
     runs make the plain median PASS, the stall-free ones MISS.
     """
-    sys.path.insert(0, os.path.join(REPO, "benchmarks"))
-    try:
-        import driver
-    finally:
-        sys.path.pop(0)
+    driver = _benchmarkModule("driver")
 
     bench = driver.Bench(driver.parse_args([]))
     for mbs, t3 in [(350, 1), (1000, 0), (340, 1)]:

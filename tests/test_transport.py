@@ -17,7 +17,7 @@ from twisted.internet import defer, error, protocol
 from twisted.internet.interfaces import IPullProducer
 from zope.interface import implementer
 
-from _peers import withDeadline
+from _peers import connectProtocol, withDeadline
 from txsctp import SCTPAddress, SCTPProtocol
 from txsctp.errors import (
     AssociationClosedError,
@@ -958,25 +958,11 @@ def test_connect_timeout_leaves_the_reactor_once_up(reactor, listen):
     Once the association is up, the connector's timeout does not stay in
     the reactor's timer heap until its 30 s are over (as a cancelled call
     would): it runs, as a no-op, in the next reactor iteration.  The
-    association is unaffected and the factory hears of no failure.
+    association is unaffected and the connector stays connected.
     """
-    from txsctp import connectSCTP
-
     port = listen(protocol.Factory.forProtocol(Echo))
-    made = defer.Deferred()
-    failures = []
-
-    class Factory(protocol.ClientFactory):
-        def buildProtocol(self, addr):
-            p = Recorder()
-            p.factory = self
-            reactor.callLater(0, made.callback, p)
-            return p
-
-        def clientConnectionFailed(self, connector, reason):
-            failures.append(reason)
-
-    connector = connectSCTP("127.0.0.1", port.getHost().port, Factory(), timeout=30, reactor=reactor)
+    made = connectProtocol(reactor, "127.0.0.1", port.getHost().port, Recorder, timeout=30)
+    connector = made.connector
     timeoutCall = connector.timeoutID
     assert timeoutCall is not None and timeoutCall.active()
     client = yield withDeadline(made, 10, "the association", reactor)
@@ -989,6 +975,6 @@ def test_connect_timeout_leaves_the_reactor_once_up(reactor, listen):
         client.transport.writeMessage(b"still up")
         got = yield withDeadline(client.expect(1), 10, "the echo", reactor)
         assert got[0][0] == b"still up"
-        assert failures == [] and client.transport.connected
+        assert connector.state == "connected" and client.transport.connected
     finally:
         client.transport.abortConnection()
