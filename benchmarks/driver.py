@@ -22,7 +22,7 @@ import subprocess
 import sys
 import time
 import traceback
-from typing import Tuple, Callable, Dict, List, Optional
+from typing import Callable, Dict, List, Optional, Tuple
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -849,8 +849,8 @@ class Bench:
                     cells.append("-")
                     continue
                 discards = statistics.median(r.counters.get("SctpInDataChunkDiscards", 0) for r in runs)
-                stalled = sum(1 for r in runs if r.counters.get("SctpT3RtxExpireds", 0))
-                cells.append(f"{discards:,.0f}; T3 {stalled}/{len(runs)}")
+                stalled, verified = self.results.stalled(config, w, c.key)
+                cells.append(f"{discards:,.0f}; T3 {stalled}/{verified}")
             if any(x != "-" for x in cells):
                 rows.append([label] + cells)
         if not rows:
