@@ -39,6 +39,18 @@ def _benchmarkModule(name):
         sys.path.pop(0)
 
 
+def _runJSON(code):
+    """
+    Run C{code} in a fresh interpreter from the repository root (where it
+    imports the benchmark's modules) and return the JSON of its last
+    output line.
+    """
+    proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, timeout=180)
+    assert proc.returncode == 0, proc.stderr.decode(errors="replace")[-4000:]
+    return json.loads(proc.stdout.decode().strip().splitlines()[-1])
+
+
 def test_quickBenchmark(tmp_path):
     """
     C{benchmarks/run --quick} exits 0, prints the results table with a
@@ -169,10 +181,7 @@ def test_syscallCountsPerRoundTrip():
         "[c.check() for c in driver.BY_KEY.values()]\n"
         "print(json.dumps(syscalls.measure('stdlib', 'pingpong', 'server')))\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, timeout=180)
-    assert proc.returncode == 0, proc.stderr.decode(errors="replace")[-4000:]
-    per = json.loads(proc.stdout.decode().strip().splitlines()[-1])
+    per = _runJSON(code)
     assert per is not None
     assert abs(per["sendmsg"] - 1.0) < 0.05 and abs(per["recvmsg"] - 1.0) < 0.05, per
 
@@ -194,10 +203,7 @@ def test_reactorFloorReferences():
         "print(json.dumps([split.pingpong(pp[1], pp[2], 100, 0, 200, 60),\n"
         "                  split.setup(su[1], su[2], 0.2, 60), split.setup(tcp[1], tcp[2], 0.2, 60)]))\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, timeout=180)
-    assert proc.returncode == 0, proc.stderr.decode(errors="replace")[-4000:]
-    (pp, ppWhy), (su, suWhy), (tcp, tcpWhy) = json.loads(proc.stdout.decode().strip().splitlines()[-1])
+    (pp, ppWhy), (su, suWhy), (tcp, tcpWhy) = _runJSON(code)
     assert pp is not None, ppWhy
     assert pp["rt/s"] > 0 and pp["p50 us"] > 0
     assert su is not None, suWhy
