@@ -271,13 +271,21 @@ def _pair(server: Callable[[], Child], client: Callable[[int], Child], timeout: 
 
 
 def run_oneway(c: Contender, s: Settings, size: int, duration: float, timeout: float) -> Run:
-    cres, sres, err = _pair(
+    return oneway_pair(
         lambda: c.server("oneway_recv", "recv", s, ["--size", str(size)], size),
         lambda port: c.client("oneway_send", "send", s,
                               ["--port", str(port), "--size", str(size), "--duration", str(duration)],
                               port, size, duration, 0),
         timeout,
     )
+
+
+def oneway_pair(server: Callable[[], Child], client: Callable[[int], Child], timeout: float) -> Run:
+    """
+    One one-way stream of any receiver and sender, verified: the receiver
+    got exactly what the sender counted.
+    """
+    cres, sres, err = _pair(server, client, timeout)
     if err:
         return Run(False, note=err)
     ok = sres["msgs"] == sres["expected"] == cres["sent"] and sres["bad"] == 0 and sres["elapsed"] > 0
@@ -694,7 +702,7 @@ class Bench:
                     import syscalls as scmod
 
                     syscalls = scmod.run(self, a)
-                if name == "tuned" and a.split and {"pingpong", "setup"} & set(workloads):
+                if name == "tuned" and a.split and {"pingpong", "setup", "oneway16k"} & set(workloads):
                     import split as splitmod
 
                     split = splitmod.run(self, a)

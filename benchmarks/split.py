@@ -21,6 +21,14 @@ configuration, each group's first row its baseline.
   timer is pending, each reactor iteration reads the clock twice more.
 * **Twisted's own TCP set-up loop** against a plain stdlib TCP loop: what
   Twisted's reactor costs a connection by itself, whatever the protocol.
+* **One-way 16 KiB by side**: each sender into the C receiver, each
+  receiver fed by the C sender.  Its reactor floor is the C sender made
+  non-blocking (C{sctp_bench send --nonblock 1}: C{sendmmsg} until
+  C{EAGAIN}, then C{epoll_wait} for C{EPOLLOUT}, as any reactor sends).
+  Runs with a T3 retransmission timeout (a 1 s stall, see the loss-recovery
+  table) are counted apart: the ratios compare runs without one.  Packets
+  per message counts every SCTP packet both ends sent (DATA and SACK), so
+  fewer means more messages bundled per packet.
 """
 
 from __future__ import annotations
@@ -29,10 +37,12 @@ import statistics
 from typing import Dict, List, Optional, Tuple
 
 from common import TUNED
-from driver import Child, fmt, pingpong_pair, setup_pair, spawn_py, table
+from driver import Child, fmt, oneway_pair, pingpong_pair, setup_pair, snmp, snmp_delta, spawn_c, spawn_py, table
 
-# A side: (label, contender module, function, keyword arguments).
-Side = Tuple[str, str, str, dict]
+# A side: (label, contender module, function, keyword arguments); for the C
+# program the module is None, the function its mode, and the keyword
+# arguments hold its extra command-line arguments under "cargs".
+Side = Tuple[str, Optional[str], str, dict]
 
 STDLIB_PP_SERVER: Side = ("stdlib loop", "stdlib", "pp_server", {})
 STDLIB_PP_CLIENT: Side = ("stdlib loop", "stdlib", "pp_client", {})
@@ -67,9 +77,68 @@ SETUP: List[Tuple[str, Side, Side]] = [
 ]
 
 
+ONEWAY_SIZE = 16384
+C_RECEIVER: Side = ("C recvmmsg x64", None, "recv", {})
+C_SENDER: Side = ("C sendmmsg x64", None, "send", {})
+
+# (group, receiver, sender); the first row of each group is its baseline.
+ONEWAY: List[Tuple[str, Side, Side]] = [
+    ("sender", C_RECEIVER, C_SENDER),
+    ("sender", C_RECEIVER, ("C sendmmsg x64, non-blocking, waiting in epoll", None, "send",
+                            {"cargs": ["--nonblock", "1"]})),
+    ("sender", C_RECEIVER, ("txsctp socket layer", "txsctp_socket", "oneway_send", {})),
+    ("sender", C_RECEIVER, ("txsctp transport 1:1", "txsctp_transport", "oneway_send", {"style": "one-to-one"})),
+    ("receiver", C_RECEIVER, C_SENDER),
+    ("receiver", ("txsctp socket layer", "txsctp_socket", "oneway_recv", {}), C_SENDER),
+    ("receiver", ("txsctp transport 1:1", "txsctp_transport", "oneway_recv", {"style": "one-to-one"}), C_SENDER),
+]
+
+
 def _spawn(side: Side, *args) -> Child:
     _, module, func, kwargs = side
     return spawn_py(module, func, TUNED, *args, **kwargs)
+
+
+def _outPackets() -> int:
+    """SCTP packets sent on this host so far (C{SctpOutSCTPPacks})."""
+    try:
+        with open("/proc/net/sctp/snmp") as f:
+            for line in f:
+                if line.startswith("SctpOutSCTPPacks"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def oneway(receiver: Side, sender: Side, size: int, duration: float,
+           timeout: float) -> Tuple[Optional[Dict[str, float]], str]:
+    """
+    One one-way stream of C{size}-byte messages from C{sender} to
+    C{receiver}: (its figures -- MB/s, whether a T3 retransmission timeout
+    fired ("T3"), SCTP packets per message --, "") when the receiver got
+    exactly what the sender counted, else (None, why).
+    """
+    def server() -> Child:
+        _, module, func, kwargs = receiver
+        if module is None:
+            return spawn_c(func, TUNED.c_args() + ["--size", str(size)] + kwargs.get("cargs", []))
+        return spawn_py(module, func, TUNED, size, **kwargs)
+
+    def client(port: int) -> Child:
+        _, module, func, kwargs = sender
+        if module is None:
+            return spawn_c(func, TUNED.c_args() + ["--port", str(port), "--size", str(size),
+                                                   "--duration", str(duration)] + kwargs.get("cargs", []))
+        return spawn_py(module, func, TUNED, port, size, duration, 0, **kwargs)
+
+    before, packets = snmp(), _outPackets()
+    r = oneway_pair(server, client, timeout)
+    if not r.ok:
+        return None, r.note
+    stalls = snmp_delta(before, snmp()).get("SctpT3RtxExpireds", 0)
+    return {"MB/s": r.metrics["MB/s"], "T3": float(stalls),
+            "packets/msg": (_outPackets() - packets) / r.metrics["count"]}, ""
 
 
 def pingpong(server: Side, client: Side, size: int, duration: float, count: int,
@@ -93,7 +162,10 @@ def setup(server: Side, client: Side, duration: float,
     return (r.metrics, "") if r.ok else (None, r.note)
 
 
-def _rows(bench, name: str, pairs, measure, metric: str, reps: int) -> List[List[str]]:
+def _measure(bench, name: str, pairs, measure, reps: int) -> Dict[int, List[Dict[str, float]]]:
+    """
+    Every pair's verified figures, C{reps} runs each, interleaved.
+    """
     figures: Dict[int, List[Dict[str, float]]] = {i: [] for i in range(len(pairs))}
     for rep in range(reps):
         # Interleaved, so that a slow moment of the host hits every pair.
@@ -106,6 +178,11 @@ def _rows(bench, name: str, pairs, measure, metric: str, reps: int) -> List[List
                       + (", ".join(f"{k} {fmt(v)}" for k, v in fig.items()) if fig else f"FAILED {why}"))
             if fig:
                 figures[i].append(fig)
+    return figures
+
+
+def _rows(bench, name: str, pairs, measure, metric: str, reps: int) -> List[List[str]]:
+    figures = _measure(bench, name, pairs, measure, reps)
     rows = []
     base: Optional[float] = None
     for i, (group, server, client) in enumerate(pairs):
@@ -123,11 +200,35 @@ def _rows(bench, name: str, pairs, measure, metric: str, reps: int) -> List[List
     return rows
 
 
+def _onewayRows(figures: Dict[int, List[Dict[str, float]]], pairs, reps: int) -> List[List[str]]:
+    """
+    The one-way table's rows: medians of all verified runs and of those
+    without a T3 stall; the ratio compares the latter with the group's
+    first row.
+    """
+    rows = []
+    base: Optional[float] = None
+    for i, (group, receiver, sender) in enumerate(pairs):
+        runs = figures[i]
+        value = statistics.median(f["MB/s"] for f in runs) if runs else None
+        calm = [f["MB/s"] for f in runs if not f["T3"]]
+        steady = statistics.median(calm) if calm else None
+        packets = statistics.median(f["packets/msg"] for f in runs) if runs else None
+        if i == 0 or pairs[i - 1][0] != group:
+            base = steady
+            ratio = "baseline" if steady else "-"
+        else:
+            ratio = f"{steady / base:.2f}x" if steady and base else "-"
+        rows.append([group, receiver[0], sender[0], fmt(value), fmt(steady), ratio,
+                     f"{len(runs) - len(calm)}/{len(runs)}", fmt(packets), f"{len(runs)}/{reps}"])
+    return rows
+
+
 def run(bench, args) -> str:
     """
     The section's report (tuned settings; the workloads asked for).
     """
-    workloads = args.workloads or ["pingpong", "setup"]
+    workloads = args.workloads or ["pingpong", "setup", "oneway16k"]
     out = []
     if "pingpong" in workloads:
         rows = _rows(bench, "pingpong", PINGPONG,
@@ -142,6 +243,15 @@ def run(bench, args) -> str:
         out.append("== set-up+teardown by side (tuned settings, side by side; 1/p50 cycle; "
                    "ratio to the group's first row) ==")
         out.append(table(["group", "server", "client", "conn/s p50", "p50 us", "ratio", "verified"], rows))
+        out.append("")
+    if "oneway16k" in workloads:
+        figures = _measure(bench, "oneway16k", ONEWAY,
+                           lambda r, s: oneway(r, s, ONEWAY_SIZE, args.duration, args.duration + args.timeout),
+                           args.reps)
+        out.append("== one-way 16 KiB by side (tuned settings, side by side; ratio of the runs without a T3 "
+                   "stall to the group's first row) ==")
+        out.append(table(["group", "receiver", "sender", "MB/s", "MB/s without T3", "ratio", "T3 runs",
+                          "packets/msg", "verified"], _onewayRows(figures, ONEWAY, args.reps)))
         out.append("")
     return "\n".join(out)
 

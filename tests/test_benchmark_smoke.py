@@ -210,3 +210,33 @@ def test_reactorFloorReferences():
     assert su["assoc/s p50"] > 0
     assert tcp is not None, tcpWhy
     assert tcp["assoc/s p50"] > 0
+
+
+def test_nonBlockingSenderFloor():
+    """
+    The reactor floor of the one-way by-side table (benchmarks/split.py): the
+    C sender made non-blocking waits in epoll when the kernel refuses more
+    (it really ran out of send buffer), and the C receiver counts exactly
+    what it sent; the table's own measurement of that row verifies too and
+    counts the packets both ends sent.
+    """
+    build = subprocess.run([RUN, "--help"], cwd=REPO, env=dict(os.environ, BENCH_NO_PYSCTP_INSTALL="1",
+                           BENCH_NO_BOOTSTRAP="1", BENCH_PYTHON=sys.executable),
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=120)
+    assert build.returncode == 0, build.stderr.decode(errors="replace")[-2000:]
+    code = (
+        "import sys, json; sys.path.insert(0, 'benchmarks'); import driver, split\n"
+        "from common import TUNED\n"
+        "row = [r for r in split.ONEWAY if r[2][3].get('cargs') == ['--nonblock', '1']][0]\n"
+        "args = TUNED.c_args() + ['--size', '16384']\n"
+        "sent, got, err = driver._pair(lambda: driver.spawn_c('recv', args),\n"
+        "    lambda port: driver.spawn_c('send', args + ['--port', str(port), '--count', '3000',\n"
+        "                                                '--nonblock', '1']), 60)\n"
+        "print(json.dumps([sent, got, err, split.oneway(row[1], row[2], 16384, 0.2, 60)]))\n"
+    )
+    sent, got, err, (figures, why) = _runJSON(code)
+    assert err == "", err
+    assert sent["sent"] == got["msgs"] == got["expected"] == 3000 and got["bad"] == 0
+    assert sent["waits"] > 0, sent
+    assert figures is not None, why
+    assert figures["MB/s"] > 0 and figures["packets/msg"] > 0

@@ -8,7 +8,11 @@
  *
  * Modes (first argument):
  *   recv          one-to-one receiver of the one-way stream
- *   send          one-to-one sender of the one-way stream (--duration s)
+ *   send          one-to-one sender of the one-way stream (--duration s);
+ *                 with --nonblock 1 it sends as a reactor does: a
+ *                 non-blocking socket, sendmmsg until EAGAIN, then
+ *                 epoll_wait for EPOLLOUT (the reactor floor of
+ *                 benchmarks/split.py)
  *   ppserver      ping-pong echo server
  *   ppclient      ping-pong client (round trips for --duration s)
  *   setupserver   accepts associations and waits for their shutdown
@@ -47,6 +51,7 @@
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/epoll.h>
 #include <linux/sctp.h>
 
 #ifndef SOL_SCTP
@@ -66,6 +71,7 @@ static long count_limit = 0; /* fixed message count instead of duration */
 static int batch = 64;
 static int sndbuf = 0, rcvbuf = 0, nodelay = -1, sackfreq = 0, bundle = 0;
 static int assocs = 100;
+static int nonblock = 0;
 
 static void die(const char *what)
 {
@@ -328,7 +334,8 @@ static int mode_recv(void)
 
 static int mode_send(void)
 {
-    int fd = connector(), i;
+    int fd = connector(), i, ep = -1;
+    long waits = 0;
     char *data = calloc(1, size);
     struct mmsghdr *mm = calloc(batch, sizeof(*mm));
     struct iovec *iov = calloc(batch, sizeof(*iov));
@@ -339,6 +346,13 @@ static int mode_send(void)
     char end[64];
     int endlen;
 
+    if (nonblock) {
+        struct epoll_event ev = {.events = EPOLLOUT};
+        ev.data.fd = fd;
+        if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0 || (ep = epoll_create1(0)) < 0 ||
+            epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) < 0)
+            die("non-blocking set-up");
+    }
     for (i = 0; i < batch; i++) {
         struct cmsghdr *c;
         struct sctp_sndinfo si;
@@ -376,9 +390,21 @@ static int mode_send(void)
         if (n < 0) {
             if (errno == EINTR)
                 continue;
+            if (nonblock && errno == EAGAIN) {
+                struct epoll_event ev;
+                if (epoll_wait(ep, &ev, 1, -1) < 0 && errno != EINTR)
+                    die("epoll_wait");
+                waits++;
+                continue;
+            }
             die("sendmmsg");
         }
         sent += n;
+    }
+    if (nonblock) {
+        /* The end marker and the reply below wait as the blocking sender's do. */
+        close(ep);
+        fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
     }
     endlen = snprintf(end, sizeof(end), "END %ld", sent);
     if (send_one(fd, end, endlen, 1, 0) < 0)
@@ -389,7 +415,7 @@ static int mode_send(void)
         if (r != 2)
             fprintf(stderr, "sctp_bench send: no OK from the receiver\n");
     }
-    printf("{\"sent\": %ld, \"elapsed\": %.6f}\n", sent, now() - t0);
+    printf("{\"sent\": %ld, \"elapsed\": %.6f, \"waits\": %ld}\n", sent, now() - t0, waits);
     fflush(stdout);
     close(fd);
     return 0;
@@ -728,7 +754,7 @@ int main(int argc, char **argv)
     if (argc < 2) {
         fprintf(stderr, "usage: sctp_bench MODE [--host H] [--port P] [--size N] [--duration S]\n"
                         "  [--count N] [--batch N] [--sndbuf N] [--rcvbuf N] [--nodelay 0|1]\n"
-                        "  [--sackfreq N] [--assocs N] [--bundle 0|1]\n");
+                        "  [--sackfreq N] [--assocs N] [--bundle 0|1] [--nonblock 0|1]\n");
         return 2;
     }
     mode = argv[1];
@@ -746,6 +772,7 @@ int main(int argc, char **argv)
         else if (!strcmp(k, "--sackfreq")) sackfreq = atoi(v);
         else if (!strcmp(k, "--bundle")) bundle = atoi(v);
         else if (!strcmp(k, "--assocs")) assocs = atoi(v);
+        else if (!strcmp(k, "--nonblock")) nonblock = atoi(v);
         else {
             fprintf(stderr, "unknown option %s\n", k);
             return 2;
