@@ -24,6 +24,7 @@ from txsctp.notifications import (
     AssociationReset,
     AssociationState,
     AuthenticationEvent,
+    AuthIndication,
     Notification,
     NotificationType,
     PartialDeliveryEvent,
@@ -244,9 +245,22 @@ def test_authentication():
         "auth_type": lib.SCTP_AUTHENTICATION_EVENT, "auth_keynumber": 5,
         "auth_altkeynumber": 6, "auth_indication": lib.SCTP_AUTH_FREE_KEY, "auth_assoc_id": 1,
     }, lengthField="auth_length")
-    assert parseNotification(data) == AuthenticationEvent(
+    n = parseNotification(data)
+    assert n == AuthenticationEvent(
         assocId=1, flags=0, keyNumber=5, altKeyNumber=6, indication=lib.SCTP_AUTH_FREE_KEY,
     )
+    assert n.indication is AuthIndication.FREE_KEY
+
+
+def test_authenticationUnknownIndication():
+    """
+    An indication value this module does not know stays a plain int.
+    """
+    data = raw("sctp_authkey_event", {
+        "auth_type": lib.SCTP_AUTHENTICATION_EVENT, "auth_indication": 77, "auth_assoc_id": 1,
+    }, lengthField="auth_length")
+    n = parseNotification(data)
+    assert n.indication == 77 and type(n.indication) is int
 
 
 def test_senderDry():

@@ -16,7 +16,6 @@ delivery) and that it stays a pure test double (no socket-layer import).
 from __future__ import annotations
 
 import inspect
-import os
 import struct
 import subprocess
 import sys
@@ -40,11 +39,10 @@ from txsctp.errors import (
 )
 from txsctp.interfaces import ISCTPTransport
 from txsctp.notifications import (
-    AssociationChange,
     AssociationState,
+    AuthIndication,
     PeerAddressChange,
     PeerAddressState,
-    SendFailed,
 )
 from txsctp.options import AssocState, PathState
 from txsctp.protocol import SCTPProtocol
@@ -315,7 +313,7 @@ async def test_associationUp(makePair):
         assert (proto.transport.outboundStreams, proto.transport.inboundStreams) == (out, in_)
         assert up.assocId == proto.transport.assocId
         [auth] = proto.values("authenticationEvent")
-        assert auth.indication == testing._SCTP_AUTH_NO_AUTH
+        assert auth.indication == AuthIndication.NO_AUTH
         host, peer = proto.transport.getHost(), proto.transport.getPeer()
         assert isinstance(host, SCTPAddress) and isinstance(peer, SCTPAddress)
         assert host.type == peer.type == "SCTP"

@@ -40,6 +40,9 @@ __all__ = [
     "StreamChange",
     "UnknownNotification",
     "NotificationType",
+    "AuthIndication",
+    "DATA_SENT",
+    "DATA_UNSENT",
     "parseNotification",
     "SUPPORTS_PR",
     "SUPPORTS_AUTH",
@@ -94,6 +97,22 @@ class PeerAddressState(enum.IntEnum):
     MADE_PRIM = lib.SCTP_ADDR_MADE_PRIM
     CONFIRMED = lib.SCTP_ADDR_CONFIRMED
     POTENTIALLY_FAILED = lib.SCTP_ADDR_POTENTIALLY_FAILED
+
+
+class AuthIndication(enum.IntEnum):
+    """
+    L{AuthenticationEvent.indication} (RFC 6458 section 6.1.8).
+    """
+
+    NEW_KEY = lib.SCTP_AUTH_NEW_KEY
+    FREE_KEY = lib.SCTP_AUTH_FREE_KEY
+    NO_AUTH = lib.SCTP_AUTH_NO_AUTH
+
+
+DATA_UNSENT: int = lib.SCTP_DATA_UNSENT
+"""L{SendFailed.flags}: the message never went on the wire."""
+DATA_SENT: int = lib.SCTP_DATA_SENT
+"""L{SendFailed.flags}: the message had been sent (see L{SendFailed.sent})."""
 
 
 # RFC 6458 section 6.1.1: features listed in sac_info on COMM_UP / RESTART.
@@ -263,7 +282,7 @@ class SendFailed(Notification):
 
     @property
     def sent(self) -> bool:
-        return bool(self.flags & lib.SCTP_DATA_SENT)
+        return bool(self.flags & DATA_SENT)
 
 
 @attr.s(frozen=True, slots=True, auto_attribs=True)
@@ -309,6 +328,9 @@ class AuthenticationEvent(Notification):
     C{SCTP_AUTHENTICATION_EVENT}: a new key was used by the peer
     (C{SCTP_AUTH_NEW_KEY}), a key is no longer used (C{SCTP_AUTH_FREE_KEY}),
     or the peer does not support AUTH (C{SCTP_AUTH_NO_AUTH}).
+
+    @ivar indication: which, an L{AuthIndication} (a plain C{int} if the
+        kernel sends a value this module does not know).
     """
 
     type: ClassVar[int] = lib.SCTP_AUTHENTICATION_EVENT
@@ -534,7 +556,7 @@ def _authkey(data: bytes) -> Notification:
         flags=n.auth_flags,
         keyNumber=n.auth_keynumber,
         altKeyNumber=n.auth_altkeynumber,
-        indication=n.auth_indication,
+        indication=_enumOr(AuthIndication, n.auth_indication),
     )
 
 

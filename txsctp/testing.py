@@ -103,6 +103,9 @@ from txsctp.notifications import (
     AssociationReset,
     AssociationState,
     AuthenticationEvent,
+    AuthIndication,
+    DATA_SENT,
+    DATA_UNSENT,
     Notification,
     PartialDeliveryEvent,
     PeerAddressChange,
@@ -116,7 +119,6 @@ from txsctp.notifications import (
     UnknownNotification,
 )
 from txsctp.options import AssocState, PathState, PeerAddrInfo, PRPolicy, Status
-from txsctp._extension import lib as _lib
 
 __all__ = [
     "SentMessage",
@@ -135,12 +137,6 @@ ABORT_CAUSE_USER_INITIATED = 12
 """RFC 9260 error cause "User-Initiated Abort": the cause Linux puts in the
 ABORT chunk when an application aborts an association."""
 
-_SCTP_DATA_UNSENT = _lib.SCTP_DATA_UNSENT
-_SCTP_DATA_SENT = _lib.SCTP_DATA_SENT
-_SCTP_AUTH_NO_AUTH = _lib.SCTP_AUTH_NO_AUTH
-# SCTP_STREAM_CHANGE_DENIED/FAILED: the kernel header defines them as the
-# same bits as the association-reset ones.
-_STREAM_CHANGE_REFUSED = _lib.SCTP_ASSOC_RESET_DENIED | _lib.SCTP_ASSOC_RESET_FAILED
 _DEFAULT_BUFFER_SIZE = DEFAULT_BUFFER_SIZE
 _DEFAULT_MAX_QUEUED = DEFAULT_MAX_QUEUED_BYTES
 _DEFAULT_MAX_MESSAGE = DEFAULT_MAX_MESSAGE_SIZE
@@ -638,7 +634,7 @@ class FakeSCTPTransport(ProducerRegistration):
             self._callProtocol(
                 self._notificationReceived,
                 SendFailed(
-                    assocId=self.assocId, flags=_SCTP_DATA_UNSENT, error=0, data=m.data,
+                    assocId=self.assocId, flags=DATA_UNSENT, error=0, data=m.data,
                     stream=m.stream, ppid=m.ppid, context=m.context,
                     sendFlags=UNORDERED if m.unordered else 0,
                 ),
@@ -869,7 +865,7 @@ class SCTPTestPeer:
         if not self.peerSupportsAuth and not t.disconnected:
             self.notify(AuthenticationEvent(
                 assocId=t.assocId, flags=0, keyNumber=0, altKeyNumber=0,
-                indication=_SCTP_AUTH_NO_AUTH))
+                indication=AuthIndication.NO_AUTH))
         return self.protocol
 
     def receiveMessage(
@@ -953,7 +949,7 @@ class SCTPTestPeer:
                 t.outboundStreams = notification.outboundStreams or t.outboundStreams
                 t.inboundStreams = notification.inboundStreams or t.inboundStreams
         elif isinstance(notification, StreamChange):
-            if not notification.flags & _STREAM_CHANGE_REFUSED:
+            if not (notification.denied or notification.failed):
                 t.outboundStreams = notification.outboundStreams or t.outboundStreams
                 t.inboundStreams = notification.inboundStreams or t.inboundStreams
         self._deliver("notification", notification)
@@ -1159,7 +1155,7 @@ class SCTPTestPeer:
             message = self.transport.messages[-1]
         n = SendFailed(
             assocId=self.transport.assocId,
-            flags=_SCTP_DATA_SENT if sent else _SCTP_DATA_UNSENT,
+            flags=DATA_SENT if sent else DATA_UNSENT,
             error=error,
             data=message.data,
             stream=message.stream,
@@ -1228,9 +1224,9 @@ class SCTPTestPeer:
         self, keyNumber: int = 0, indication: int = 0, altKeyNumber: int = 0
     ) -> AuthenticationEvent:
         """
-        An SCTP-AUTH key event (C{authenticationEvent}); C{indication} as in
-        C{<netinet/sctp.h>}: C{SCTP_AUTH_NEW_KEY}, C{SCTP_AUTH_FREE_KEY},
-        C{SCTP_AUTH_NO_AUTH}.
+        An SCTP-AUTH key event (C{authenticationEvent}); C{indication} an
+        L{AuthIndication} (C{SCTP_AUTH_NEW_KEY}, C{SCTP_AUTH_FREE_KEY} or
+        C{SCTP_AUTH_NO_AUTH} in C{<netinet/sctp.h>}).
         """
         n = AuthenticationEvent(
             assocId=self.transport.assocId, flags=0, keyNumber=keyNumber,
