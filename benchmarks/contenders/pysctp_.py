@@ -94,7 +94,7 @@ def oneway_recv(out, settings, size):
             t0 = time.perf_counter()
         if flags & FLAG_NOTIFICATION:
             continue
-        stream = info.stream  # what a user reads
+        info.stream  # read, as a user would: every contender pays for its stream id
         piece += len(data)
         if not flags & FLAG_EOR:
             continue
