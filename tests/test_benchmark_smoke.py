@@ -39,6 +39,17 @@ def _benchmarkModule(name):
         sys.path.pop(0)
 
 
+def _buildCProgram():
+    """
+    Have benchmarks/run build its C contender (C{--help} builds it if
+    missing or older than its source, then exits).
+    """
+    build = subprocess.run([RUN, "--help"], cwd=REPO, env=dict(os.environ, BENCH_NO_PYSCTP_INSTALL="1",
+                           BENCH_NO_BOOTSTRAP="1", BENCH_PYTHON=sys.executable),
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=120)
+    assert build.returncode == 0, build.stderr.decode(errors="replace")[-2000:]
+
+
 def _runJSON(code):
     """
     Run C{code} in a fresh interpreter from the repository root (where it
@@ -172,10 +183,7 @@ def test_syscallCountsPerRoundTrip():
     stdlib ping-pong server makes exactly one receive and one send per round
     trip (start-up cancels out between the short and the long run).
     """
-    build = subprocess.run([RUN, "--help"], cwd=REPO, env=dict(os.environ, BENCH_NO_PYSCTP_INSTALL="1",
-                           BENCH_NO_BOOTSTRAP="1", BENCH_PYTHON=sys.executable),
-                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=120)
-    assert build.returncode == 0, build.stderr.decode(errors="replace")[-2000:]
+    _buildCProgram()
     code = (
         "import sys, json; sys.path.insert(0, 'benchmarks'); import driver, syscalls\n"
         "[c.check() for c in driver.BY_KEY.values()]\n"
@@ -220,10 +228,7 @@ def test_nonBlockingSenderFloor():
     what it sent; the table's own measurement of that row verifies too and
     counts the packets both ends sent.
     """
-    build = subprocess.run([RUN, "--help"], cwd=REPO, env=dict(os.environ, BENCH_NO_PYSCTP_INSTALL="1",
-                           BENCH_NO_BOOTSTRAP="1", BENCH_PYTHON=sys.executable),
-                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=120)
-    assert build.returncode == 0, build.stderr.decode(errors="replace")[-2000:]
+    _buildCProgram()
     code = (
         "import sys, json; sys.path.insert(0, 'benchmarks'); import driver, split\n"
         "from common import TUNED\n"
