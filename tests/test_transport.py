@@ -265,11 +265,13 @@ class Producer:
         self.paused = False
         self.pauses = 0
         self.maxQueued = 0
+        self.queuedAtPause = None
         self.done = defer.Deferred()
 
     def pauseProducing(self):
         self.paused = True
         self.pauses += 1
+        self.queuedAtPause = self.transport._queuedBytes
 
     def resumeProducing(self):
         self.paused = False
@@ -287,6 +289,33 @@ class Producer:
             self.maxQueued = max(self.maxQueued, self.transport._queuedBytes)
         if self.sent == self.total and not self.done.called:
             self.done.callback(None)
+
+
+@pytest_twisted.inlineCallbacks
+def test_default_high_water_mark(listen, connect, reactor):
+    """
+    With no bufferSize given, the producer is paused by the message that
+    takes the queue past the default high-water mark (half the kernel's
+    send buffer within 64 KiB..1 MiB), not before.
+    """
+    serverFactory = RecordingFactory(Recorder)
+    port = listen(serverFactory, style="one-to-one")
+    client = yield connect(port.getHost().port, Recorder)
+    server = yield serverFactory.connected
+    server.transport.pauseProducing()
+    total = 40000
+    producer = Producer(client.transport, total)
+    client.transport.registerProducer(producer, True)
+    producer.produce()
+    while producer.pauses == 0 and producer.sent < total:
+        yield _tick(reactor)
+    high = client.transport.bufferSize
+    assert 64 * 1024 <= high <= 1 << 20
+    assert producer.pauses > 0, "the kernel took everything: no pause to check"
+    assert high < producer.queuedAtPause <= high + producer.size
+    server.transport.resumeProducing()
+    yield producer.done
+    yield server.expect(total)
 
 
 @pytest_twisted.inlineCallbacks

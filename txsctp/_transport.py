@@ -570,7 +570,10 @@ class SCTPTransport(ProducerRegistration):
             # of this message (tried once per batch written, not per
             # message while the kernel is full).
             handle._sendAhead(self)
-        if self.producer is not None and self._queuedBytes > self.bufferSize and not self.producerPaused:
+        # _bufferSize holds the high-water mark once known (the property
+        # works out the default on first use): no property call per message.
+        if (self.producer is not None and not self.producerPaused
+                and self._queuedBytes > (self._bufferSize or self.bufferSize)):
             self.producerPaused = True
             self.producer.pauseProducing()
 
