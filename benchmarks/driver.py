@@ -446,19 +446,19 @@ RTO at the kernel's C{rto_min})."""
 _SNMP_LABELS = {"SctpFastRetransmits": "FastRtx", "SctpInDataChunkDiscards": "Discards"}
 
 
-def snmp() -> Dict[str, int]:
+def snmp(names=SNMP_COUNTERS) -> Dict[str, int]:
     """
-    SCTP's counters (/proc/net/sctp/snmp): which timers fired during a run
-    tells a protocol stall (delayed SACK, retransmission) from a slow
-    program, and the loss-recovery counters how much of a run went to
-    repairing discarded chunks.
+    SCTP's counters (/proc/net/sctp/snmp), those in C{names}: which timers
+    fired during a run tells a protocol stall (delayed SACK, retransmission)
+    from a slow program, and the loss-recovery counters how much of a run
+    went to repairing discarded chunks.
     """
     d = {}
     try:
         with open("/proc/net/sctp/snmp") as f:
             for line in f:
                 k, _, v = line.partition(" ")
-                if k in SNMP_COUNTERS:
+                if k in names:
                     d[k] = int(v)
     except OSError:
         pass

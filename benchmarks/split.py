@@ -38,7 +38,7 @@ import statistics
 from typing import Dict, List, Optional, Tuple
 
 from common import TUNED
-from driver import Child, fmt, oneway_pair, pingpong_pair, setup_pair, snmp, snmp_delta, spawn_c, spawn_py, table
+from driver import Child, fmt, oneway_pair, pingpong_pair, setup_pair, snmp, spawn_c, spawn_py, table
 
 # A side: (label, contender module, function, keyword arguments); for the C
 # program the module is None, the function its mode, and the keyword
@@ -101,18 +101,6 @@ def _spawn(side: Side, *args) -> Child:
     return spawn_py(module, func, TUNED, *args, **kwargs)
 
 
-def _outPackets() -> int:
-    """SCTP packets sent on this host so far (C{SctpOutSCTPPacks})."""
-    try:
-        with open("/proc/net/sctp/snmp") as f:
-            for line in f:
-                if line.startswith("SctpOutSCTPPacks"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
 def oneway(receiver: Side, sender: Side, size: int, duration: float,
            timeout: float) -> Tuple[Optional[Dict[str, float]], str]:
     """
@@ -134,13 +122,14 @@ def oneway(receiver: Side, sender: Side, size: int, duration: float,
                                                    "--duration", str(duration)] + kwargs.get("cargs", []))
         return spawn_py(module, func, TUNED, port, size, duration, 0, **kwargs)
 
-    before, packets = snmp(), _outPackets()
+    names = ("SctpT3RtxExpireds", "SctpOutSCTPPacks")
+    before = snmp(names)
     r = oneway_pair(server, client, timeout)
     if not r.ok:
         return None, r.note
-    stalls = snmp_delta(before, snmp()).get("SctpT3RtxExpireds", 0)
-    return {"MB/s": r.metrics["MB/s"], "T3": float(stalls),
-            "packets/msg": (_outPackets() - packets) / r.metrics["count"]}, ""
+    after = snmp(names)
+    return {"MB/s": r.metrics["MB/s"], "T3": float(after.get(names[0], 0) - before.get(names[0], 0)),
+            "packets/msg": (after.get(names[1], 0) - before.get(names[1], 0)) / r.metrics["count"]}, ""
 
 
 def pingpong(server: Side, client: Side, size: int, duration: float, count: int,
