@@ -245,3 +245,19 @@ def test_nonBlockingSenderFloor():
     assert sent["waits"] > 0, sent
     assert figures is not None, why
     assert figures["MB/s"] > 0 and figures["packets/msg"] > 0
+
+
+def test_onewayBySideRows():
+    """
+    The one-way by-side table judges each row on its runs without a T3
+    stall, against the first row's (the C pair, whose runs are pooled from
+    two per repetition), and counts the stalled runs apart.
+    """
+    split = _benchmarkModule("split")
+    run = lambda mbs, t3: {"MB/s": mbs, "T3": float(t3), "packets/msg": 1.0}  # noqa: E731
+    figures = {0: [run(1000, 0), run(300, 1), run(1200, 0)], 1: [run(550, 0), run(200, 1)]}
+    rows = split._onewayRows(figures, split.ONEWAY[:2], [6, 3])
+    (_, _, _, allBase, calmBase, ratioBase, t3Base, _, verifiedBase), \
+        (_, _, _, allRow, calmRow, ratioRow, t3Row, _, verifiedRow) = rows
+    assert (allBase, calmBase, ratioBase, t3Base, verifiedBase) == ("1,000", "1,100", "baseline", "1/3", "3/6")
+    assert (calmRow, ratioRow, t3Row, verifiedRow) == ("550", "0.50x", "1/2", "2/3")
