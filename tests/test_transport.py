@@ -291,6 +291,29 @@ class Producer:
             self.done.callback(None)
 
 
+@defer.inlineCallbacks
+def _producingIntoStoppedReader(listen, connect, reactor, total, **connectOptions):
+    """
+    Connect, have the server stop reading, register a L{Producer} of
+    C{total} messages on the client and run it until it is first paused
+    (the kernel buffers are full and the queue passed its high-water mark)
+    or has written everything.
+
+    @return: a Deferred firing with C{(client, server, producer)}.
+    """
+    serverFactory = RecordingFactory(Recorder)
+    port = listen(serverFactory, style="one-to-one")
+    client = yield connect(port.getHost().port, Recorder, **connectOptions)
+    server = yield serverFactory.connected
+    server.transport.pauseProducing()
+    producer = Producer(client.transport, total)
+    client.transport.registerProducer(producer, True)
+    producer.produce()
+    while producer.pauses == 0 and producer.sent < total:
+        yield _tick(reactor)
+    return client, server, producer
+
+
 @pytest_twisted.inlineCallbacks
 def test_default_high_water_mark(listen, connect, reactor):
     """
@@ -298,17 +321,8 @@ def test_default_high_water_mark(listen, connect, reactor):
     takes the queue past the default high-water mark (half the kernel's
     send buffer within 64 KiB..1 MiB), not before.
     """
-    serverFactory = RecordingFactory(Recorder)
-    port = listen(serverFactory, style="one-to-one")
-    client = yield connect(port.getHost().port, Recorder)
-    server = yield serverFactory.connected
-    server.transport.pauseProducing()
     total = 40000
-    producer = Producer(client.transport, total)
-    client.transport.registerProducer(producer, True)
-    producer.produce()
-    while producer.pauses == 0 and producer.sent < total:
-        yield _tick(reactor)
+    client, server, producer = yield _producingIntoStoppedReader(listen, connect, reactor, total)
     high = client.transport.bufferSize
     assert 64 * 1024 <= high <= 1 << 20
     assert producer.pauses > 0, "the kernel took everything: no pause to check"
@@ -325,19 +339,9 @@ def test_slow_reader_pauses_producer(listen, connect, reactor):
     writer's queue stays bounded; everything arrives, in order, once the
     reader resumes.
     """
-    serverFactory = RecordingFactory(Recorder)
-    port = listen(serverFactory, style="one-to-one")
-    client = yield connect(port.getHost().port, Recorder, bufferSize=64 * 1024)
-    server = yield serverFactory.connected
-    server.transport.pauseProducing()
     total = 4000
-    producer = Producer(client.transport, total)
-    client.transport.registerProducer(producer, True)
-    producer.produce()
-    # Wait until the producer has been paused and stays paused: the kernel
-    # buffers are full.
-    while producer.pauses == 0:
-        yield _tick(reactor)
+    client, server, producer = yield _producingIntoStoppedReader(listen, connect, reactor, total,
+                                                                 bufferSize=64 * 1024)
     assert producer.paused
     assert producer.sent < total
     assert producer.maxQueued <= client.transport.bufferSize + producer.size
