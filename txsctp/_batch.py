@@ -293,11 +293,20 @@ class BatchReceiver:
 
         @param withAddresses: decode the source address (else C{None}).
         """
+        addrlen = record[R_ADDRLEN]
+        address = None
+        if withAddresses and addrlen:
+            # A cached address without the call to address(): one frame
+            # fewer per message of a batch.
+            start = index * _RECORD_SIZE + _ADDR_OFFSET
+            address = self._addresses.get(self._recordBytes[start:start + addrlen])
+            if address is None:
+                address = self.address(index, addrlen)
         return _tupleNew(Message, (
             data,
             _tupleNew(RcvInfo, record[R_INFO]) if record[R_HAS_RCVINFO] else _NO_RCVINFO,
             record[R_MSG_FLAGS] & _MSG_EOR != 0,
-            self.address(index, record[R_ADDRLEN]) if withAddresses and record[R_ADDRLEN] else None,
+            address,
             _tupleNew(NxtInfo, record[R_NXT]) if record[R_HAS_NXTINFO] else None,
         ))
 
