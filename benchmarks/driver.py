@@ -500,6 +500,20 @@ def median(values: List[float]) -> Optional[float]:
     return statistics.median(values) if values else None
 
 
+def _hadStall(run: Run) -> bool:
+    """Whether a T3 retransmission timeout fired during C{run}."""
+    return bool(run.counters.get("SctpT3RtxExpireds", 0))
+
+
+def _judge(value: float, baseline: float, need: float) -> Tuple[str, str]:
+    """
+    A target's ratio as printed (a multiple when C{need} is one) and its
+    verdict.
+    """
+    ratio = f"{value / baseline:.2f}" if need < 1.5 else f"{value / baseline:.2f}x"
+    return ratio, "PASS" if value / baseline >= need else "MISS"
+
+
 class Results:
     """Medians per (config, workload, contender, metric)."""
 
@@ -516,7 +530,7 @@ class Results:
         of those among them that had no T3 retransmission timeout.
         """
         runs = [r for r in self.runs.get((config, workload, key), []) if r.ok and metric in r.metrics
-                and not (withoutStalls and r.counters.get("SctpT3RtxExpireds", 0))]
+                and not (withoutStalls and _hadStall(r))]
         return median([r.metrics[metric] for r in runs])
 
     def stalled(self, config: str, workload: str, key: str) -> Tuple[int, int]:
@@ -525,7 +539,7 @@ class Results:
         how many verified runs there are.
         """
         runs = [r for r in self.runs.get((config, workload, key), []) if r.ok]
-        return sum(1 for r in runs if r.counters.get("SctpT3RtxExpireds", 0)), len(runs)
+        return sum(1 for r in runs if _hadStall(r)), len(runs)
 
     def cell(self, config: str, workload: str, key: str, metric: str) -> str:
         """
@@ -900,8 +914,7 @@ class Bench:
                 if v is None or b is None or not b:
                     verdict, ratio = "n/a", "-"
                 else:
-                    ratio = f"{v / b:.2f}" if need < 1.5 else f"{v / b:.2f}x"
-                    verdict = "PASS" if v / b >= need else "MISS"
+                    ratio, verdict = _judge(v, b, need)
                 rows.append([label, BY_KEY[k].name, fmt(v), fmt(b), ratio, verdict, stalls])
         if "tuned" in names:
             v = R.get("tuned", "idle", "tx1toM", "heap B/assoc")
@@ -936,8 +949,8 @@ class Bench:
         v = R.get(config, w, key, m, withoutStalls=True)
         if b is None or v is None or not b:
             return f"{counts}: n/a"
-        ratio = f"{v / b:.2f}" if need < 1.5 else f"{v / b:.2f}x"
-        return f"{counts}: {ratio} {'PASS' if v / b >= need else 'MISS'}"
+        ratio, verdict = _judge(v, b, need)
+        return f"{counts}: {ratio} {verdict}"
 
     def study_report(self, cells, res) -> str:
         lines = ["== per-socket settings on host-default sysctls (what a library can set unprivileged) =="]
