@@ -274,9 +274,10 @@ class BatchReceiver:
         addrlen = record[R_ADDRLEN]
         address = None
         if withAddresses and addrlen:
-            address = self._addresses.get(self._recordBytes[_ADDR_OFFSET:_ADDR_OFFSET + addrlen])
+            raw = self._recordBytes[_ADDR_OFFSET:_ADDR_OFFSET + addrlen]
+            address = self._addresses.get(raw)
             if address is None:
-                address = self.address(0, addrlen)
+                address = self._decodeAddress(0, raw)
         return _tupleNew(Message, (
             data,
             _tupleNew(RcvInfo, record[R_INFO]) if record[R_HAS_RCVINFO] else _NO_RCVINFO,
@@ -299,9 +300,10 @@ class BatchReceiver:
             # A cached address without the call to address(): one frame
             # fewer per message of a batch.
             start = index * _RECORD_SIZE + _ADDR_OFFSET
-            address = self._addresses.get(self._recordBytes[start:start + addrlen])
+            raw = self._recordBytes[start:start + addrlen]
+            address = self._addresses.get(raw)
             if address is None:
-                address = self.address(index, addrlen)
+                address = self._decodeAddress(index, raw)
         return _tupleNew(Message, (
             data,
             _tupleNew(RcvInfo, record[R_INFO]) if record[R_HAS_RCVINFO] else _NO_RCVINFO,
@@ -326,18 +328,25 @@ class BatchReceiver:
         # each distinct raw sockaddr once.
         start = index * _RECORD_SIZE + _ADDR_OFFSET
         raw = self._recordBytes[start:start + addrlen]
-        cache = self._addresses
-        address = cache.get(raw)
-        if address is None:
-            from txsctp._addresses import unpackOne
+        address = self._addresses.get(raw)
+        return self._decodeAddress(index, raw) if address is None else address
 
-            try:
-                address = unpackOne(ffi.addressof(self._records[index].addr))
-            except ValueError:
-                return None
-            if len(cache) >= 256:
-                cache.clear()
-            cache[raw] = address
+    def _decodeAddress(self, index: int, raw: bytes):
+        """
+        Decode the source address of piece C{index}, whose raw sockaddr
+        C{raw} is not cached yet, and cache it (C{None} if the kernel gave
+        none it can be read as).
+        """
+        from txsctp._addresses import unpackOne
+
+        try:
+            address = unpackOne(ffi.addressof(self._records[index].addr))
+        except ValueError:
+            return None
+        cache = self._addresses
+        if len(cache) >= 256:
+            cache.clear()
+        cache[raw] = address
         return address
 
 
