@@ -336,6 +336,50 @@ def test_bad_writes_raise_and_leave_the_association_alone(reactor, echoPair):
 
 
 @pytest_twisted.inlineCallbacks
+def test_accepted_parameters_do_not_admit_lookalikes(reactor, echoPair):
+    """
+    writeMessage checks a parameter set on its first use and remembers it
+    packed: a value equal to an accepted one but of a refused type (1.0 for
+    1, a float TTL, a bool context) is still refused after the accepted one
+    was used, and a flag of any truth value (even an unhashable one) still
+    works.  Everything accepted arrives.
+    """
+    port, client = echoPair
+    t = client.transport
+    yield _roundTrip(client)
+    accepted = [
+        (dict(stream=1, ppid=5, context=0), [("stream 1.0", dict(stream=1.0, ppid=5), TypeError),
+                                             ("ppid 5.0", dict(stream=1, ppid=5.0), TypeError)]),
+        (dict(ttl=100), [("ttl 100.0", dict(ttl=100.0), ValueError),
+                         ("ttl True", dict(ttl=True), ValueError)]),
+        (dict(prPolicy=PRPolicy.RTX, prValue=2), [("prValue 2.0", dict(prPolicy=PRPolicy.RTX, prValue=2.0),
+                                                   ValueError)]),
+        (dict(context=1), [("context True", dict(context=True), ValueError)]),
+    ]
+    failures = []
+    for good, lookalikes in accepted:
+        t.writeMessage(b"good", **good)
+        for name, kwargs, exc in lookalikes:
+            queued = t._queuedBytes
+            problem = _raiseProblem(name, lambda: t.writeMessage(b"bad", **kwargs), exc)
+            if problem:
+                failures.append(problem)
+            if t._queuedBytes != queued:
+                failures.append(f"{name}: queued something")
+    assert failures == []
+    t.writeMessage(b"unordered, truth value 1", unordered=1)
+    t.writeMessage(b"ordered, unhashable falsy flag", unordered=[])
+    t.writeMessage(b"unordered, unhashable true flag", unordered=[1])
+    # The echoes come back: none is a sequence message, so the client's
+    # checker counts each as one it could not parse.
+    n = client.checker.count
+    yield withDeadline(client.expect(n + len(accepted) + 3), 10, "the echoes of the accepted writes")
+    assert len(client.checker.errors) == len(accepted) + 3
+    del client.checker.errors[:]
+    yield _roundTrip(client)
+
+
+@pytest_twisted.inlineCallbacks
 def test_bad_writes_on_one_to_many_association(reactor, listen, echoPair):
     """
     The same bad writes on an association of a one-to-many port (opened

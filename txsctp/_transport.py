@@ -312,7 +312,7 @@ class SCTPTransport(ProducerRegistration):
     __slots__ = (
         "__weakref__", "_handle", "_metaCache", "reactor", "assocId", "protocol", "_outboundStreams",
         "inboundStreams", "_peer", "_options", "maxMessageSize", "_bufferSize", "maxQueuedBytes",
-        "_queue", "_specials", "_queued", "_peerShutdown", "_ending", "_aborting", "_sendBroken", "_queuedBytes",
+        "_queue", "_specials", "_queued", "_peerShutdown", "_ending", "_refuseWrites", "_aborting", "_sendBroken", "_queuedBytes",
         "_assembler", "connected", "disconnecting", "disconnected", "_shutdownSent", "_readingPaused",
         "_held", "_heldBytes", "_dryWaiters", "_drySubscribed", "_closedWaiters", "_lostReason",
         "logstr", "_messageReceived", "_notificationReceived", "producer", "streamingProducer",
@@ -357,6 +357,9 @@ class SCTPTransport(ProducerRegistration):
         self._queued = False
         self._peerShutdown = False
         self._ending = False
+        # Set, and never cleared, with any of disconnecting, disconnected,
+        # _peerShutdown and _ending: writeMessage reads one flag, not four.
+        self._refuseWrites = False
         # abortConnection() was called: the end is reported in the next
         # reactor turn, and nothing is delivered before it.
         self._aborting = False
@@ -501,7 +504,7 @@ class SCTPTransport(ProducerRegistration):
         """
         Queue one whole message.  See L{ISCTPTransport.writeMessage}.
         """
-        if self.disconnected or self.disconnecting or self._peerShutdown or self._ending:
+        if self._refuseWrites:
             raise AssociationClosedError("writeMessage", self.assocId)
         if ppid is None:
             ppid = self.defaultPPID
@@ -521,31 +524,21 @@ class SCTPTransport(ProducerRegistration):
                 f"association {self.assocId}: {self._queuedBytes} bytes already queued, "
                 f"a {size}-byte message would pass the {limit}-byte cap"
             )
-        flags = (_FLAG_UNORDERED if unordered else 0) | (_FLAG_SACK_IMMEDIATELY if sackImmediately else 0)
+        # Without partial reliability (prValue is ignored then), the packed
+        # parameters of this exact argument set if used before: the flags
+        # are worked out, and everything checked, on its first use only.
+        key: Optional[tuple]
         if ttl is None and prPolicy is None:
-            key: tuple = (stream, ppid, flags, context)
-            prPolicy = prValue = 0
+            key = (stream, ppid, context, unordered, sackImmediately)
+            try:
+                meta = self._metaCache.get(key)
+            except TypeError:  # unhashable flags: worked out below
+                meta = key = None
         else:
-            if ttl is not None and prPolicy is None:
-                prPolicy, prValue = PRPolicy.TTL, ttl
-            if prPolicy != PRPolicy.NONE:
-                if prPolicy not in (PRPolicy.TTL, PRPolicy.RTX, PRPolicy.PRIO):
-                    raise ValueError(f"prPolicy {prPolicy!r} is not a PRPolicy")
-                if type(prValue) is not int or not 0 <= prValue <= 0xFFFFFFFF:
-                    raise ValueError(f"prValue {prValue!r} is not an int in 0..4294967295")
-                prPolicy = int(prPolicy)
-            else:
-                prPolicy = prValue = 0
-            key = (stream, ppid, flags, context, prPolicy, prValue)
-        meta = self._metaCache.get(key)
+            meta = key = None
         if meta is None:
-            # A parameter set's first use: check the ranges (the cache is
-            # emptied when the stream count changes), then pack it once.
-            if not (0 <= stream < self._outboundStreams and 0 <= ppid <= 0xFFFFFFFF and 0 <= context <= 0xFFFFFFFF):
-                checkMessage(data, stream, ppid, context, self._outboundStreams)
-            if len(self._metaCache) >= 1024:
-                self._metaCache.clear()
-            meta = self._metaCache[key] = packMeta(stream, ppid, flags, self.assocId, context, prPolicy, prValue)
+            meta = self._packParameters(key, data, stream, ppid, context, unordered, sackImmediately,
+                                        ttl, prPolicy, prValue)
         if to is None:
             entry: tuple = (data, meta)
         else:
@@ -572,10 +565,50 @@ class SCTPTransport(ProducerRegistration):
             handle._sendAhead(self)
         # _bufferSize holds the high-water mark once known (the property
         # works out the default on first use): no property call per message.
-        if (self.producer is not None and not self.producerPaused
-                and self._queuedBytes > (self._bufferSize or self.bufferSize)):
+        if (self._queuedBytes > (self._bufferSize or self.bufferSize)
+                and self.producer is not None and not self.producerPaused):
             self.producerPaused = True
             self.producer.pauseProducing()
+
+    def _packParameters(self, key: Optional[tuple], data: bytes, stream: int, ppid: int, context: int,
+                        unordered: object, sackImmediately: object, ttl: Optional[int],
+                        prPolicy: Optional[int], prValue: object) -> bytes:
+        """
+        The packed parameters for L{writeMessage} when C{key} (its
+        arguments as given) is not cached yet or is C{None} (partial
+        reliability, or unhashable flags): check them (ranges, partial
+        reliability; every time for partial reliability, whose arguments
+        are not cached as given), pack them once per normalised set, and
+        cache them under C{key} too.
+
+        @raise ValueError: a value out of range or of the wrong type.
+        """
+        flags = (_FLAG_UNORDERED if unordered else 0) | (_FLAG_SACK_IMMEDIATELY if sackImmediately else 0)
+        if ttl is not None and prPolicy is None:
+            prPolicy, prValue = PRPolicy.TTL, ttl
+        if prPolicy is not None and prPolicy != PRPolicy.NONE:
+            if prPolicy not in (PRPolicy.TTL, PRPolicy.RTX, PRPolicy.PRIO):
+                raise ValueError(f"prPolicy {prPolicy!r} is not a PRPolicy")
+            if type(prValue) is not int or not 0 <= prValue <= 0xFFFFFFFF:  # type: ignore[operator]
+                raise ValueError(f"prValue {prValue!r} is not an int in 0..4294967295")
+            prPolicy = int(prPolicy)
+        else:
+            prPolicy = prValue = 0
+        cache = self._metaCache
+        normalised = (stream, ppid, flags, context, prPolicy, prValue)
+        meta = cache.get(normalised)
+        if meta is None:
+            # The cache is emptied when the stream count changes.
+            if not (0 <= stream < self._outboundStreams and 0 <= ppid <= 0xFFFFFFFF
+                    and 0 <= context <= 0xFFFFFFFF):
+                checkMessage(data, stream, ppid, context, self._outboundStreams)
+            meta = packMeta(stream, ppid, flags, self.assocId, context, prPolicy, prValue)  # type: ignore[arg-type]
+        if len(cache) >= 1024:
+            cache.clear()
+        cache[normalised] = meta
+        if key is not None:
+            cache[key] = meta
+        return meta
 
     def write(self, data: bytes) -> None:
         """
@@ -667,7 +700,7 @@ class SCTPTransport(ProducerRegistration):
         association unusable: abort it.
         """
         if err.errno in (errno.EPIPE, errno.ESHUTDOWN):
-            self._peerShutdown = True
+            self._peerShutdown = self._refuseWrites = True
             self._discardQueue(err.errno)
             return
         if err.errno in _ASSOCIATION_GONE:
@@ -822,7 +855,7 @@ class SCTPTransport(ProducerRegistration):
         if isinstance(notification, Shutdown):
             # The peer is shutting down: nothing more can be sent, and what
             # is still queued here never will be.
-            self._peerShutdown = True
+            self._peerShutdown = self._refuseWrites = True
             if self._queue:
                 self._discardQueue(errno.ESHUTDOWN)
         if isinstance(notification, AssociationChange):
@@ -835,7 +868,7 @@ class SCTPTransport(ProducerRegistration):
                     # The kernel queues the association's SEND_FAILED
                     # notifications after this one: deliver what this read
                     # finds before connectionLost.
-                    self._ending = True
+                    self._ending = self._refuseWrites = True
                     self._handle._pendingLost.append((self, reason))
                 else:
                     self._lost(reason)
@@ -937,7 +970,7 @@ class SCTPTransport(ProducerRegistration):
         """
         if self.disconnected or self.disconnecting:
             return
-        self.disconnecting = True
+        self.disconnecting = self._refuseWrites = True
         if not self._queue and self.producer is None:
             self._startShutdown()
 
@@ -963,7 +996,7 @@ class SCTPTransport(ProducerRegistration):
         if self.disconnected or self._aborting:
             return
         self._aborting = True
-        self.disconnecting = True
+        self.disconnecting = self._refuseWrites = True
         self._sendAbort()
         self.reactor.callLater(0, self._lost, failure.Failure(error.ConnectionAborted()))
 
@@ -990,7 +1023,7 @@ class SCTPTransport(ProducerRegistration):
         """
         if self.disconnected:
             return
-        self.disconnected = True
+        self.disconnected = self._refuseWrites = True
         self.connected = False
         self.disconnecting = False
         self._lostReason = reason
