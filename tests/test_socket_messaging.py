@@ -403,42 +403,6 @@ def test_sendBatchReceiveBatch(closer):
     assert ordered == [d for d, s, _, f, _, _ in messages if s == 1 and not f]
 
 
-@pytest.mark.parametrize("sizes", [
-    [100] * 40,                # small pieces: packed, one copy out and slices
-    [1024] * 64,               # 64 KiB of 1 KiB pieces: packed
-    [3000, 10, 10, 10],        # mixed, 757 bytes on average: packed
-    [16384] * 3,               # few large pieces (48 KiB): copied from their slots
-    [60000, 100],              # one large, one small: from their slots
-    [16384] * 8,               # more than 64 KiB: from their slots
-], ids=["100x40", "1Kx64", "mixed-small", "16Kx3", "60K+100", "16Kx8"])
-def test_receiveBatchCopiesOutEachWay(closer, sizes):
-    """
-    A batch comes out of the receive buffer one of two ways: small pieces
-    packed to the front in C and sliced from one copy, larger ones (more
-    than 1 KiB a piece on average, or 64 KiB in all) copied once each from
-    their own slots.  Either way every payload is whole and in order; every
-    batch of several pieces took the way its sizes call for.
-    """
-    from txsctp._batch import BatchReceiver
-
-    cli, acc, srv = oneToOnePair(closer)
-    payloads = [os.urandom(size) for size in sizes]
-    assert cli.sendBatch([(p, 0, 0, 0, 0, 0) for p in payloads]) == len(payloads)
-    receiver = BatchReceiver()
-    got = []
-    ways = []
-    while len(got) < len(payloads):
-        assert waitReadable(acc), f"only {len(got)} of {len(payloads)} messages arrived"
-        n, datas, records = receiver.receive(acc.fileno(), socket.MSG_DONTWAIT)
-        got.extend(datas)
-        total = sum(map(len, datas))
-        if n > 1:
-            ways.append((n, total, bool(receiver._total[1])))
-    assert got == payloads
-    for n, total, packed in ways:
-        assert packed == (total <= 64 * 1024 and total <= n * 1024), (n, total, packed)
-
-
 @pytest.mark.parametrize("bundle", [False, True], ids=["one-packet-each", "bundled"])
 def test_sendBatchBundlesSmallMessages(closer, bundle):
     """

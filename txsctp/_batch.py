@@ -34,6 +34,7 @@ MAX_BATCH: int = lib.TXSCTP_MAX_BATCH
 # Batches of up to this many payload bytes are copied as one block and
 # sliced; larger ones message by message.
 _JOIN_LIMIT = 64 * 1024
+_COMPACT_LIMIT = lib.TXSCTP_COMPACT_LIMIT
 
 # struct txsctp_rcv, up to (not including) its sockaddr_storage.
 _RECORD_FORMAT = "@IiBBHHHIIIIiHHIIiI"
@@ -205,7 +206,7 @@ class BatchReceiver:
         self._records = ffi.new("struct txsctp_rcv[]", self.slots)
         self._recordBytes = ffi.buffer(self._records)
         self._view = memoryview(ffi.buffer(self._buffer))
-        self._total = ffi.new("size_t[2]")  # bytes received, packed to the front?
+        self._total = ffi.new("size_t *")
         self._addresses: Dict[bytes, Any] = {}
 
     def receive(self, fd: int, flags: int = 0, maxMessages: int = MAX_BATCH) -> Tuple[int, bytes, List[tuple]]:
@@ -230,17 +231,18 @@ class BatchReceiver:
         datas = []
         append = datas.append
         offset = 0
-        if self._total[1]:
-            # Small pieces, packed to the front by the C side: one copy
-            # out, then cheap slices.
-            payloads = ffi.buffer(self._buffer, self._total[0])[:]
+        total = self._total[0]
+        if total <= _COMPACT_LIMIT:
+            # Packed to the front by the C side: one copy out, then cheap
+            # slices.
+            payloads = ffi.buffer(self._buffer, total)[:]
             for record in records:
                 end = offset + record[0]
                 append(payloads[offset:end])
                 offset = end
         else:
-            # Larger pieces, left in their slots: copy each straight out
-            # once (no intermediate copy).
+            # Large payloads, left in their slots: copy each straight out
+            # (no fresh megabyte of intermediate copy to fault in).
             view = self._view
             slot = self.slotSize
             for record in records:

@@ -392,6 +392,7 @@ int inet_pton(int, const char *, void *);
 
 /* Number of messages txsctp_recvmany/txsctp_sendmany handle per call. */
 #define TXSCTP_MAX_BATCH ...
+#define TXSCTP_COMPACT_LIMIT ...
 
 int txsctp_connectx(int fd, const void *addrs, int addrs_size,
                     sctp_assoc_t *assoc_id);
@@ -399,7 +400,7 @@ int txsctp_peeloff(int fd, sctp_assoc_t assoc_id, unsigned flags);
 int txsctp_recvmany(int fd, char *buf, size_t slot_size, unsigned nslots,
                     struct txsctp_rcv *out, int flags);
 int txsctp_recvcompact(int fd, char *buf, size_t slot_size, unsigned nslots,
-                       struct txsctp_rcv *out, int flags, size_t total[2]);
+                       struct txsctp_rcv *out, int flags, size_t *total);
 int txsctp_sendblob(int fd, const char *blob, const uint32_t *lens, unsigned n,
                     const struct txsctp_meta *metas, int flags, int bundle);
 int txsctp_sendptrs(int fd, char *const *datas, const uint32_t *lens, unsigned n,
@@ -435,14 +436,9 @@ CUSTOMIZATIONS = r"""
 #define TXSCTP_OFF_ASSOC_IDS_IDS offsetof(struct sctp_assoc_ids, gaids_assoc_id)
 
 #define TXSCTP_MAX_BATCH 64
-/* Batches up to this many bytes, of pieces up to TXSCTP_COMPACT_PIECE bytes
-   on average, are packed to the front of the receive buffer (one copy out,
-   then slices); others stay in their slots and each piece is copied out
-   once.  Measured (copying out of a reused buffer, CPython 3.11): packing
-   saves ~25 ns a piece at 100 bytes, is even at 1 KiB, and costs two extra
-   copies a piece above: ~0.8 us at 16 KiB. */
+/* Batches up to this many bytes are packed to the front of the receive
+   buffer (one copy out, then slices); larger ones stay in their slots. */
 #define TXSCTP_COMPACT_LIMIT (64 * 1024)
-#define TXSCTP_COMPACT_PIECE 1024
 /* Room for every control message txsctp ever attaches to one message. */
 #define TXSCTP_CMSG_SPACE_MAX \
     (CMSG_SPACE(sizeof(struct sctp_sndinfo)) + \
@@ -681,15 +677,14 @@ static void txsctp_adapt_malloc(size_t size)
 }
 
 /* txsctp_recvmany, then, when all pieces together are at most
-   TXSCTP_COMPACT_LIMIT bytes and TXSCTP_COMPACT_PIECE a piece on average,
-   the pieces moved to the front of buf back to back (slot i's data never
-   lies before the running offset, so memmove forward is safe), so that
-   Python copies them out with one buffer read and cheap slices; other
-   batches stay in their slots (no extra copy).  total[0] gets the bytes in
-   all pieces, total[1] 1 if they were packed, else 0. */
+   TXSCTP_COMPACT_LIMIT bytes, the pieces moved to the front of buf back to
+   back (slot i's data never lies before the running offset, so memmove
+   forward is safe), so that Python copies them out with one buffer read and
+   cheap slices; larger batches stay in their slots (no extra copy).  *total
+   gets the bytes in all pieces. */
 static int txsctp_recvcompact(int fd, char *buf, size_t slot_size,
                               unsigned nslots, struct txsctp_rcv *out,
-                              int flags, size_t total[2])
+                              int flags, size_t *total)
 {
     int n, i;
     size_t off = 0;
@@ -698,11 +693,9 @@ static int txsctp_recvcompact(int fd, char *buf, size_t slot_size,
         return n;
     for (i = 0; i < n; i++)
         off += out[i].len;
-    total[0] = off;
-    total[1] = 0;
-    if (off > TXSCTP_COMPACT_LIMIT || off > (size_t)n * TXSCTP_COMPACT_PIECE)
+    *total = off;
+    if (off > TXSCTP_COMPACT_LIMIT)
         return n;  /* large pieces: each is copied out of its own slot */
-    total[1] = 1;
     off = 0;
     for (i = 0; i < n; i++) {
         char *src = buf + (size_t)i * slot_size;
