@@ -312,7 +312,8 @@ class SCTPTransport(ProducerRegistration):
     __slots__ = (
         "__weakref__", "_handle", "_metaCache", "reactor", "assocId", "protocol", "_outboundStreams",
         "inboundStreams", "_peer", "_options", "maxMessageSize", "_bufferSize", "maxQueuedBytes",
-        "_queue", "_specials", "_queued", "_peerShutdown", "_ending", "_refuseWrites", "_aborting", "_sendBroken", "_queuedBytes",
+        "_queue", "_specials", "_queued", "_peerShutdown", "_ending", "_refuseWrites", "_aborting", "_sendBroken",
+        "_queuedBytes",
         "_assembler", "connected", "disconnecting", "disconnected", "_shutdownSent", "_readingPaused",
         "_held", "_heldBytes", "_dryWaiters", "_drySubscribed", "_closedWaiters", "_lostReason",
         "logstr", "_messageReceived", "_notificationReceived", "producer", "streamingProducer",
