@@ -604,6 +604,10 @@ class SCTPTransport(ProducerRegistration):
                     and 0 <= context <= 0xFFFFFFFF):
                 checkMessage(data, stream, ppid, context, self._outboundStreams)
             meta = packMeta(stream, ppid, flags, self.assocId, context, prPolicy, prValue)  # type: ignore[arg-type]
+        elif key is None:
+            # Packed before, nothing new to remember (partial reliability's
+            # every write comes here).
+            return meta
         if len(cache) >= 1024:
             cache.clear()
         cache[normalised] = meta
