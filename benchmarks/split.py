@@ -30,6 +30,16 @@ configuration, each group's first row its baseline.
   are counted apart: the ratios compare runs without one.  Packets
   per message counts every SCTP packet both ends sent (DATA and SACK), so
   fewer means more messages bundled per packet.
+* **One-way 16 KiB by side on host-default socket settings**: the same
+  pairs with no per-socket settings (the kernel's 212,992-byte buffers,
+  Nagle, delayed SACK), as in the main table's host-defaults rows.  The
+  kernel accepts a message whenever any send-buffer space is free, even
+  if the message overruns it; but a blocking sender that found the buffer
+  full waits until the whole message fits.  A non-blocking sender is woken
+  by C{EPOLLOUT} as soon as any space is free.  With 16 KiB messages and
+  these buffers the blocking wait is where streams stall (waits of up to
+  ~210 ms were measured, the delayed-SACK timer's period), so this table
+  shows which pattern each contender's sender follows.
 """
 
 from __future__ import annotations
@@ -37,7 +47,7 @@ from __future__ import annotations
 import statistics
 from typing import Dict, List, Optional, Tuple
 
-from common import TUNED
+from common import DEFAULTS, TUNED, Settings
 from driver import Child, fmt, oneway_pair, pingpong_pair, setup_pair, snmp, spawn_c, spawn_py, table
 
 # A side: (label, contender module, function, keyword arguments); for the C
@@ -102,25 +112,25 @@ def _spawn(side: Side, *args) -> Child:
 
 
 def oneway(receiver: Side, sender: Side, size: int, duration: float,
-           timeout: float) -> Tuple[Optional[Dict[str, float]], str]:
+           timeout: float, settings: Settings = TUNED) -> Tuple[Optional[Dict[str, float]], str]:
     """
     One one-way stream of C{size}-byte messages from C{sender} to
-    C{receiver}: (its figures -- MB/s, whether a T3 retransmission timeout
-    fired ("T3"), SCTP packets per message --, "") when the receiver got
-    exactly what the sender counted, else (None, why).
+    C{receiver}, both with C{settings}: (its figures -- MB/s, whether a T3
+    retransmission timeout fired ("T3"), SCTP packets per message --, "")
+    when the receiver got exactly what the sender counted, else (None, why).
     """
     def server() -> Child:
         _, module, func, kwargs = receiver
         if module is None:
-            return spawn_c(func, TUNED.c_args() + ["--size", str(size)] + kwargs.get("cargs", []))
-        return spawn_py(module, func, TUNED, size, **kwargs)
+            return spawn_c(func, settings.c_args() + ["--size", str(size)] + kwargs.get("cargs", []))
+        return spawn_py(module, func, settings, size, **kwargs)
 
     def client(port: int) -> Child:
         _, module, func, kwargs = sender
         if module is None:
-            return spawn_c(func, TUNED.c_args() + ["--port", str(port), "--size", str(size),
-                                                   "--duration", str(duration)] + kwargs.get("cargs", []))
-        return spawn_py(module, func, TUNED, port, size, duration, 0, **kwargs)
+            return spawn_c(func, settings.c_args() + ["--port", str(port), "--size", str(size),
+                                                      "--duration", str(duration)] + kwargs.get("cargs", []))
+        return spawn_py(module, func, settings, port, size, duration, 0, **kwargs)
 
     names = ("SctpT3RtxExpireds", "SctpOutSCTPPacks")
     before = snmp(names)
@@ -214,14 +224,16 @@ def _onewayRows(figures: Dict[int, List[Dict[str, float]]], pairs, runsPerPair: 
     return rows
 
 
-def measureOneway(bench, duration: float, timeout: float, reps: int) -> Dict[int, List[Dict[str, float]]]:
+def measureOneway(bench, duration: float, timeout: float, reps: int,
+                  settings: Settings = TUNED) -> Dict[int, List[Dict[str, float]]]:
     """
-    Every L{ONEWAY} pair's verified figures; the baseline (first) pair
-    runs again at the end of each repetition, its runs pooled.
+    Every L{ONEWAY} pair's verified figures with C{settings}; the baseline
+    (first) pair runs again at the end of each repetition, its runs pooled.
     """
     order = ONEWAY + [ONEWAY[0]]
-    figures = _measure(bench, "oneway16k", order,
-                       lambda r, s: oneway(r, s, ONEWAY_SIZE, duration, timeout), reps)
+    name = "oneway16k" if settings is TUNED else "oneway16k-defaults"
+    figures = _measure(bench, name, order,
+                       lambda r, s: oneway(r, s, ONEWAY_SIZE, duration, timeout, settings), reps)
     figures[0].extend(figures.pop(len(ONEWAY)))
     return figures
 
@@ -250,6 +262,13 @@ def run(bench, args) -> str:
         figures = measureOneway(bench, args.duration, args.duration + args.timeout, args.reps)
         out.append("== one-way 16 KiB by side (tuned settings, side by side; ratio of the runs without a T3 "
                    "stall to the C pair's) ==")
+        out.append(table(["measured", "receiver", "sender", "MB/s", "MB/s without T3", "ratio", "T3 runs",
+                          "packets/msg", "verified"],
+                         _onewayRows(figures, ONEWAY, [2 * args.reps] + [args.reps] * (len(ONEWAY) - 1))))
+        out.append("")
+        figures = measureOneway(bench, args.duration, args.duration + args.timeout, args.reps, DEFAULTS)
+        out.append("== one-way 16 KiB by side on host-default socket settings (no per-socket settings, as in "
+                   "the host-defaults rows; ratio of the runs without a T3 stall to the C pair's) ==")
         out.append(table(["measured", "receiver", "sender", "MB/s", "MB/s without T3", "ratio", "T3 runs",
                           "packets/msg", "verified"],
                          _onewayRows(figures, ONEWAY, [2 * args.reps] + [args.reps] * (len(ONEWAY) - 1))))
