@@ -13,7 +13,9 @@ configuration, each group's first row its baseline.
   loop's own clients changed only in how they wait, as any reactor waits --
   in C{epoll} before each receive, with the clock reads Twisted's reactor
   makes per iteration, with a timer pending; a non-blocking connect waited
-  for in C{epoll}.  No Python work is added, so what they lose is what any
+  for in C{epoll}; and a pair of such ends (server and client waiting in
+  C{epoll} with a clock read per wake), the floor of the main table's
+  transport pair.  No Python work is added, so what they lose is what any
   reactor transport loses here before running a line of its own code.
 * **The client without a connect timeout**: C{connectSCTP(...,
   timeout=None)}.  The default (30 s) is a reactor timer that, cancelled on
@@ -71,6 +73,8 @@ PINGPONG: List[Tuple[str, Side, Side]] = [
     ("SCTP", ("txsctp transport 1:1", "txsctp_transport", "pp_server", {"style": "one-to-one"}), STDLIB_PP_CLIENT),
     ("SCTP", ("txsctp transport 1:M", "txsctp_transport", "pp_server", {"style": "one-to-many"}), STDLIB_PP_CLIENT),
     ("SCTP", ("txsctp transport 1:1", "txsctp_transport", "pp_server", {"style": "one-to-one"}), TX_PP_CLIENT),
+    ("SCTP", ("stdlib loop waiting in epoll + a clock read per wake", "reference", "pp_server", {"wait": "reactor"}),
+     ("... + a clock read per wake", "reference", "pp_client", {"wait": "reactor"})),
 ]
 
 STDLIB_SETUP_SERVER: Side = ("stdlib loop", "stdlib", "setup_server", {})

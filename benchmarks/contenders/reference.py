@@ -9,6 +9,9 @@ Reference points, not contenders (benchmarks/split.py runs them).
   Python work is added, so what they lose against the blocking loop is
   the floor under any reactor transport in this kernel, txsctp's included.
   They speak the stdlib loop's protocol and run against its servers.
+* The stdlib loop's ping-pong server changed the same way
+  (C{pp_server}), so that a pair of reactor-shaped ends -- what a
+  reactor transport on both sides is -- has its floor measured too.
 * The association set-up loop over TCP as a plain stdlib loop
   (C{tcp_setup_server}, C{tcp_setup_client}), the baseline for the Twisted
   TCP contender's own set-up loop (twisted_tcp.setup_server/setup_client,
@@ -22,7 +25,7 @@ import socket
 import struct
 import time
 
-from common import HOST, cycle_result, latency_result
+from common import HOST, MSG_NOTIFICATION, cycle_result, latency_result
 
 from . import stdlib
 
@@ -82,6 +85,54 @@ def pp_client(out, settings, port, size, duration, count, wait="epoll"):
     latency_result(out, lat, t0, warmup=1)
     ep.close()
     sock.close()
+
+
+def pp_server(out, settings, wait="reactor"):
+    """
+    The stdlib loop's ping-pong echo server on a non-blocking socket that
+    waits in C{epoll} before each receive.
+
+    @param wait: as for L{pp_client}.
+    """
+    if wait not in WAITS:
+        raise ValueError(f"wait {wait!r} is not one of {WAITS}")
+    lsock = stdlib._listener(out, settings)
+    sock = stdlib._accept(lsock, settings)
+    sock.setblocking(False)
+    ep = select.epoll()
+    ep.register(sock.fileno(), select.EPOLLIN)
+    poll, now = ep.poll, time.time
+    reactor = wait == "reactor"
+    timer = wait == "reactor+timer"
+    send, recv = stdlib.send, stdlib.recv
+    n = 0
+    while True:
+        if timer:
+            now()
+            poll(30.0)
+            now()
+        else:
+            poll(-1)
+            if reactor:
+                now()
+        try:
+            data, flags, info = recv(sock)
+        except BlockingIOError:
+            continue
+        except OSError:
+            break
+        if not data:
+            if flags & MSG_NOTIFICATION:
+                continue
+            break
+        # The reply is one small message into an open window: it does not
+        # block (the stdlib server's send does not wait either).
+        send(sock, data, info[0] if info else 0, info[1] if info else 0)
+        n += 1
+    out.result(echoed=n)
+    ep.close()
+    sock.close()
+    lsock.close()
 
 
 def _connect_nonblocking(settings, port, ep):
