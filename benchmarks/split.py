@@ -263,19 +263,16 @@ def run(bench, args) -> str:
         out.append(table(["group", "server", "client", "conn/s p50", "p50 us", "ratio", "verified"], rows))
         out.append("")
     if "oneway16k" in workloads:
-        figures = measureOneway(bench, args.duration, args.duration + args.timeout, args.reps)
-        out.append("== one-way 16 KiB by side (tuned settings, side by side; ratio of the runs without a T3 "
-                   "stall to the C pair's) ==")
-        out.append(table(["measured", "receiver", "sender", "MB/s", "MB/s without T3", "ratio", "T3 runs",
-                          "packets/msg", "verified"],
-                         _onewayRows(figures, ONEWAY, [2 * args.reps] + [args.reps] * (len(ONEWAY) - 1))))
-        out.append("")
-        figures = measureOneway(bench, args.duration, args.duration + args.timeout, args.reps, DEFAULTS)
-        out.append("== one-way 16 KiB by side on host-default socket settings (no per-socket settings, as in "
-                   "the host-defaults rows; ratio of the runs without a T3 stall to the C pair's) ==")
-        out.append(table(["measured", "receiver", "sender", "MB/s", "MB/s without T3", "ratio", "T3 runs",
-                          "packets/msg", "verified"],
-                         _onewayRows(figures, ONEWAY, [2 * args.reps] + [args.reps] * (len(ONEWAY) - 1))))
-        out.append("")
+        for settings, title in (
+                (TUNED, "one-way 16 KiB by side (tuned settings, side by side; ratio of the runs without a T3 "
+                        "stall to the C pair's)"),
+                (DEFAULTS, "one-way 16 KiB by side on host-default socket settings (no per-socket settings, as "
+                           "in the host-defaults rows; ratio of the runs without a T3 stall to the C pair's)")):
+            figures = measureOneway(bench, args.duration, args.duration + args.timeout, args.reps, settings)
+            out.append(f"== {title} ==")
+            out.append(table(["measured", "receiver", "sender", "MB/s", "MB/s without T3", "ratio", "T3 runs",
+                              "packets/msg", "verified"],
+                             _onewayRows(figures, ONEWAY, [2 * args.reps] + [args.reps] * (len(ONEWAY) - 1))))
+            out.append("")
     return "\n".join(out)
 

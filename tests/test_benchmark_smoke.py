@@ -199,21 +199,26 @@ def test_reactorFloorReferences():
     The reference loops of the benchmark's by-side section
     (benchmarks/split.py) run against real associations and verify: the
     stdlib ping-pong client waiting as a reactor does (with a timer pending)
-    gets every round trip echoed, the non-blocking set-up client's
-    associations are each accepted once, and so are the TCP reference
-    loop's connections.
+    gets every round trip echoed, and so does the pair of reactor-shaped
+    ends (the reference echo server waiting in epoll), the non-blocking
+    set-up client's associations are each accepted once, and so are the TCP
+    reference loop's connections.
     """
     code = (
         "import sys, json; sys.path.insert(0, 'benchmarks'); import split\n"
         "pp = [r for r in split.PINGPONG if r[2][3].get('wait') == 'reactor+timer'][0]\n"
         "su = [r for r in split.SETUP if r[2][1] == 'reference'][0]\n"
         "tcp = [r for r in split.SETUP if r[0] == 'TCP'][0]\n"
+        "pair = [r for r in split.PINGPONG if r[1][1] == 'reference'][0]\n"
         "print(json.dumps([split.pingpong(pp[1], pp[2], 100, 0, 200, 60),\n"
-        "                  split.setup(su[1], su[2], 0.2, 60), split.setup(tcp[1], tcp[2], 0.2, 60)]))\n"
+        "                  split.setup(su[1], su[2], 0.2, 60), split.setup(tcp[1], tcp[2], 0.2, 60),\n"
+        "                  split.pingpong(pair[1], pair[2], 100, 0, 200, 60)]))\n"
     )
-    (pp, ppWhy), (su, suWhy), (tcp, tcpWhy) = _runJSON(code)
+    (pp, ppWhy), (su, suWhy), (tcp, tcpWhy), (pair, pairWhy) = _runJSON(code)
     assert pp is not None, ppWhy
     assert pp["rt/s"] > 0 and pp["p50 us"] > 0
+    assert pair is not None, pairWhy
+    assert pair["rt/s"] > 0 and pair["p50 us"] > 0
     assert su is not None, suWhy
     assert su["assoc/s p50"] > 0
     assert tcp is not None, tcpWhy
@@ -226,7 +231,8 @@ def test_nonBlockingSenderFloor():
     C sender made non-blocking waits in epoll when the kernel refuses more
     (it really ran out of send buffer), and the C receiver counts exactly
     what it sent; the table's own measurement of that row verifies too and
-    counts the packets both ends sent.
+    counts the packets both ends sent, on the tuned settings and on the
+    host-default ones (the second by-side table).
     """
     _buildCProgram()
     code = (
@@ -237,14 +243,17 @@ def test_nonBlockingSenderFloor():
         "sent, got, err = driver._pair(lambda: driver.spawn_c('recv', args),\n"
         "    lambda port: driver.spawn_c('send', args + ['--port', str(port), '--count', '3000',\n"
         "                                                '--nonblock', '1']), 60)\n"
-        "print(json.dumps([sent, got, err, split.oneway(row[1], row[2], 16384, 0.2, 60)]))\n"
+        "print(json.dumps([sent, got, err, split.oneway(row[1], row[2], 16384, 0.2, 60),\n"
+        "                  split.oneway(row[1], row[2], 16384, 0.2, 60, split.DEFAULTS)]))\n"
     )
-    sent, got, err, (figures, why) = _runJSON(code)
+    sent, got, err, (figures, why), (defaultFigures, defaultWhy) = _runJSON(code)
     assert err == "", err
     assert sent["sent"] == got["msgs"] == got["expected"] == 3000 and got["bad"] == 0
     assert sent["waits"] > 0, sent
     assert figures is not None, why
     assert figures["MB/s"] > 0 and figures["packets/msg"] > 0
+    assert defaultFigures is not None, defaultWhy
+    assert defaultFigures["MB/s"] > 0 and defaultFigures["packets/msg"] > 0
 
 
 def test_onewayBySideRows():

@@ -25,7 +25,7 @@ import socket
 import struct
 import time
 
-from common import HOST, MSG_NOTIFICATION, cycle_result, latency_result
+from common import HOST, cycle_result, latency_result
 
 from . import stdlib
 
@@ -36,6 +36,33 @@ WAITS = ("epoll", "reactor", "reactor+timer")
 
 def available():
     return True, ""
+
+
+def _reactorWait(sock, wait):
+    """
+    Put C{sock} in non-blocking mode and return C{(wait, close)}: C{wait()}
+    waits for it to be readable as a reactor iteration would (see
+    L{pp_client}'s C{wait}), C{close()} releases the C{epoll} object.
+    """
+    if wait not in WAITS:
+        raise ValueError(f"wait {wait!r} is not one of {WAITS}")
+    sock.setblocking(False)
+    ep = select.epoll()
+    ep.register(sock.fileno(), select.EPOLLIN)
+    poll, now = ep.poll, time.time
+    if wait == "reactor+timer":
+        def waitReadable():
+            now()
+            poll(30.0)
+            now()
+    elif wait == "reactor":
+        def waitReadable():
+            poll(-1)
+            now()
+    else:
+        def waitReadable():
+            poll(-1)
+    return waitReadable, ep.close
 
 
 def pp_client(out, settings, port, size, duration, count, wait="epoll"):
@@ -50,8 +77,6 @@ def pp_client(out, settings, port, size, duration, count, wait="epoll"):
         C{epoll.poll} timeout (CPython reads the clock for its deadline), the
         C{runUntilCurrent} read.
     """
-    if wait not in WAITS:
-        raise ValueError(f"wait {wait!r} is not one of {WAITS}")
     sock = stdlib._connect(settings, port)
     data = bytes(size)
     lat = []
@@ -59,78 +84,43 @@ def pp_client(out, settings, port, size, duration, count, wait="epoll"):
     send, recv = stdlib.send, stdlib.recv
     send(sock, data)  # warm-up, before the clock starts (see latency_result)
     recv(sock)
-    sock.setblocking(False)
-    ep = select.epoll()
-    ep.register(sock.fileno(), select.EPOLLIN)
-    poll, now = ep.poll, time.time
-    reactor = wait == "reactor"
-    timer = wait == "reactor+timer"
+    waitReadable, closeWait = _reactorWait(sock, wait)
     t0 = time.perf_counter()
     deadline = clock() + int(duration * 1e9)
     while (len(lat) < count) if count else (clock() < deadline):
         a = clock()
         send(sock, data)
-        if timer:
-            now()
-            poll(30.0)
-            now()
-        else:
-            poll(-1)
-            if reactor:
-                now()
+        waitReadable()
         reply, flags, info = recv(sock)
         if len(reply) != size:
             raise RuntimeError(f"ping-pong: got {len(reply)} bytes")
         lat.append(clock() - a)
     latency_result(out, lat, t0, warmup=1)
-    ep.close()
+    closeWait()
     sock.close()
 
 
 def pp_server(out, settings, wait="reactor"):
     """
     The stdlib loop's ping-pong echo server on a non-blocking socket that
-    waits in C{epoll} before each receive.
-
-    @param wait: as for L{pp_client}.
+    waits in C{epoll} before each receive (C{wait} as for L{pp_client}).
+    The reply is one small message into an open window, so its send does
+    not wait (nor does the stdlib server's).
     """
-    if wait not in WAITS:
-        raise ValueError(f"wait {wait!r} is not one of {WAITS}")
     lsock = stdlib._listener(out, settings)
     sock = stdlib._accept(lsock, settings)
-    sock.setblocking(False)
-    ep = select.epoll()
-    ep.register(sock.fileno(), select.EPOLLIN)
-    poll, now = ep.poll, time.time
-    reactor = wait == "reactor"
-    timer = wait == "reactor+timer"
-    send, recv = stdlib.send, stdlib.recv
-    n = 0
-    while True:
-        if timer:
-            now()
-            poll(30.0)
-            now()
-        else:
-            poll(-1)
-            if reactor:
-                now()
-        try:
-            data, flags, info = recv(sock)
-        except BlockingIOError:
-            continue
-        except OSError:
-            break
-        if not data:
-            if flags & MSG_NOTIFICATION:
+    waitReadable, closeWait = _reactorWait(sock, wait)
+
+    def receive(sock):
+        while True:
+            waitReadable()
+            try:
+                return stdlib.recv(sock)
+            except BlockingIOError:
                 continue
-            break
-        # The reply is one small message into an open window: it does not
-        # block (the stdlib server's send does not wait either).
-        send(sock, data, info[0] if info else 0, info[1] if info else 0)
-        n += 1
-    out.result(echoed=n)
-    ep.close()
+
+    out.result(echoed=stdlib.echo_loop(sock, receive))
+    closeWait()
     sock.close()
     lsock.close()
 

@@ -138,13 +138,16 @@ def oneway_send(out, settings, port, size, duration, count):
     sock.close()
 
 
-def pp_server(out, settings):
-    lsock = _listener(out, settings)
-    sock = _accept(lsock, settings)
+def echo_loop(sock, receive=recv):
+    """
+    Echo every message on its stream with its PPID until the association
+    ends; return how many were echoed.  C{receive} reads one piece as
+    L{recv} does (the reference loops pass one that waits as a reactor).
+    """
     n = 0
     while True:
         try:
-            data, flags, info = recv(sock)
+            data, flags, info = receive(sock)
         except OSError:
             break
         if not data:
@@ -153,7 +156,13 @@ def pp_server(out, settings):
             break
         send(sock, data, info[0] if info else 0, info[1] if info else 0)
         n += 1
-    out.result(echoed=n)
+    return n
+
+
+def pp_server(out, settings):
+    lsock = _listener(out, settings)
+    sock = _accept(lsock, settings)
+    out.result(echoed=echo_loop(sock))
     sock.close()
     lsock.close()
 
