@@ -161,6 +161,34 @@ class Out:
         self.line(json.dumps(fields))
 
 
+def runContender(module, func, writer, args, kwargs):
+    """
+    Run one contender function in this process, a child of the benchmark's
+    fork server (driver.spawn_py), its output lines to C{writer} (a pipe
+    end), then exit.
+    """
+    import gc
+    import importlib
+    import sys
+    import traceback
+
+    # Keep the garbage collector off the objects inherited from the fork
+    # server, whose pages it would otherwise copy on write at its first
+    # collections.
+    gc.freeze()
+    code = 0
+    try:
+        mod = importlib.import_module(f"contenders.{module}")
+        getattr(mod, func)(Out(writer.fileno()), *args, **kwargs)
+    except BaseException:
+        traceback.print_exc()
+        code = 1
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+
+
 def percentile(sorted_values, q: float) -> float:
     if not sorted_values:
         return 0.0

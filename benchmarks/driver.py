@@ -10,7 +10,6 @@ issue-5 targets with PASS/MISS.  See docs/benchmarks.md.
 from __future__ import annotations
 
 import argparse
-import gc
 import importlib
 import json
 import os
@@ -21,13 +20,12 @@ import statistics
 import subprocess
 import sys
 import time
-import traceback
 from typing import Callable, Dict, List, Optional, Tuple
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from common import BUNDLED, DEFAULTS, TUNED, TUNED_SYSCTLS, WIDE_RCV, MiB, Out, Settings  # noqa: E402
+from common import BUNDLED, DEFAULTS, TUNED, TUNED_SYSCTLS, WIDE_RCV, MiB, Settings, runContender  # noqa: E402
 
 BUILD = os.path.join(HERE, "_build")
 C_BENCH = os.path.join(BUILD, "sctp_bench")
@@ -38,15 +36,16 @@ C_BENCH = os.path.join(BUILD, "sctp_bench")
 
 class Child:
     """
-    A child process (exec'd C program or forked Python function) whose
-    output is a stream of lines.
+    A child process (exec'd C program, or Python function run in a process
+    forked from the fork server) whose output is a stream of lines.
     """
 
-    def __init__(self, label: str, pid: int, fd: int, proc: Optional[subprocess.Popen] = None):
+    def __init__(self, label: str, pid: int, fd: int, proc: Optional[subprocess.Popen] = None, mpProc=None):
         self.label = label
         self.pid = pid
         self.fd = fd
         self.proc = proc
+        self.mpProc = mpProc
         self.buf = b""
         self.lines: List[str] = []
         self.status: Optional[int] = None
@@ -84,6 +83,13 @@ class Child:
                     return None
 
     def wait(self, deadline: float) -> bool:
+        if self.mpProc is not None:
+            while time.monotonic() < deadline:
+                self.mpProc.join(0.005)
+                if self.mpProc.exitcode is not None:
+                    self.status = self.mpProc.exitcode
+                    return True
+            return False
         while time.monotonic() < deadline:
             pid, status = os.waitpid(self.pid, os.WNOHANG)
             if pid:
@@ -95,6 +101,11 @@ class Child:
         return False
 
     def kill(self) -> None:
+        if self.status is None and self.mpProc is not None:
+            self.mpProc.kill()
+            self.mpProc.join()
+            self.status = -9
+            return
         if self.status is None:
             try:
                 os.kill(self.pid, signal.SIGKILL)
@@ -125,31 +136,56 @@ def spawn_c(mode: str, args: List[str], stdin=subprocess.DEVNULL) -> Child:
     return Child(f"C {mode}", proc.pid, fd, proc)
 
 
+_forkserver = None
+
+
+def _forkserverContext():
+    """
+    The multiprocessing "forkserver" context Python contenders start from:
+    a fresh interpreter, started once, that has imported the contender
+    modules and what they use (txsctp, Twisted) and forks a child per run.
+    """
+    global _forkserver
+    if _forkserver is None:
+        import multiprocessing
+
+        here = os.path.dirname(os.path.abspath(__file__))
+        os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (here, os.environ.get("PYTHONPATH")) if p)
+        _forkserver = multiprocessing.get_context("forkserver")
+        # What the contenders import, imported once in the fork server (a
+        # module that is missing is skipped there).
+        _forkserver.set_forkserver_preload(
+            ["common"] + [f"contenders.{c.module}" for c in CONTENDERS if c.module]
+            + ["txsctp", "txsctp.sctpsocket", "twisted.internet.epollreactor", "twisted.internet.protocol",
+               "twisted.protocols.basic"])
+    return _forkserver
+
+
 def spawn_py(module: str, func: str, *args, **kwargs) -> Child:
-    r, w = os.pipe()
+    """
+    Run a contender function in a child process.
+
+    The child is forked from a fork server (see L{_forkserverContext}), not
+    from this driver: a child forked from the driver shares the driver's
+    heap, and in the test kernel the copy-on-write faults of its first
+    writes to it cost the 16 KiB receivers up to half their throughput
+    (a forked socket-layer pair moved 615-770 MB/s, the same pair from the
+    fork server 1,231-1,404, with 7-418 minor faults in the receiver's
+    measured window against ~920; with txsctp and Twisted imported in the
+    fork server too, the same).  The fork server's own heap holds only the
+    imported modules, so its children start cheap (no interpreter start-up
+    or imports in each) and clean, as the exec'd C program does.
+    """
+    context = _forkserverContext()
+    reader, writer = context.Pipe(duplex=False)
+    proc = context.Process(target=runContender, args=(module, func, writer, args, kwargs))
     sys.stdout.flush()
     sys.stderr.flush()
-    # The child is a fork, not a fresh interpreter: keep its garbage
-    # collector off the driver's objects, whose pages it would otherwise
-    # copy on write at its first collections (gen0 77 ms, gen1 29 ms seen
-    # in the transport's setup client in the test kernel, against < 1 ms).
-    gc.freeze()
-    pid = os.fork()
-    if pid == 0:  # child
-        code = 0
-        try:
-            os.close(r)
-            mod = importlib.import_module(f"contenders.{module}")
-            getattr(mod, func)(Out(w), *args, **kwargs)
-        except BaseException:
-            traceback.print_exc()
-            code = 1
-        finally:
-            sys.stdout.flush()
-            sys.stderr.flush()
-            os._exit(code)
-    os.close(w)
-    return Child(f"{module}.{func}", pid, r)
+    proc.start()
+    writer.close()
+    fd = os.dup(reader.fileno())
+    reader.close()
+    return Child(f"{module}.{func}", proc.pid, fd, mpProc=proc)
 
 
 # -------------------------------------------------------------- contenders --
