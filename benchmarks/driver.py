@@ -149,8 +149,7 @@ def _forkserverContext():
     if _forkserver is None:
         import multiprocessing
 
-        here = os.path.dirname(os.path.abspath(__file__))
-        os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (here, os.environ.get("PYTHONPATH")) if p)
+        os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (HERE, os.environ.get("PYTHONPATH")) if p)
         _forkserver = multiprocessing.get_context("forkserver")
         # What the contenders import, imported once in the fork server (a
         # module that is missing is skipped there).
@@ -170,7 +169,7 @@ def spawn_py(module: str, func: str, *args, **kwargs) -> Child:
     heap, and in the test kernel the copy-on-write faults of its first
     writes to it cost the 16 KiB receivers up to half their throughput
     (a forked socket-layer pair moved 615-770 MB/s, the same pair from the
-    fork server 1,231-1,404, with 7-418 minor faults in the receiver's
+    fork server 1,231-1,506, with 7-418 minor faults in the receiver's
     measured window against ~920; with txsctp and Twisted imported in the
     fork server too, the same).  The fork server's own heap holds only the
     imported modules, so its children start cheap (no interpreter start-up
@@ -179,8 +178,6 @@ def spawn_py(module: str, func: str, *args, **kwargs) -> Child:
     context = _forkserverContext()
     reader, writer = context.Pipe(duplex=False)
     proc = context.Process(target=runContender, args=(module, func, writer, args, kwargs))
-    sys.stdout.flush()
-    sys.stderr.flush()
     proc.start()
     writer.close()
     fd = os.dup(reader.fileno())
