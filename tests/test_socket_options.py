@@ -448,12 +448,24 @@ def test_badSettingsRaiseForEverySocket(closer):
 def test_recordedOptionErrorsNameTheOption(closer):
     """
     A recorded option the kernel refuses on replay raises the mapped
-    OSError naming that option.
+    OSError naming that option: the first one on a closed socket, the
+    second when only that one is refused.
     """
+    from txsctp.sctpsocket import _packRecipe
+
+    nodelay = (lib.SOL_SCTP, lib.SCTP_NODELAY, b"\x01\x00\x00\x00", "SCTP option nodelay")
+    # Too short for struct sctp_sack_info: EINVAL.
+    sack = (lib.SOL_SCTP, lib.SCTP_DELAYED_SACK, b"\x01\x00", "SCTP_DELAYED_SACK")
     s = closer.socket()
+    s._replay(_packRecipe([nodelay]))
+    assert s.getIntOption("nodelay") == 1
+    with pytest.raises(OSError) as info:
+        s._replay(_packRecipe([nodelay, sack]))
+    assert info.value.errno == errno.EINVAL
+    assert "SCTP_DELAYED_SACK" in str(info.value)
     s.close()
     with pytest.raises(OSError) as info:
-        s._replay([(lib.SOL_SCTP, lib.SCTP_NODELAY, b"\x01\x00\x00\x00", "SCTP option nodelay")])
+        s._replay(_packRecipe([nodelay, sack]))
     assert info.value.errno == errno.EBADF
     assert "SCTP option nodelay" in str(info.value)
 

@@ -416,6 +416,7 @@ long txsctp_send1(int fd, const char *data, size_t len, uint16_t sid,
 int txsctp_sendmeta1(int fd, const char *data, uint32_t len, const char *meta,
                      int flags);
 void txsctp_adapt_malloc(size_t size);
+int txsctp_setopts(int fd, const char *recipe, unsigned n);
 const char *txsctp_build_digest(void);
 """
 
@@ -674,6 +675,25 @@ static void txsctp_adapt_malloc(size_t size)
 {
     void *volatile block = malloc(size);
     free(block);
+}
+
+/* Write n socket options from a packed recipe, one setsockopt each: every
+   entry is three native uint32_t (level, option, value length) and the
+   value, padded to a multiple of 4 bytes.  Returns n, or the index of the
+   option that failed (errno set). */
+static int txsctp_setopts(int fd, const char *recipe, unsigned n)
+{
+    unsigned i;
+    uint32_t head[3];
+    for (i = 0; i < n; i++) {
+        memcpy(head, recipe, sizeof(head));
+        recipe += sizeof(head);
+        if (setsockopt(fd, (int)head[0], (int)head[1], recipe,
+                       (socklen_t)head[2]) < 0)
+            return (int)i;
+        recipe += (head[2] + 3u) & ~3u;
+    }
+    return (int)n;
 }
 
 /* txsctp_recvmany, then, when all pieces together are at most

@@ -128,13 +128,34 @@ _EVENTS_STRUCT_FIELDS.update({
     NotificationType.STREAM_CHANGE_EVENT: "sctp_stream_change_event",
 })
 
-# What _setup wrote on the first socket of each (style, events, tuning,
-# initMsg): (recorded option writes, resulting events), replayed on later
-# sockets with the same settings.  Bounded: a program making sockets with
-# ever-new settings only loses the shortcut.
-_SETUP_RECIPES: Dict[tuple, Tuple[Tuple[Tuple[int, int, bytes, str], ...], Tuple[int, ...]]] = {}
-_MAX_SETUP_RECIPES = 64
 _INT = struct.Struct("=i")
+_RECIPE_HEAD = struct.Struct("=3I")
+
+# A recorded option: level, option, value, the setter's name for errors.
+_RecordedOption = Tuple[int, int, bytes, str]
+# What txsctp_setopts reads (see its comment in _build), with the entries.
+_Recipe = Tuple[bytes, Tuple[_RecordedOption, ...]]
+
+
+def _packRecipe(record: List[_RecordedOption]) -> _Recipe:
+    """
+    Pack recorded options for C{txsctp_setopts}: per option its level,
+    number and value length (native C{uint32_t}s), then the value padded
+    to 4 bytes.
+    """
+    parts = []
+    for level, opt, value, _call in record:
+        parts.append(_RECIPE_HEAD.pack(level, opt, len(value)))
+        parts.append(value + bytes(-len(value) % 4))
+    return b"".join(parts), tuple(record)
+
+
+# What _setup wrote on the first socket of each (style, events, tuning,
+# initMsg): (its option writes packed for txsctp_setopts, resulting events),
+# replayed on later sockets with the same settings.  Bounded: a program
+# making sockets with ever-new settings only loses the shortcut.
+_SETUP_RECIPES: Dict[tuple, Tuple[_Recipe, Tuple[int, ...]]] = {}
+_MAX_SETUP_RECIPES = 64
 
 _DEFAULT_RECEIVE_SLOT = 64 * 1024
 _MSG_EOR = lib.MSG_EOR
@@ -145,6 +166,9 @@ _SACK_IMMEDIATELY = lib.SCTP_SACK_IMMEDIATELY
 _SENDALL = lib.SCTP_SENDALL
 _sendOne = lib.txsctp_send1
 _GETADDRS_BUFFER = 64 * 1024
+# For buffers the kernel fills before anything reads them: cffi's default
+# allocator zeroes every byte (64 KiB for each address lookup).
+_newUncleared = ffi.new_allocator(should_clear_after_alloc=False)
 
 _ASSOC_VALUE_OPTIONS = {
     "maxseg": lib.SCTP_MAXSEG,
@@ -363,7 +387,7 @@ class SCTPSocket:
             self._replay(recipe[0])
             self.events = recipe[1]
             return
-        record: List[Tuple[int, int, bytes, str]] = []
+        record: List[_RecordedOption] = []
         self._recording = record
         try:
             self.setIntOption("recvRcvInfo", 1)
@@ -379,23 +403,22 @@ class SCTPSocket:
         if key is not None:
             if len(_SETUP_RECIPES) >= _MAX_SETUP_RECIPES:
                 _SETUP_RECIPES.clear()
-            _SETUP_RECIPES[key] = (tuple(record), self.events)
+            _SETUP_RECIPES[key] = (_packRecipe(record), self.events)
 
-    def _replay(self, recipe: Sequence[Tuple[int, int, bytes, str]]) -> None:
+    def _replay(self, recipe: _Recipe) -> None:
         """
-        Write recorded options (see L{_setup}), raising what the setter
-        that recorded each would raise.
+        Write recorded options (see L{_setup}) with one call into C (one
+        C{setsockopt} each), raising what the setter that recorded the
+        failing one would raise.
         """
-        setsockopt = self._sock.setsockopt
-        for level, opt, value, call in recipe:
-            try:
-                setsockopt(level, opt, value)
-            except OSError as e:
-                if e.errno is None:
-                    raise
-                if level == lib.SOL_SCTP:
-                    raise _optionError(e.errno, "setsockopt", opt, call) from None
-                raise fromErrno(e.errno, "setsockopt", call) from None
+        packed, entries = recipe
+        done = lib.txsctp_setopts(self._sock.fileno(), packed, len(entries))
+        if done < len(entries):
+            err = ffi.errno
+            level, opt, _value, call = entries[done]
+            if level == lib.SOL_SCTP:
+                raise _optionError(err, "setsockopt", opt, call)
+            raise fromErrno(err, "setsockopt", call)
 
     @classmethod
     def fromSocket(cls, sock: _stdsocket.socket, *, blocking: Optional[bool] = None) -> "SCTPSocket":
@@ -714,9 +737,10 @@ class SCTPSocket:
     def _getaddrs(self, opt: int, assocId: int, call: str) -> List[HostPort]:
         fd = self._checkOpen(call)
         _checkAssocId(assocId)
-        buf = ffi.new("char[]", _GETADDRS_BUFFER)
+        buf = _newUncleared("char[]", _GETADDRS_BUFFER)
         ga = ffi.cast("struct sctp_getaddrs *", buf)
         ga.assoc_id = assocId
+        ga.addr_num = 0
         size = ffi.new("socklen_t *", _GETADDRS_BUFFER)
         if lib.getsockopt(fd, lib.SOL_SCTP, opt, buf, size) < 0:
             raise fromErrno(ffi.errno, call, f"assocId={assocId}")
@@ -1144,7 +1168,7 @@ class SCTPSocket:
         return value
 
     # While L{_setup} records the options it writes: the list to add to.
-    _recording: Optional[List[Tuple[int, int, bytes, str]]] = None
+    _recording: Optional[List[_RecordedOption]] = None
 
     def _setopt(self, opt: int, value, size: int, call: str) -> None:
         fd = self._checkOpen("setsockopt")
