@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-from typing import Iterable, List, Sequence, Tuple, Union
+from typing import Dict, Iterable, List, Sequence, Tuple, Union
 
 from txsctp._extension import ffi
 from txsctp.errors import AddressFamilyError
@@ -23,6 +23,14 @@ AddressLike = Union[str, HostPort]
 _SIN_SIZE = ffi.sizeof("struct sockaddr_in")
 _SIN6_SIZE = ffi.sizeof("struct sockaddr_in6")
 _MAPPED_PREFIX = "::ffff:"
+
+# Results of ipFamily and packList for the literals a program keeps using
+# (its peers and its own addresses), so that connecting again to the same
+# peer does not parse its addresses again.  Bounded: a program going
+# through ever-new addresses only loses the shortcut.
+_familyOf: Dict[str, int] = {}
+_packed: Dict[Tuple[HostPort, ...], bytes] = {}
+_MAX_REMEMBERED = 1024
 
 
 def ipFamily(host: str) -> int:
@@ -35,8 +43,20 @@ def ipFamily(host: str) -> int:
     @raise AddressFamilyError: C{host} is not an IP literal.
     @raise TypeError: C{host} is not a string.
     """
-    if not isinstance(host, str):
+    if host.__class__ is str:
+        family = _familyOf.get(host)
+        if family is not None:
+            return family
+    elif not isinstance(host, str):
         raise TypeError(f"host must be a str IP address literal, not {type(host).__name__}")
+    family = _parseFamily(host)
+    if len(_familyOf) >= _MAX_REMEMBERED:
+        _familyOf.clear()
+    _familyOf[str(host)] = family
+    return family
+
+
+def _parseFamily(host: str) -> int:
     try:
         socket.inet_pton(socket.AF_INET, host)
         return socket.AF_INET
@@ -166,6 +186,22 @@ def packList(addresses: Sequence[HostPort]) -> bytes:
     Pack addresses back to back, each C{sockaddr_in} or C{sockaddr_in6} at
     its own size, as C{bindx}/C{connectx} and C{SCTP_DSTADDRV4/6} want.
     """
+    key = tuple(addresses)
+    try:
+        packed = _packed.get(key)
+    except TypeError:  # not (host, port) tuples: nothing to remember it by
+        return _packAll(key)
+    if packed is None:
+        packed = _packAll(key)
+        # Not remembered with a zone, which may name an interface.
+        if not any("%" in host for host, _ in key):
+            if len(_packed) >= _MAX_REMEMBERED:
+                _packed.clear()
+            _packed[key] = packed
+    return packed
+
+
+def _packAll(addresses: Sequence[HostPort]) -> bytes:
     out = []
     for host, port in addresses:
         ptr, size = packOne(host, port)

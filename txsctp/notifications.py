@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import enum
 import socket
+import struct
 import sys
 from typing import ClassVar, FrozenSet, Optional, Tuple
 
@@ -435,7 +436,8 @@ class UnknownNotification(Notification):
     reason: str = "unknown notification type"
 
 
-_HEADER_SIZE = 8
+_HEADER = struct.Struct("=HHI")  # sn_type, sn_flags, sn_length
+_HEADER_SIZE = _HEADER.size
 _ABORT_CHUNK_TYPE = 6
 
 
@@ -624,14 +626,14 @@ def parseNotification(data: bytes) -> Notification:
         an unknown type or a truncated message.  Never raises for any input
         bytes.
     """
-    data = bytes(data)
+    if data.__class__ is not bytes:
+        data = bytes(data)
     if len(data) < _HEADER_SIZE:
         return UnknownNotification(
             assocId=0, flags=0, notificationType=0, raw=data,
             reason=f"notification of {len(data)} bytes is shorter than its header",
         )
-    snType = int.from_bytes(data[0:2], sys.byteorder)
-    snFlags = int.from_bytes(data[2:4], sys.byteorder)
+    snType, snFlags, declared = _HEADER.unpack_from(data)
     entry = _PARSERS.get(snType)
     if entry is None:
         return UnknownNotification(
@@ -645,7 +647,6 @@ def parseNotification(data: bytes) -> Notification:
                 f"than its {_SIZES[snType]}-byte structure"
             ),
         )
-    declared = int.from_bytes(data[4:8], sys.byteorder)
     if declared > len(data):
         return UnknownNotification(
             assocId=0, flags=snFlags, notificationType=snType, raw=data,
