@@ -636,23 +636,38 @@ def test_multihomed_addresses_and_paths(listen, connect):
 
 
 @pytest_twisted.inlineCallbacks
-def test_one_to_many_port_opens_associations_outward(listen):
+def test_one_to_many_port_opens_associations_outward(reactor, listen):
     """
     port.associate() opens an association from a one-to-many port; its
-    Protocol comes from that port's factory.
+    Protocol comes from that port's factory.  Once the attempt has ended,
+    up or refused, its timeout runs as a no-op in the next reactor
+    iteration instead of staying in the timer heap as a cancelled call
+    (see test_connect_timeout_leaves_the_reactor_once_up).
     """
+    def timerOf(attempts):
+        (only,) = attempts.values()
+        return only[1]
+
     server = listen(protocol.Factory.forProtocol(Echo), style="one-to-many")
     outwardFactory = RecordingFactory(Recorder)
     outward = listen(outwardFactory, style="one-to-many")
-    proto = yield outward.associate("127.0.0.1", server.getHost().port)
+    attempt = outward.associate("127.0.0.1", server.getHost().port)
+    timer = timerOf(outward._pendingOutward)
+    proto = yield attempt
     assert proto is outwardFactory.protocols[0]
     assert proto.made
+    yield _tick(reactor, 0)
+    assert timer.called and not timer.cancelled
     proto.transport.writeMessage(b"outward", stream=2, ppid=46)
     got = yield proto.expect(1)
     assert got[0][0] == b"outward"
     assert got[0][1].ppid == 46
+    refused = outward.associate("127.0.0.1", 1, timeout=10)
+    timer = timerOf(outward._pendingOutward)
     with pytest.raises(error.ConnectError):
-        yield outward.associate("127.0.0.1", 1, timeout=10)
+        yield refused
+    yield _tick(reactor, 0)
+    assert timer.called and not timer.cancelled
 
 
 @pytest.mark.parametrize("count", [1, 50], ids=["one-message", "fifty-messages"])

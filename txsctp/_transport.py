@@ -1116,9 +1116,12 @@ class _SocketDescriptor(abstract.FileDescriptor):
         self._maxSendSize = self.sock.getSendBufferSize()
         return self._maxSendSize
 
+    # Until _setSocket (a client's socket is made when it connects).
+    sock: Optional[SCTPSocket] = None
+
     def fileno(self) -> int:
-        sock = getattr(self, "sock", None)
-        return sock.fileno() if sock is not None else -1
+        sock = self.sock
+        return -1 if sock is None else sock.fileno()
 
     # -- association lookup (overridden) ---------------------------------
 
@@ -1503,7 +1506,7 @@ class _SocketDescriptor(abstract.FileDescriptor):
         raise ValueError("peelOff: only an association of a one-to-many port can be peeled off")
 
     def _closeSocket(self) -> None:
-        sock = getattr(self, "sock", None)
+        sock = self.sock
         if sock is not None:
             sock.close()
 
@@ -1913,14 +1916,12 @@ class OneToManyPort(_SocketDescriptor):
         transport._callProtocol(transport._notificationReceived, notification)
         if pending is not None:
             d, timer = pending
-            if timer is not None and timer.active():
-                timer.cancel()
+            _retireTimer(timer)
             d.callback(protocol)
 
     def _failPending(self, pending, reason: failure.Failure) -> None:
         d, timer = pending
-        if timer is not None and timer.active():
-            timer.cancel()
+        _retireTimer(timer)
         d.errback(reason)
 
     def _orphan(self, item) -> None:
@@ -1969,9 +1970,7 @@ class OneToManyPort(_SocketDescriptor):
     def _cancelOutward(self, assocId: int) -> None:
         pending = self._pendingOutward.pop(assocId, None)
         if pending is not None:
-            timer = pending[1]
-            if timer is not None and timer.active():
-                timer.cancel()
+            _retireTimer(pending[1])
             self._abortId(assocId)
 
     def _outwardTimeout(self, assocId: int) -> None:
@@ -2227,20 +2226,13 @@ class Connector(base.BaseConnector):
     def cancelTimeout(self) -> None:
         """
         Retire the connect timeout once the attempt has ended (the
-        association is up, or the attempt failed).
-
-        Twisted's connectors cancel it; a cancelled call stays in the
-        reactor's timer heap until its time comes (30 s by default), and
-        while it does every reactor iteration computes a wake-up time from
-        it and reads the clock once more (a system call in some kernels).
-        So it is made due now instead: in the next iteration it runs as a
-        no-op (L{Client.failIfNotConnected} does nothing once the attempt
-        has ended) and leaves the heap.
+        association is up, or the attempt failed); see L{_retireTimer}.
+        L{Client.failIfNotConnected} does nothing once the attempt has
+        ended.
         """
         call = self.timeoutID
         if call is not None:
-            if call.active():
-                call.reset(0)
+            _retireTimer(call)
             del self.timeoutID
 
     def getDestination(self) -> SCTPAddress:
@@ -2248,6 +2240,23 @@ class Connector(base.BaseConnector):
 
 
 # -- helpers -------------------------------------------------------------------
+
+
+def _retireTimer(call: Optional[base.DelayedCall]) -> None:
+    """
+    Take a pending timer out of the reactor's way without a clock read;
+    its function must do nothing by the time it runs.
+
+    A cancelled call stays in the reactor's timer heap until its time
+    comes (a connect timeout: 30 s by default), and while any call is
+    there each reactor iteration reads the clock to compute its wake-up
+    time (a system call in kernels without a vDSO clock, the test kernel
+    among them).  So the call is moved to time 0 instead (C{delay} with
+    minus its scheduled time: C{reset(0)} would read the clock): the next
+    iteration runs it, a no-op, and the heap is empty again.
+    """
+    if call is not None and call.active():
+        call.delay(-call.getTime())
 
 
 def _checkOptionalSize(name: str, value: object, minimum: int = 1) -> None:
