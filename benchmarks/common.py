@@ -236,9 +236,9 @@ def cycle_result(out: Out, n: int, elapsed: float, cycles: list, warmup: int = 0
 class CycleClock:
     """
     The setup client's bookkeeping for the reactor contenders, whose
-    cycles run from callbacks: one warm-up cycle (see L{cycle_result}),
-    then cycles until C{duration} has passed.  Call L{started} when a cycle
-    starts and L{ended} when it ends.
+    cycles run from callbacks, each starting when the one before ends: one
+    warm-up cycle (see L{cycle_result}), then cycles until C{duration} has
+    passed.  Call L{lap} when a cycle ends (and the next starts).
     """
 
     def __init__(self, duration: float):
@@ -248,22 +248,21 @@ class CycleClock:
         self.cycles: list = []
         self.t0 = self.deadline = self.start = self.elapsed = 0.0
 
-    def started(self) -> None:
-        self.start = time.perf_counter()
-
-    def ended(self) -> bool:
+    def lap(self) -> bool:
         """
-        A cycle ended: C{True} to run another measured one, C{False} when
-        the window is over (the client then runs its final one).
+        A cycle ended and the next starts now: C{True} to run another
+        measured one, C{False} when the window is over (the client then
+        runs its final one).
         """
         now = time.perf_counter()
+        last, self.start = self.start, now
         if self.warm:
             self.warm = False
             self.t0 = now
             self.deadline = now + self.duration
             return True
         self.n += 1
-        self.cycles.append(now - self.start)
+        self.cycles.append(now - last)
         if now < self.deadline:
             return True
         self.elapsed = now - self.t0

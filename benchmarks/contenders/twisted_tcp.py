@@ -233,36 +233,58 @@ def setup_server(out, settings):
 
 
 def setup_client(out, settings, port, duration):
+    """
+    The loop of txsctp_transport.setup_client (with its default connect
+    timeout): the next connectTCP right after loseConnection, one factory
+    for every connection, a failed connect reported and the loop going on.
+    """
     from twisted.internet.protocol import ClientFactory
     from twisted.protocols.basic import Int32StringReceiver
 
     reactor = _reactor()
     clock = CycleClock(duration)
+    state = dict(open=0, finalLost=False)
 
     class Client(Int32StringReceiver):
         final = False
 
         def connectionMade(self):
             _tune(self.transport, settings)
+            self.final = self.factory.final
             if self.final:
                 self.sendString(b"STOP")
-            else:
-                self.transport.loseConnection()
+                return
+            self.transport.loseConnection()
+            connect(final=not clock.lap())
 
         def stringReceived(self, data):
             self.transport.loseConnection()
 
         def connectionLost(self, reason):
-            if self.final:
-                reactor.stop()
-            else:
-                connect(final=not clock.ended())
+            ended(self.final)
+
+    def ended(final):
+        state["open"] -= 1
+        state["finalLost"] = state["finalLost"] or final
+        if state["finalLost"] and not state["open"]:
+            reactor.stop()
+
+    def failed(connector, reason):
+        out.line(f"connect failed: {reason.value}")
+        if factory.final:
+            ended(True)
+        else:
+            state["open"] -= 1
+            connect(final=not clock.lap())
+
+    factory = ClientFactory.forProtocol(Client)
+    factory.final = False
+    factory.clientConnectionFailed = failed
 
     def connect(final):
-        clock.started()
-        f = ClientFactory.forProtocol(Client)
-        f.protocol = type("C", (Client,), {"final": final})
-        reactor.connectTCP(HOST, port, f)
+        state["open"] += 1
+        factory.final = final
+        reactor.connectTCP(HOST, port, factory)
 
     reactor.callWhenRunning(connect, False)
     reactor.run()

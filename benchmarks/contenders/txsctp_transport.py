@@ -43,10 +43,15 @@ def _listen(out, factory, settings, style):
     return port
 
 
-def _connect(port, factory, settings, timeout=30):
+def _connect(port, factory, settings, timeout=30, tuning=None):
+    """
+    connectSCTP with the run's settings (C{tuning}: their Tuning, made
+    once by a caller that connects many times, as a program would).
+    """
     import txsctp
 
-    return txsctp.connectSCTP(HOST, port, factory, timeout=timeout, tuning=settings.tuning(),
+    return txsctp.connectSCTP(HOST, port, factory, timeout=timeout,
+                              tuning=tuning if tuning is not None else settings.tuning(),
                               bundle=settings.bundle)
 
 
@@ -234,36 +239,69 @@ def setup_server(out, settings, style="one-to-one"):
     out.result(accepted=state["n"] - 1)
 
 
-def setup_client(out, settings, port, duration, style="one-to-one"):
+def setup_client(out, settings, port, duration, style="one-to-one", connectTimeout=30):
+    """
+    Set-up+teardown cycles as the C client runs them: connect, close once
+    the association is up, connect the next.  C's close() returns before
+    the SHUTDOWN exchange, which the kernel finishes by itself;
+    loseConnection returns at once too, and the next connectSCTP starts
+    right after it.  Each association's connectionLost (its SHUTDOWN_COMP
+    read) comes in a later reactor wake-up, while the next one is being
+    set up: its work is in the window, its round trip is not waited for.
+    One factory for every association, as a client making many keeps.
+
+    C{connectTimeout} is connectSCTP's C{timeout} (benchmarks/split.py
+    measures C{None}, as the other clients connect, beside the default).
+    A connect that fails (a timeout) is reported and ends its cycle; the
+    loop goes on.
+    """
     import txsctp._api  # noqa: F401 -- imported before the clock starts, not in the first cycle
     from txsctp import SCTPProtocol
 
     reactor = _reactor()
     clock = CycleClock(duration)
+    state = dict(open=0, finalLost=False)
 
     class Client(SCTPProtocol):
         final = False
 
         def connectionMade(self):
+            self.final = self.factory.final
             if self.final:
                 self.transport.writeMessage(b"STOP")
-            else:
-                self.transport.loseConnection()
+                return
+            self.transport.loseConnection()
+            connect(final=not clock.lap())
 
         def messageReceived(self, data, info):
             self.transport.loseConnection()
 
         def connectionLost(self, reason):
-            if self.final:
-                reactor.stop()
-            else:
-                connect(final=not clock.ended())
+            ended(self.final)
+
+    def ended(final):
+        state["open"] -= 1
+        state["finalLost"] = state["finalLost"] or final
+        if state["finalLost"] and not state["open"]:
+            reactor.stop()
+
+    def failed(connector, reason):
+        out.line(f"connect failed: {reason.value}")
+        if factory.final:
+            ended(True)
+        else:
+            state["open"] -= 1
+            connect(final=not clock.lap())
+
+    factory = _factory(Client, client=True)
+    factory.final = False
+    factory.clientConnectionFailed = failed
+    tuning = settings.tuning()
 
     def connect(final):
-        clock.started()
-        f = _factory(type("C", (Client,), {"final": final}), client=True)
-        f.clientConnectionFailed = lambda c, r: (out.line(f"connect failed: {r.value}"), reactor.stop())
-        _connect(port, f, settings)
+        state["open"] += 1
+        factory.final = final
+        _connect(port, factory, settings, timeout=connectTimeout, tuning=tuning)
 
     reactor.callWhenRunning(connect, False)
     reactor.run()
