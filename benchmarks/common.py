@@ -17,7 +17,7 @@ import os
 import socket
 import struct
 import time
-from typing import Optional
+from typing import Callable, Optional
 
 HOST = "127.0.0.1"
 IPPROTO_SCTP = 132
@@ -270,6 +270,69 @@ class CycleClock:
 
     def result(self, out: Out) -> None:
         cycle_result(out, self.n, self.elapsed, self.cycles, warmup=1)
+
+
+class SetupLoop:
+    """
+    The reactor set-up clients' loop (txsctp's transport, Twisted TCP), as
+    the C client runs its cycles: connect; once up, close and connect the
+    next at once (a blocking client's close() also returns before the
+    teardown, which the kernel finishes by itself).  After the window, a
+    final connection for the server's STOP; the reactor stops once every
+    connection has ended.
+
+    @ivar final: whether the connection being made now is the final one
+        (read it in C{connectionMade}).
+    """
+
+    def __init__(self, out: Out, reactor, duration: float, connect: Callable[[], None]):
+        """
+        @param connect: starts one connection (its protocol then calls
+            L{up} or, for the final one, sends C{STOP}; its
+            C{connectionLost} calls L{ended}; its factory's
+            C{clientConnectionFailed} is L{failed}).
+        """
+        self.out = out
+        self.reactor = reactor
+        self.clock = CycleClock(duration)
+        self._connect = connect
+        self.final = False
+        self.open = 0
+        self.finalEnded = False
+
+    def run(self) -> None:
+        self.reactor.callWhenRunning(self._next, False)
+        self.reactor.run()
+        self.clock.result(self.out)
+
+    def _next(self, final: bool) -> None:
+        self.open += 1
+        self.final = final
+        self._connect()
+
+    def up(self) -> None:
+        """
+        A connection is up and closing: the next one starts.
+        """
+        self._next(not self.clock.lap())
+
+    def ended(self, final: bool) -> None:
+        self.open -= 1
+        self.finalEnded = self.finalEnded or final
+        if self.finalEnded and not self.open:
+            self.reactor.stop()
+
+    def failed(self, connector, reason) -> None:
+        """
+        A connect failed: reported; it ends its cycle and the loop goes on
+        (the final one's failure ends the loop).
+        """
+        self.out.line(f"connect failed: {reason.value}")
+        if self.final:
+            self.ended(True)
+        else:
+            self.open -= 1
+            self.up()
 
 
 def parse_end(data: bytes) -> Optional[int]:

@@ -8,7 +8,7 @@ SO_SNDBUF/SO_RCVBUF and TCP_NODELAY (no SACK-frequency counterpart).
 
 import time
 
-from common import HOST, CycleClock, latency_result, parse_end
+from common import HOST, SetupLoop, latency_result, parse_end
 
 NAME = "Twisted TCP+framing"
 
@@ -234,61 +234,36 @@ def setup_server(out, settings):
 
 def setup_client(out, settings, port, duration):
     """
-    The loop of txsctp_transport.setup_client (with its default connect
-    timeout): the next connectTCP right after loseConnection, one factory
-    for every connection, a failed connect reported and the loop going on.
+    The loop of txsctp_transport.setup_client (L{common.SetupLoop}, with
+    connectTCP's default connect timeout): the next connectTCP right after
+    loseConnection, one factory for every connection.
     """
     from twisted.internet.protocol import ClientFactory
     from twisted.protocols.basic import Int32StringReceiver
-
-    reactor = _reactor()
-    clock = CycleClock(duration)
-    state = dict(open=0, finalLost=False)
 
     class Client(Int32StringReceiver):
         final = False
 
         def connectionMade(self):
             _tune(self.transport, settings)
-            self.final = self.factory.final
+            self.final = loop.final
             if self.final:
                 self.sendString(b"STOP")
                 return
             self.transport.loseConnection()
-            connect(final=not clock.lap())
+            loop.up()
 
         def stringReceived(self, data):
             self.transport.loseConnection()
 
         def connectionLost(self, reason):
-            ended(self.final)
+            loop.ended(self.final)
 
-    def ended(final):
-        state["open"] -= 1
-        state["finalLost"] = state["finalLost"] or final
-        if state["finalLost"] and not state["open"]:
-            reactor.stop()
-
-    def failed(connector, reason):
-        out.line(f"connect failed: {reason.value}")
-        if factory.final:
-            ended(True)
-        else:
-            state["open"] -= 1
-            connect(final=not clock.lap())
-
+    reactor = _reactor()
     factory = ClientFactory.forProtocol(Client)
-    factory.final = False
-    factory.clientConnectionFailed = failed
-
-    def connect(final):
-        state["open"] += 1
-        factory.final = final
-        reactor.connectTCP(HOST, port, factory)
-
-    reactor.callWhenRunning(connect, False)
-    reactor.run()
-    clock.result(out)
+    loop = SetupLoop(out, reactor, duration, lambda: reactor.connectTCP(HOST, port, factory))
+    factory.clientConnectionFailed = loop.failed
+    loop.run()
 
 
 def _producer():

@@ -9,7 +9,7 @@ run's settings as a txsctp Tuning (None on host defaults: nothing set).
 
 import time
 
-from common import HOST, CycleClock, latency_result, parse_end, probe
+from common import HOST, SetupLoop, latency_result, parse_end, probe
 
 NAME = "txsctp transport"
 
@@ -241,71 +241,41 @@ def setup_server(out, settings, style="one-to-one"):
 
 def setup_client(out, settings, port, duration, style="one-to-one", connectTimeout=30):
     """
-    Set-up+teardown cycles as the C client runs them: connect, close once
-    the association is up, connect the next.  C's close() returns before
-    the SHUTDOWN exchange, which the kernel finishes by itself;
-    loseConnection returns at once too, and the next connectSCTP starts
-    right after it.  Each association's connectionLost (its SHUTDOWN_COMP
+    Set-up+teardown cycles in L{common.SetupLoop}: connectSCTP, and once
+    the association is up loseConnection (which returns at once) and the
+    next connectSCTP; each association's connectionLost (its SHUTDOWN_COMP
     read) comes in a later reactor wake-up, while the next one is being
-    set up: its work is in the window, its round trip is not waited for.
-    One factory for every association, as a client making many keeps.
-
-    C{connectTimeout} is connectSCTP's C{timeout} (benchmarks/split.py
-    measures C{None}, as the other clients connect, beside the default).
-    A connect that fails (a timeout) is reported and ends its cycle; the
-    loop goes on.
+    set up.  One factory for every association, as a client making many
+    keeps.  C{connectTimeout} is connectSCTP's C{timeout}
+    (benchmarks/split.py measures C{None}, as the other clients connect,
+    beside the default).
     """
     import txsctp._api  # noqa: F401 -- imported before the clock starts, not in the first cycle
     from txsctp import SCTPProtocol
-
-    reactor = _reactor()
-    clock = CycleClock(duration)
-    state = dict(open=0, finalLost=False)
 
     class Client(SCTPProtocol):
         final = False
 
         def connectionMade(self):
-            self.final = self.factory.final
+            self.final = loop.final
             if self.final:
                 self.transport.writeMessage(b"STOP")
                 return
             self.transport.loseConnection()
-            connect(final=not clock.lap())
+            loop.up()
 
         def messageReceived(self, data, info):
             self.transport.loseConnection()
 
         def connectionLost(self, reason):
-            ended(self.final)
-
-    def ended(final):
-        state["open"] -= 1
-        state["finalLost"] = state["finalLost"] or final
-        if state["finalLost"] and not state["open"]:
-            reactor.stop()
-
-    def failed(connector, reason):
-        out.line(f"connect failed: {reason.value}")
-        if factory.final:
-            ended(True)
-        else:
-            state["open"] -= 1
-            connect(final=not clock.lap())
+            loop.ended(self.final)
 
     factory = _factory(Client, client=True)
-    factory.final = False
-    factory.clientConnectionFailed = failed
     tuning = settings.tuning()
-
-    def connect(final):
-        state["open"] += 1
-        factory.final = final
-        _connect(port, factory, settings, timeout=connectTimeout, tuning=tuning)
-
-    reactor.callWhenRunning(connect, False)
-    reactor.run()
-    clock.result(out)
+    loop = SetupLoop(out, _reactor(), duration,
+                     lambda: _connect(port, factory, settings, timeout=connectTimeout, tuning=tuning))
+    factory.clientConnectionFailed = loop.failed
+    loop.run()
 
 
 def fanin_recv(out, settings, size, assocs, style="one-to-many"):
