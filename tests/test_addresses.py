@@ -149,3 +149,40 @@ def test_roundTrip(addrs):
     buf = ffi.new("char[]", packed)
     back = _addresses.unpackList(buf, len(hosts), len(packed))
     assert back == [e for _, e in hosts]
+
+
+def test_rememberedResultsAreTheComputedOnes(monkeypatch):
+    """
+    ipFamily and packList remember what they computed for literals in use:
+    a second call gives the same result without parsing again, a bad
+    literal still raises every time (nothing is remembered for it), a full
+    memo starts over, and address lists that cannot be remembered (lists
+    instead of tuples, zones that may name an interface) are packed each
+    time.
+    """
+    monkeypatch.setattr(_addresses, "_familyOf", {})
+    monkeypatch.setattr(_addresses, "_packed", {})
+    parsed = []
+    real = _addresses._parseFamily
+    monkeypatch.setattr(_addresses, "_parseFamily", lambda host: parsed.append(host) or real(host))
+    assert _addresses.ipFamily("10.1.2.3") == socket.AF_INET
+    assert _addresses.ipFamily("10.1.2.3") == socket.AF_INET
+    assert parsed == ["10.1.2.3"]
+    for _ in range(2):
+        with pytest.raises(AddressFamilyError):
+            _addresses.ipFamily("not-an-address")
+    assert parsed == ["10.1.2.3", "not-an-address", "not-an-address"]
+
+    pair = [("10.1.2.3", 5060), ("::1", 5060)]
+    first = _addresses.packList(pair)
+    assert _addresses.packList(pair) is first
+    assert len(first) == SIN + SIN6
+    assert _addresses.packList([["10.1.2.3", 5060]]) == _addresses.packList([("10.1.2.3", 5060)])
+    zoned = [("fe80::1%1", 5060)]
+    assert _addresses.packList(zoned) == _addresses.packList(zoned)
+    assert tuple(zoned) not in _addresses._packed
+
+    monkeypatch.setattr(_addresses, "_MAX_REMEMBERED", 2)
+    for host in ("10.0.0.1", "10.0.0.2", "10.0.0.3"):
+        assert _addresses.ipFamily(host) == socket.AF_INET
+    assert len(_addresses._familyOf) <= 2
