@@ -1839,7 +1839,6 @@ class OneToManyPort(_SocketDescriptor):
         self._associations: Dict[int, SCTPTransport] = {}
         self._peeledThisRead: Dict[int, SCTPTransport] = {}
         self._pendingOutward: Dict[int, Tuple[defer.Deferred, Any]] = {}
-        self.sock = None  # type: ignore[assignment]
         self._listening = False
 
     def __repr__(self) -> str:
