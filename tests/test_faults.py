@@ -13,6 +13,7 @@ from __future__ import annotations
 import errno
 import signal
 import time
+from typing import List
 
 import pytest
 import pytest_twisted
@@ -38,7 +39,8 @@ from txsctp.errors import (
     WriteQueueFullError,
 )
 from txsctp.notifications import AssociationChange, AssociationState, SendFailed, Shutdown
-from txsctp.options import AssocState, RTOInfo
+from txsctp.options import AssocState, InitMsg, RTOInfo
+from txsctp.sctpsocket import SCTPSocket
 
 STYLES = ["one-to-one", "one-to-many"]
 
@@ -351,6 +353,160 @@ def test_peer_restart_same_address_and_port(reactor, listen, peers, topology, st
     second.send("close")
     reason = yield withDeadline(p.lost, 10, "the restarted association to close")
     assert isinstance(reason, error.ConnectionDone), reason
+
+
+# -- a client back on the port it just used -----------------------------------------
+
+
+def _associateAndClose(serverPort: int) -> int:
+    """
+    A blocking client associates with C{serverPort} and closes (a graceful
+    SHUTDOWN) at once; returns its local port, free again once the kernel
+    has finished that association.
+    """
+    first = SCTPSocket()
+    try:
+        first.bind(("127.0.0.1", 0))
+        clientPort = first.getsockname()[1]
+        first.connect(("127.0.0.1", serverPort))
+    finally:
+        first.close()
+    return clientPort
+
+
+def _serverSideOf(clientPort: int) -> List[List[str]]:
+    """
+    The kernel's rows (/proc/net/sctp/assocs) for associations whose peer
+    port is C{clientPort}: the server's side of that client's association.
+    """
+    return [row for row in sctpAssociations() if len(row) > 12 and row[12] == str(clientPort)]
+
+
+def _waitForClientEnd(clientPort: int) -> None:
+    """
+    Block (at most 5 s) until the client's side of its association is
+    gone, which it is once its SHUTDOWN COMPLETE is sent: the server's side
+    has then received it (loopback keeps the order) or will at once.
+    """
+    deadline = time.monotonic() + 5
+    while any(len(row) > 11 and row[11] == str(clientPort) for row in sctpAssociations()):
+        assert time.monotonic() < deadline, "the client's association did not end"
+        time.sleep(0.001)
+
+
+def _reconnectFrom(clientPort: int, serverPort: int) -> SCTPSocket:
+    """
+    A blocking client on C{clientPort} associating with C{serverPort}, with
+    timers short enough (RTO 100-200 ms, 2 INIT/COOKIE ECHO attempts) that a
+    discarded COOKIE ECHO fails it in about half a second.
+    """
+    second = SCTPSocket(initMsg=InitMsg(maxAttempts=2, maxInitTimeout=200))
+    try:
+        second.bind(("127.0.0.1", clientPort))
+        second.setRTOInfo(RTOInfo(initial=100, min=100, max=200))
+        second.setTimeouts(send=5.0)
+        second.connect(("127.0.0.1", serverPort))
+    except BaseException:
+        second.close()
+        raise
+    return second
+
+
+def test_kernel_keeps_an_association_ended_before_accept():
+    """
+    Why the next test exists (Linux, the test kernel's 6.1): a one-to-one
+    listening socket keeps an association that ended before it was accepted
+    (state CLOSED) until the application accepts it and closes that socket.
+    Meanwhile a new association from the same client port is answered
+    through the old one and every COOKIE ECHO is discarded: the client
+    stays in COOKIE-ECHOED until its INIT retries run out.  Clients that
+    bind a fixed local port (common in telecom) or reconnect quickly meet
+    it.  Socket layer only, no reactor.  Should a kernel stop doing this,
+    this test fails: then docs/reliability.md needs updating.
+    """
+    listener = SCTPSocket()
+    try:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        serverPort = listener.getsockname()[1]
+        clientPort = _associateAndClose(serverPort)
+        _waitForClientEnd(clientPort)
+        assert [row[4] for row in _serverSideOf(clientPort)] == ["0"], \
+            "the ended, unaccepted association should be kept CLOSED (state 0)"
+        t0 = time.monotonic()
+        with pytest.raises(TimeoutError):
+            _reconnectFrom(clientPort, serverPort).close()
+        print(f"\nthe reconnect from port {clientPort} timed out after {time.monotonic() - t0:.2f} s")
+    finally:
+        listener.close()
+
+
+@pytest.mark.parametrize("style", STYLES)
+@pytest_twisted.inlineCallbacks
+def test_reconnect_from_the_same_port_after_an_unread_end(reactor, listen, style):
+    """
+    A client associates and closes while the port is not being read (a busy
+    server); the port is then read once -- one reactor wake-up's worth --
+    and the same client port associates again at once.  The one-to-one port
+    reads each socket it accepts straight away, so an association that has
+    already ended is reported and its socket closed within that read: the
+    kernel keeps nothing for it (previous test), and the new association
+    gets through.  One-to-many sockets never keep ended associations.
+    """
+    factory = SeqFactory()
+    port = listen(factory, style=style)
+    serverPort = port.getHost().port
+    port.stopReading()
+    clientPort = _associateAndClose(serverPort)
+    _waitForClientEnd(clientPort)
+    port.doRead()
+    assert len(factory.protocols) == 1
+    first = factory.protocols[0]
+    assert first.lost.called, "the association that had ended was not reported within the read"
+    assert isinstance(first.reason.value, error.ConnectionDone), first.reason
+    assert _serverSideOf(clientPort) == [], "the kernel still holds the ended association"
+
+    second = _reconnectFrom(clientPort, serverPort)
+    try:
+        port.startReading()
+        p = yield withDeadline(factory.protocolAt(1), 10, "the second association's Protocol")
+        yield withDeadline(p.up, 10, "the second association")
+        assert p.addr.port == clientPort
+    finally:
+        second.close()
+    reason = yield withDeadline(p.lost, 10, "the second association's end")
+    assert isinstance(reason, error.ConnectionDone), reason
+
+
+class _StopsListening(SeqProtocol):
+    def connectionMade(self) -> None:
+        SeqProtocol.connectionMade(self)
+        self.factory.port.stopListening()
+
+
+@pytest_twisted.inlineCallbacks
+def test_stop_listening_from_the_first_protocol_of_a_read(reactor, listen):
+    """
+    Associations accepted in one read get their Protocol in that read; one
+    that stops the port from connectionMade stops the accepting too (as
+    Twisted's TCP port does), so no Protocol is built after it.
+    """
+    factory = SeqFactory(_StopsListening)
+    port = factory.port = listen(factory, style="one-to-one")
+    serverPort = port.getHost().port
+    port.stopReading()
+    clients = []
+    try:
+        for _ in range(2):
+            client = SCTPSocket()
+            clients.append(client)
+            client.connect(("127.0.0.1", serverPort))
+        port.doRead()
+        assert len(factory.protocols) == 1
+        yield withDeadline(factory.protocols[0].up, 5, "the first association")
+    finally:
+        for client in clients:
+            client.close()
 
 
 # -- loss and reordering ------------------------------------------------------------------

@@ -1741,6 +1741,9 @@ class OneToOnePort(base.BasePort):
 
     def doRead(self):
         for _ in range(self._acceptBatch):
+            if self.disconnecting:
+                # Stopped from a Protocol just built (as tcp.Port checks).
+                return None
             try:
                 newSock, addr = self.sock.accept()
             except (BlockingIOError, InterruptedError):
@@ -1765,7 +1768,30 @@ class OneToOnePort(base.BasePort):
             accepted._knownPeer = addr
             self._accepted[id(accepted)] = accepted
             accepted.startReading()
+            self._readAccepted(accepted)
         return None
+
+    def _readAccepted(self, accepted: _AcceptedSocket) -> None:
+        """
+        Read a just-accepted socket at once rather than in a later reactor
+        iteration: its C{COMM_UP} is always queued already (the kernel only
+        offers established associations to accept), and so is the rest of
+        an association that ended before it was accepted.  That saves the
+        wake-up, and a finished association's socket is closed now: until
+        it is, the kernel keeps the ended association and a new one from
+        the same client port cannot be set up (see docs/reliability.md).
+        A failure ends that association as the reactor would end it, never
+        this port.
+        """
+        try:
+            why = accepted.doRead()
+        except Exception:
+            _log.failure("Reading an accepted SCTP association")
+            why = failure.Failure()
+        if why and not accepted.disconnected:
+            self.reactor.removeReader(accepted)
+            self.reactor.removeWriter(accepted)
+            accepted.connectionLost(why if isinstance(why, failure.Failure) else failure.Failure(why))
 
     def _acceptedGone(self, accepted: _AcceptedSocket) -> None:
         self._accepted.pop(id(accepted), None)
