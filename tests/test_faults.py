@@ -504,6 +504,11 @@ def test_stop_listening_from_the_first_protocol_of_a_read(reactor, listen):
         port.doRead()
         assert len(factory.protocols) == 1
         yield withDeadline(factory.protocols[0].up, 5, "the first association")
+        # Stopping it again while that is under way: the same Deferred.
+        stopping = port.stopListening()
+        assert stopping is port.stopListening()
+        yield withDeadline(stopping, 5, "the port to stop")
+        assert port.stopListening() is None
     finally:
         for client in clients:
             client.close()

@@ -1805,7 +1805,12 @@ class OneToOnePort(base.BasePort):
     def loseConnection(self, connDone=failure.Failure(error.ConnectionDone("Connection done"))):
         """
         Stop listening.  Associations already accepted are not affected.
+        A second call while the first is under way returns the same
+        Deferred.
         """
+        pending = getattr(self, "deferred", None)
+        if pending is not None:
+            return pending
         self.disconnecting = True
         self.stopReading()
         if self.connected:
