@@ -478,6 +478,84 @@ def test_reconnect_from_the_same_port_after_an_unread_end(reactor, listen, style
     assert isinstance(reason, error.ConnectionDone), reason
 
 
+@pytest.mark.parametrize("style", STYLES)
+@pytest_twisted.inlineCallbacks
+def test_association_aborted_before_the_port_reads_it(reactor, listen, style):
+    """
+    An association the peer aborts before the port reads it (one-to-one:
+    before it is accepted) comes and goes within one read, ended as
+    aborted, with nothing left in the kernel; the port goes on accepting.
+    """
+    factory = SeqFactory()
+    port = listen(factory, style=style)
+    serverPort = port.getHost().port
+    port.stopReading()
+    client = SCTPSocket()
+    try:
+        client.bind(("127.0.0.1", 0))
+        clientPort = client.getsockname()[1]
+        client.connect(("127.0.0.1", serverPort))
+        client.setLinger(True, 0)
+    finally:
+        client.close()  # lingering 0 s: an ABORT
+    _waitForClientEnd(clientPort)
+    port.doRead()
+    assert len(factory.protocols) == 1
+    first = factory.protocols[0]
+    assert first.lost.called, "the aborted association was not reported within the read"
+    assert isinstance(first.reason.value, PeerAbortedError), first.reason
+    assert _serverSideOf(clientPort) == []
+
+    port.startReading()
+    again = SCTPSocket()
+    try:
+        again.connect(("127.0.0.1", serverPort))
+        p = yield withDeadline(factory.protocolAt(1), 10, "the next association's Protocol")
+        yield withDeadline(p.up, 10, "the next association")
+    finally:
+        again.close()
+    reason = yield withDeadline(p.lost, 10, "the next association's end")
+    assert isinstance(reason, error.ConnectionDone), reason
+
+
+@pytest_twisted.inlineCallbacks
+def test_a_failing_first_read_ends_that_association_not_the_port(reactor, listen, monkeypatch):
+    """
+    Should reading a just-accepted socket raise, that association is ended
+    as the reactor ends a descriptor whose doRead raised (its socket
+    closed), and the port itself goes on accepting.
+    """
+    from txsctp import _transport
+
+    factory = SeqFactory()
+    port = listen(factory, style="one-to-one")
+    serverPort = port.getHost().port
+    port.stopReading()
+    failed = []
+
+    def brokenRead(accepted):
+        failed.append(accepted)
+        raise RuntimeError("a broken read")
+
+    first = SCTPSocket()
+    again = SCTPSocket()
+    try:
+        first.connect(("127.0.0.1", serverPort))
+        with monkeypatch.context() as patched:
+            patched.setattr(_transport._AcceptedSocket, "doRead", brokenRead)
+            port.doRead()
+        assert len(failed) == 1
+        assert failed[0].disconnected and failed[0].sock.closed
+        assert factory.protocols == []
+        port.startReading()
+        again.connect(("127.0.0.1", serverPort))
+        p = yield withDeadline(factory.protocolAt(0), 10, "the next association's Protocol")
+        yield withDeadline(p.up, 10, "the next association")
+    finally:
+        first.close()
+        again.close()
+
+
 class _StopsListening(SeqProtocol):
     def connectionMade(self) -> None:
         SeqProtocol.connectionMade(self)
