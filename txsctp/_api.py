@@ -68,7 +68,11 @@ def listenSCTP(
     @param style: C{"one-to-one"} (a socket per association, accepted) or
         C{"one-to-many"} (every association on one socket, demultiplexed by
         association id; associations can then be opened outward with
-        C{port.associate(...)}).
+        C{port.associate(...)}).  Prefer one-to-many for peers that
+        reconnect from a fixed port: Linux keeps a one-to-one listener's
+        association that ended before it was accepted until its socket is
+        closed, and a new association from that port stalls meanwhile
+        (docs/reliability.md, "Connect failures").
     @param outStreams: outbound streams to negotiate (kernel default: 10).
     @param inStreams: most inbound streams to accept.
     @param maxAttempts: INIT retransmissions for outward associations.
