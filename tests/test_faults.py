@@ -463,6 +463,8 @@ def test_reconnect_from_the_same_port_after_an_unread_end(reactor, listen, style
     assert len(factory.protocols) == 1
     first = factory.protocols[0]
     assert first.lost.called, "the association that had ended was not reported within the read"
+    # Gone before it was read: its address is the one it came from.
+    assert (first.addr.host, first.addr.port) == ("127.0.0.1", clientPort)
     assert isinstance(first.reason.value, error.ConnectionDone), first.reason
     assert _serverSideOf(clientPort) == [], "the kernel still holds the ended association"
 

@@ -1548,10 +1548,14 @@ class _OneToOneSocket(_SocketDescriptor):
             return SCTPAddress.fromPairs(self.sock.getPeerAddresses(0), assocId)
         except (OSError, ValueError):
             pass
-        try:
-            host, port = self.sock.getpeername()
-        except OSError:
-            host, port = self._knownPeer or ("0.0.0.0", 0)
+        known = self._knownPeer
+        if known is None:
+            # (Without an association getpeername fails too: ENOTCONN.)
+            try:
+                known = self.sock.getpeername()
+            except OSError:
+                known = ("0.0.0.0", 0)
+        host, port = known
         return SCTPAddress(host, port, (host,), assocId)
 
     _socketError: Optional[OSError] = None
