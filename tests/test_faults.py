@@ -17,7 +17,7 @@ from typing import List
 
 import pytest
 import pytest_twisted
-from twisted.internet import defer, error
+from twisted.internet import defer, error, task
 
 from _netns import iptablesAvailable, netemAvailable, requiresNetns, topology  # noqa: F401
 from _peers import (  # noqa: F401
@@ -556,6 +556,46 @@ def test_a_failing_first_read_ends_that_association_not_the_port(reactor, listen
     finally:
         first.close()
         again.close()
+
+
+class _PausesAtOnce(SeqProtocol):
+    def connectionMade(self) -> None:
+        SeqProtocol.connectionMade(self)
+        self.transport.pauseProducing()
+
+
+@pytest.mark.parametrize("style", STYLES)
+@pytest_twisted.inlineCallbacks
+def test_paused_from_connection_made_reads_nothing_until_resumed(reactor, listen, style):
+    """
+    A Protocol that pauses its transport in connectionMade (which the
+    one-to-one port calls within the read that accepts) gets nothing the
+    peer sends next until it resumes -- one-to-one, it stays in the kernel,
+    unread; one-to-many, where other associations share the socket, it is
+    read and held -- then every message, in order.
+    """
+    factory = SeqFactory(_PausesAtOnce)
+    port = listen(factory, style=style)
+    serverPort = port.getHost().port
+    client = SCTPSocket()
+    try:
+        client.connect(("127.0.0.1", serverPort))
+        p = yield withDeadline(factory.protocolAt(0), 10, "the Protocol")
+        for seq in range(20):
+            client.sendMessage(peerlib.seqMessage(0, seq, 200))
+        yield pollUntil(lambda: client.getStatus().unackData == 0, 10, "our kernel to take the messages")
+        for _ in range(3):
+            yield task.deferLater(reactor, 0, lambda: None)
+        assert p.checker.count == 0, "messages were delivered while paused"
+        if style == "one-to-one":
+            assert _rxQueue(serverPort) > 0, "messages were read from the kernel while paused"
+        p.transport.resumeProducing()
+        yield withDeadline(p.expect(20), 10, "the messages after resumeProducing")
+        assert p.checker.errors == []
+    finally:
+        client.close()
+    reason = yield withDeadline(p.lost, 10, "the association's end")
+    assert isinstance(reason, error.ConnectionDone), reason
 
 
 class _StopsListening(SeqProtocol):

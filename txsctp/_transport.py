@@ -1771,7 +1771,6 @@ class OneToOnePort(base.BasePort):
             accepted = _AcceptedSocket(newSock, self)
             accepted._knownPeer = addr
             self._accepted[id(accepted)] = accepted
-            accepted.startReading()
             self._readAccepted(accepted)
         return None
 
@@ -1785,17 +1784,24 @@ class OneToOnePort(base.BasePort):
         it is, the kernel keeps the ended association and a new one from
         the same client port cannot be set up (see docs/reliability.md).
         A failure ends that association as the reactor would end it, never
-        this port.
+        this port.  The socket joins the reactor only after that read, and
+        only if its association is still there (one that has ended never
+        does) and its Protocol has not paused reading meanwhile.
         """
         try:
             why = accepted.doRead()
         except Exception:
             _log.failure("Reading an accepted SCTP association")
             why = failure.Failure()
-        if why and not accepted.disconnected:
-            self.reactor.removeReader(accepted)
+        if accepted.disconnected:
+            return
+        if why:
             self.reactor.removeWriter(accepted)
             accepted.connectionLost(why if isinstance(why, failure.Failure) else failure.Failure(why))
+            return
+        transport = accepted.transport
+        if not accepted._readingStoppedForHeld and not (transport is not None and transport._readingPaused):
+            accepted.startReading()
 
     def _acceptedGone(self, accepted: _AcceptedSocket) -> None:
         self._accepted.pop(id(accepted), None)
