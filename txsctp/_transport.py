@@ -1796,6 +1796,8 @@ class OneToOnePort(base.BasePort):
         if accepted.disconnected:
             return
         if why:
+            # (Registered only if the read itself resumed reading.)
+            self.reactor.removeReader(accepted)
             self.reactor.removeWriter(accepted)
             accepted.connectionLost(why if isinstance(why, failure.Failure) else failure.Failure(why))
             return
