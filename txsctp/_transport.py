@@ -1604,8 +1604,18 @@ class _OneToOneSocket(_SocketDescriptor):
         self.stopReading()
 
     def _associationResumed(self, transport: SCTPTransport) -> None:
-        if not self.disconnected and not self._readingStoppedForHeld:
-            self.startReading()
+        self._readIfWanted()
+
+    def _readIfWanted(self) -> None:
+        """
+        Be read by the reactor, unless the association has ended or its
+        reading is stopped: by its Protocol (C{pauseProducing}) or while
+        too many read messages are held.
+        """
+        transport = self.transport
+        if self.disconnected or self._readingStoppedForHeld or (transport is not None and transport._readingPaused):
+            return
+        self.startReading()
 
     def _associationLost(self, transport: SCTPTransport) -> None:
         self.stopReading()
@@ -1801,9 +1811,7 @@ class OneToOnePort(base.BasePort):
             self.reactor.removeWriter(accepted)
             accepted.connectionLost(why if isinstance(why, failure.Failure) else failure.Failure(why))
             return
-        transport = accepted.transport
-        if not accepted._readingStoppedForHeld and not (transport is not None and transport._readingPaused):
-            accepted.startReading()
+        accepted._readIfWanted()
 
     def _acceptedGone(self, accepted: _AcceptedSocket) -> None:
         self._accepted.pop(id(accepted), None)
