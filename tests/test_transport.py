@@ -145,6 +145,27 @@ def test_echo_streams_ppids_unordered(listen, connect, style):
         assert ordered == [d for d, st, _, u in sent if st == s and not u]
 
 
+@pytest_twisted.inlineCallbacks
+def test_each_parameter_set_keeps_its_own_stream_and_ppid(listen, connect):
+    """
+    writeMessage remembers each parameter set packed after its first use:
+    sets that differ only in how stream and PPID split between them (PPID
+    1 on stream 0 against PPID 0 on stream 1, PPIDs past 16 bits), or in a
+    flag, each come back as written, the first time and from the cache.
+    """
+    port = listen(protocol.Factory.forProtocol(Echo), outStreams=8, inStreams=8)
+    client = yield connect(port.getHost().port, Recorder, outStreams=8, inStreams=8)
+    sent = []
+    for repeat in range(2):
+        for stream in (0, 1, 7):
+            for ppid in (0, 1, 7, 1 << 16, (1 << 16) + 1, 0xFFFFFFFF):
+                for unordered in (False, True):
+                    data = b"%d/%d/%d/%d" % (repeat, stream, ppid, unordered)
+                    sent.append((data, stream, ppid, unordered))
+                    client.transport.writeMessage(data, stream=stream, ppid=ppid, unordered=unordered)
+    got = yield client.expect(len(sent))
+    received = sorted((d, info.stream, info.ppid, info.unordered) for d, info in got)
+    assert received == sorted(sent)
 @pytest.mark.parametrize("style", STYLES)
 @pytest_twisted.inlineCallbacks
 def test_message_sizes_byte_exact(listen, connect, bigBuffers, style):

@@ -105,7 +105,7 @@ def packMeta(stream: int, ppid: int, flags: int, assocId: int, context: int,
 
 
 def sendBlob(fd: int, datas: Sequence[bytes], metas: Sequence[bytes], flags: int = lib.MSG_NOSIGNAL,
-             bundle: bool = False) -> int:
+             bundle: bool = False, sizes: Optional[Sequence[int]] = None) -> int:
     """
     Send up to C{MAX_BATCH} (64) messages with one C{sendmmsg}.
 
@@ -119,6 +119,8 @@ def sendBlob(fd: int, datas: Sequence[bytes], metas: Sequence[bytes], flags: int
         messages not accepted once the socket is writable: when fewer than
         all are accepted, up to a packet's worth of those that were may
         wait for that next send.
+    @param sizes: C{len()} of each payload, if the caller has them at
+        hand (spares a C{len} call per message).
     @return: how many were accepted, from the front.
     @raise OSError: none was accepted (L{BlockingIOError} when the send
         buffer is full).
@@ -128,7 +130,7 @@ def sendBlob(fd: int, datas: Sequence[bytes], metas: Sequence[bytes], flags: int
         # One message (request/response traffic): no arrays to build.
         sendOne(fd, datas[0], metas[0], flags)
         return 1
-    lens = array("I", map(len, datas))
+    lens = array("I", map(len, datas) if sizes is None else sizes)
     metaBlock = ffi.from_buffer("struct txsctp_meta[]", b"".join(metas))
     if sum(lens) <= _JOIN_LIMIT:
         # Small messages: one joined copy is cheaper than a pointer each.

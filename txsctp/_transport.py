@@ -351,9 +351,11 @@ class SCTPTransport(ProducerRegistration):
         # of small messages here.
         self._bufferSize = options.bufferSize or 0
         self.maxQueuedBytes = options.maxQueuedBytes
+        # Queued messages: (payload, packed parameters, payload size), and
+        # the destination as a fourth item for a destination override.
         self._queue: Deque[tuple] = deque()
-        # Queued entries with a destination override (3-tuples), which go
-        # out one by one: while there are none, a batch is a plain slice.
+        # Queued entries with a destination override, which go out one by
+        # one: while there are none, a batch is a plain slice.
         self._specials = 0
         self._queued = False
         self._peerShutdown = False
@@ -519,8 +521,9 @@ class SCTPTransport(ProducerRegistration):
         if size > (handle._maxSendSize or handle._readMaxSendSize()):
             raise MessageTooLongError(size, self._handle.maxSendSize,
                                       "message (larger than the socket's send buffer)")
+        queued = self._queuedBytes + size
         limit = self.maxQueuedBytes
-        if limit is not None and self._queuedBytes + size > limit:
+        if limit is not None and queued > limit:
             raise WriteQueueFullError(
                 f"association {self.assocId}: {self._queuedBytes} bytes already queued, "
                 f"a {size}-byte message would pass the {limit}-byte cap"
@@ -528,11 +531,19 @@ class SCTPTransport(ProducerRegistration):
         # Without partial reliability (prValue is ignored then), the packed
         # parameters of this exact argument set if used before: the flags
         # are worked out, and everything checked, on its first use only.
-        key: Optional[tuple]
+        key: Union[tuple, int, None]
         if ttl is None and prPolicy is None:
-            key = (stream, ppid, context, unordered, sackImmediately)
+            if not (unordered or sackImmediately or context) and 0 <= stream < self._outboundStreams:
+                # The usual message (nothing but a stream and a PPID): an
+                # int key, one to one with (stream, ppid) for a stream in
+                # range, is cheaper to build and compare than a tuple.
+                key = ppid << 16 | stream
+            else:
+                key = (stream, ppid, context, unordered, sackImmediately)
             try:
-                meta = self._metaCache.get(key)
+                meta = self._metaCache[key]
+            except KeyError:
+                meta = None
             except TypeError:  # unhashable flags: worked out below
                 meta = key = None
         else:
@@ -540,8 +551,9 @@ class SCTPTransport(ProducerRegistration):
         if meta is None:
             meta = self._packParameters(key, data, stream, ppid, context, unordered, sackImmediately,
                                         ttl, prPolicy, prValue)
+        queue = self._queue
         if to is None:
-            entry: tuple = (data, meta)
+            queue.append((data, meta, size))
         else:
             destination = _addresses.normalizeAddresses([to])[0]
             # Checked here: at flush time the error would reach the port,
@@ -552,11 +564,9 @@ class SCTPTransport(ProducerRegistration):
                 raise fromErrno(errno.EADDRNOTAVAIL, "writeMessage",
                                 f"to={destination!r} is not a peer address of association {self.assocId} "
                                 f"(its peer addresses: {peers!r})")
-            entry = (data, meta, destination)
+            queue.append((data, meta, size, destination))
             self._specials += 1
-        queue = self._queue
-        queue.append(entry)
-        self._queuedBytes += size
+        self._queuedBytes = queued
         if not self._queued:
             handle._scheduleFlush(self)
         elif not _readDepth and len(queue) % _RECEIVE_BATCH == 1 and len(queue) > 1 and not self.producerPaused:
@@ -566,7 +576,7 @@ class SCTPTransport(ProducerRegistration):
             handle._sendAhead(self)
         # _bufferSize holds the high-water mark once known (the property
         # works out the default on first use): no property call per message.
-        if (self._queuedBytes > (self._bufferSize or self.bufferSize)
+        if (queued > (self._bufferSize or self.bufferSize)
                 and self.producer is not None and not self.producerPaused):
             self.producerPaused = True
             self.producer.pauseProducing()
@@ -632,31 +642,32 @@ class SCTPTransport(ProducerRegistration):
         """
         self.write(b"".join(iovec))
 
-    def _sent(self, count: int, datas: Optional[Sequence[bytes]] = None) -> None:
+    def _sent(self, count: int, sizes: Optional[Sequence[int]] = None) -> None:
         """
         C{count} messages from the front of the queue were accepted by the
         kernel.
 
-        @param datas: their payloads, if the caller has them at hand from a
-            L{_plainBatch} (saves reading each entry again).
+        @param sizes: the sizes of (at least) those messages, if the caller
+            has them at hand from a L{_plainBatch} (saves reading each entry
+            again).
         """
         queue = self._queue
         if count == len(queue):
             queue.clear()
             self._queuedBytes = 0
             self._specials = 0
-        elif datas is not None:
+        elif sizes is not None:
             popleft = queue.popleft
             for _ in repeat(None, count):
                 popleft()
-            self._queuedBytes -= sum(map(len, datas[:count]))
+            self._queuedBytes -= sum(sizes[:count])
         else:
             popleft = queue.popleft
             freed = 0
             for _ in repeat(None, count):
                 entry = popleft()
-                freed += len(entry[0])
-                if len(entry) == 3:
+                freed += entry[2]
+                if len(entry) == 4:
                     self._specials -= 1
             self._queuedBytes -= freed
         if self.producerPaused and self._queuedBytes <= self.bufferSize >> 1 and self.streamingProducer:
@@ -667,11 +678,12 @@ class SCTPTransport(ProducerRegistration):
         if not queue:
             self._queueDrained()
 
-    def _plainBatch(self) -> Optional[Tuple[Sequence[bytes], Sequence[bytes]]]:
+    def _plainBatch(self) -> Optional[Tuple[Sequence[bytes], Sequence[bytes], Sequence[int]]]:
         """
-        The payloads and packed parameters of the first (up to) 64 queued
-        messages, sliced out in C, when none queued has a destination
-        override; else C{None} (the caller walks the queue entry by entry).
+        The payloads, packed parameters and sizes of the first (up to) 64
+        queued messages, sliced out in C, when none queued has a
+        destination override; else C{None} (the caller walks the queue
+        entry by entry).
         """
         if self._specials or not self._queue:
             return None
@@ -1292,19 +1304,23 @@ class _SocketDescriptor(abstract.FileDescriptor):
         if self._kernelFull or self.disconnected or transport._sendBroken is not None or len(self._dirty) != 1:
             return
         batch = transport._plainBatch()
-        datas, metas = batch if batch is not None else self._collectBatch([transport])[:2]
+        if batch is None:
+            datas, metas = self._collectBatch([transport])[:2]
+            sizes = None
+        else:
+            datas, metas, sizes = batch
         if not datas:
             # A destination override first: the scheduled flush sends it.
             return
         try:
-            sent = sendBlob(self._fd, datas, metas, bundle=self._bundling())
+            sent = sendBlob(self._fd, datas, metas, bundle=self._bundling(), sizes=sizes)
         except OSError:
             # Full, or an error the scheduled flush will meet and report.
             self._kernelFull = True
             return
         if sent < len(datas):
             self._kernelFull = True
-        transport._sent(sent, datas)
+        transport._sent(sent, sizes)
 
     def _bundling(self) -> bool:
         """
@@ -1337,8 +1353,8 @@ class _SocketDescriptor(abstract.FileDescriptor):
                 # One association with one plain message queued (a reply
                 # written from messageReceived): one sendmsg, no batch.
                 queue = single._queue
-                data, meta = queue[0]
-                if _sendOneRaw(self._fd, data, len(data), meta, _MSG_NOSIGNAL) < 0:
+                data, meta, size = queue[0]
+                if _sendOneRaw(self._fd, data, size, meta, _MSG_NOSIGNAL) < 0:
                     err = lastSendError()
                     if isinstance(err, (BlockingIOError, InterruptedError)):
                         self._kernelFull = True
@@ -1359,11 +1375,12 @@ class _SocketDescriptor(abstract.FileDescriptor):
                     self._cleanDirty()
                 continue
             special = None
+            sizes = None
             batch = single._plainBatch() if single is not None else None
             if batch is not None:
                 # One association, nothing but plain messages queued (the
                 # usual case): the batch is a slice of its queue.
-                datas, metas = batch
+                datas, metas, sizes = batch
                 owners: List[SCTPTransport] = [single] * len(datas)  # type: ignore[list-item]
             else:
                 datas, metas, owners = self._collectBatch(dirty)
@@ -1378,7 +1395,7 @@ class _SocketDescriptor(abstract.FileDescriptor):
                 if special is not None:
                     sent = self._sendSpecial(special)
                 else:
-                    sent = sendBlob(self._fd, datas, metas, bundle=self._bundling())
+                    sent = sendBlob(self._fd, datas, metas, bundle=self._bundling(), sizes=sizes)
             except (BlockingIOError, InterruptedError):
                 self._kernelFull = True
                 self.startWriting()
@@ -1395,7 +1412,7 @@ class _SocketDescriptor(abstract.FileDescriptor):
             # Credit the messages sent to their owners, in order.
             first = owners[0]
             if batch is not None:
-                first._sent(sent, datas)
+                first._sent(sent, sizes)
             elif sent == len(owners) and owners[-1] is first:
                 first._sent(sent)
             else:
@@ -1430,7 +1447,7 @@ class _SocketDescriptor(abstract.FileDescriptor):
             if transport._sendBroken is not None:
                 continue
             for entry in transport._queue:
-                if len(entry) == 3:
+                if len(entry) == 4:
                     if not datas:
                         owners.append(transport)
                         return datas, metas, owners
@@ -1446,7 +1463,7 @@ class _SocketDescriptor(abstract.FileDescriptor):
         """
         Send one message with a destination address override.
         """
-        data, meta, to = entry
+        data, meta, _, to = entry
         ppid, context, assocId, prValue, stream, flags, prPolicy, _ = META.unpack(meta)
         self.sock.sendMessage(
             data, stream, ppid, unordered=bool(flags & _FLAG_UNORDERED),
