@@ -299,6 +299,16 @@ def _badWrites(t):
         ("to IPv6 on an AF_INET socket", lambda: t.writeMessage(b"a", to=("::1", 1)), AddressFamilyError),
     ] if t.socket.family == socket.AF_INET else []) + [
         ("too long", lambda: t.writeMessage(big), MessageTooLongError),
+        # writeMessages takes all or none.
+        ("writeMessages one payload", lambda: t.writeMessages(b"abc"), TypeError),
+        ("writeMessages not iterable", lambda: t.writeMessages(5), TypeError),
+        ("writeMessages a str among them", lambda: t.writeMessages([b"a", "b"]), TypeError),
+        ("writeMessages an empty one", lambda: t.writeMessages([b"a", b""]), ValueError),
+        ("writeMessages one too long", lambda: t.writeMessages([b"a", big]), MessageTooLongError),
+        ("writeMessages stream == outboundStreams",
+         lambda: t.writeMessages([b"a", b"b"], stream=t.outboundStreams), StreamOutOfRangeError),
+        ("writeMessages ppid str", lambda: t.writeMessages([b"a"], ppid="46"), TypeError),
+        ("writeMessages prPolicy 99", lambda: t.writeMessages([b"a"], prPolicy=99, prValue=1), ValueError),
         ("write str", lambda: t.write("text"), TypeError),
         ("writeSequence mixed", lambda: t.writeSequence([b"a", "b"]), TypeError),
         ("setPrimaryAddress malformed", lambda: t.setPrimaryAddress(("bogus", 1)), AddressFamilyError),

@@ -36,6 +36,7 @@ from txsctp.errors import (
     MessageTooLongError,
     PeerAbortedError,
     StreamOutOfRangeError,
+    WriteQueueFullError,
 )
 from txsctp.interfaces import ISCTPTransport
 from txsctp.notifications import (
@@ -750,6 +751,31 @@ def test_recordsEveryMessage():
     ]
     assert [m.data for m in peer.takeSent()] == [b"a", b"b"]
     assert peer.sent == []
+
+
+def test_writeMessagesRecordsEachOrNone():
+    """
+    writeMessages records one message per payload, with the shared
+    parameters, in order; a refused call (a bad payload, a bad parameter,
+    the cap) records none of its messages.
+    """
+    proto, peer = _connected(outboundStreams=4)
+    t = proto.transport
+    t.maxQueuedBytes = 100
+    t.writeMessages([b"a", bytearray(b"b")], stream=3, ppid=46, unordered=True)
+    for call, exc in [
+        (lambda: t.writeMessages([b"c", b""]), ValueError),
+        (lambda: t.writeMessages([b"c", 5]), TypeError),
+        (lambda: t.writeMessages(b"cd"), TypeError),
+        (lambda: t.writeMessages([b"c", b"d"], stream=4), StreamOutOfRangeError),
+        (lambda: t.writeMessages([b"c" * 60, b"d" * 60]), WriteQueueFullError),
+    ]:
+        with pytest.raises(exc):
+            call()
+    assert peer.sent == [
+        testing.SentMessage(b"a", 3, 46, True),
+        testing.SentMessage(b"b", 3, 46, True),
+    ]
 
 
 def test_receiveMessageBuildsInfos():

@@ -373,15 +373,17 @@ def test_slow_reader_pauses_producer(listen, connect, reactor):
 
 
 @pytest.mark.parametrize("style", STYLES)
+@pytest.mark.parametrize("writer", ["writeMessage", "writeMessages"])
 @pytest_twisted.inlineCallbacks
-def test_bulk_writes_keep_order_when_the_kernel_fills(listen, connect, reactor, style):
+def test_bulk_writes_keep_order_when_the_kernel_fills(listen, connect, reactor, style, writer):
     """
     Thousands of messages written outside any read (where the transport
     hands full batches to the kernel at once instead of waiting for the
     reactor), through a send buffer small enough to fill again and again:
     each association's messages all arrive, intact and in order per
     stream, on a one-to-one and on a one-to-many server whose writes to
-    two associations interleave.
+    two associations interleave -- written one by one, or a stream's
+    share at a time with writeMessages.
     """
     from txsctp.options import Tuning
 
@@ -402,6 +404,14 @@ def test_bulk_writes_keep_order_when_the_kernel_fills(listen, connect, reactor, 
     def writeAll():
         # Outside any read: a timed call.  The server's two associations
         # (one-to-many) are written alternately, the clients in one go.
+        if writer == "writeMessages":
+            for s in range(4):
+                for server in servers:
+                    server.transport.writeMessages([payload(i) for i in range(s, total, 4)], stream=s, ppid=7)
+            for client in clients:
+                for s in range(4):
+                    client.transport.writeMessages((payload(i) for i in range(s, total, 4)), stream=s, ppid=9)
+            return
         for i in range(total):
             for server in servers:
                 server.transport.writeMessage(payload(i), stream=i % 4, ppid=7)
@@ -626,6 +636,70 @@ def test_write_queue_cap(listen, connect):
         client.transport.writeMessage(b"x" * 1000)
     with pytest.raises(WriteQueueFullError):
         client.transport.writeMessage(b"y")
+
+
+@pytest_twisted.inlineCallbacks
+def test_write_messages_takes_all_or_none(listen, connect):
+    """
+    writeMessages checks every message, and the total against the queue
+    cap, before it queues any: a refused call leaves the queue as it was,
+    and what was accepted arrives, in order, with its parameters.
+    """
+    serverFactory = RecordingFactory(Recorder)
+    port = listen(serverFactory, outStreams=4, inStreams=4)
+    client = yield connect(port.getHost().port, Recorder, maxQueuedBytes=10000, outStreams=4, inStreams=4)
+    server = yield serverFactory.connected
+    server.transport.pauseProducing()
+    t = client.transport
+    t.writeMessages([b"%04d" % i + b"x" * 996 for i in range(9)], stream=2, ppid=46)
+    queued = t._queuedBytes
+    refused = [
+        (lambda: t.writeMessages([b"y" * 600, b"z" * 600]), WriteQueueFullError),
+        (lambda: t.writeMessages([b"ok", b""]), ValueError),
+        (lambda: t.writeMessages([b"ok", "text"]), TypeError),
+        (lambda: t.writeMessages(b"one payload"), TypeError),
+        (lambda: t.writeMessages([b"ok"], stream=4), StreamOutOfRangeError),
+        (lambda: t.writeMessages([b"ok"] * 3, ppid=-1), ValueError),
+    ]
+    for call, exc in refused:
+        with pytest.raises(exc):
+            call()
+        assert t._queuedBytes == queued
+    t.writeMessages([])
+    t.writeMessages([bytearray(b"last"), memoryview(b"one")], stream=1, unordered=True)
+    server.transport.resumeProducing()
+    got = yield server.expect(11)
+    assert [d for d, _ in got[:9]] == [b"%04d" % i + b"x" * 996 for i in range(9)]
+    assert {(info.stream, info.ppid, info.unordered) for _, info in got[:9]} == {(2, 46, False)}
+    assert sorted(d for d, _ in got[9:]) == [b"last", b"one"]
+    assert {(info.stream, info.unordered) for _, info in got[9:]} == {(1, True)}
+
+
+@pytest_twisted.inlineCallbacks
+def test_write_messages_pauses_the_producer(listen, connect, reactor):
+    """
+    A burst written with writeMessages past the high-water mark pauses the
+    registered producer, which is resumed as the queue drains; all of it
+    arrives in order once the reader reads again.
+    """
+    from txsctp.options import Tuning
+
+    small = Tuning(sendBufferSize=64 * 1024, receiveBufferSize=256 * 1024)
+    serverFactory = RecordingFactory(Recorder)
+    port = listen(serverFactory, tuning=small)
+    client = yield connect(port.getHost().port, Recorder, tuning=small, bufferSize=64 * 1024)
+    server = yield serverFactory.connected
+    server.transport.pauseProducing()
+    producer = Producer(client.transport, 0)
+    client.transport.registerProducer(producer, True)
+    total = 2000
+    client.transport.writeMessages(struct.pack("!I", i) + b"b" * 996 for i in range(total))
+    assert producer.paused and producer.pauses == 1
+    server.transport.resumeProducing()
+    got = yield server.expect(total)
+    assert [struct.unpack("!I", d[:4])[0] for d, _ in got] == list(range(total))
+    while producer.paused:
+        yield _tick(reactor)
 
 
 @pytest_twisted.inlineCallbacks

@@ -27,7 +27,7 @@ import errno
 import socket as _stdsocket
 from collections import deque
 from itertools import islice, repeat
-from typing import Any, Callable, Deque, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Deque, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 from zope.interface import implementer
 
@@ -54,7 +54,7 @@ from txsctp._consumer import (
     ProducerRegistration,
     fireClosed,
 )
-from txsctp._validate import checkMessage
+from txsctp._validate import checkMessage, checkPayloads
 from txsctp._batch import META, lastSendError, packMeta, sendBlob, sharedReceiver
 from txsctp.info import Message, RcvInfo
 from txsctp.notifications import parseNotification
@@ -576,7 +576,68 @@ class SCTPTransport(ProducerRegistration):
             handle._sendAhead(self)
         # _bufferSize holds the high-water mark once known (the property
         # works out the default on first use): no property call per message.
-        if (queued > (self._bufferSize or self.bufferSize)
+        if (self._queuedBytes > (self._bufferSize or self.bufferSize)
+                and self.producer is not None and not self.producerPaused):
+            self.producerPaused = True
+            self.producer.pauseProducing()
+
+    def writeMessages(
+        self,
+        messages: Iterable[bytes],
+        stream: int = 0,
+        ppid: Optional[int] = None,
+        unordered: bool = False,
+        ttl: Optional[int] = None,
+        prPolicy: Optional[int] = None,
+        prValue: int = 0,
+        context: int = 0,
+        sackImmediately: bool = False,
+    ) -> None:
+        """
+        Queue several whole messages with the same parameters, in order,
+        checked together before any is queued.  See
+        L{ISCTPTransport.writeMessages}.
+        """
+        if self._refuseWrites:
+            raise AssociationClosedError("writeMessages", self.assocId)
+        datas, sizes = checkPayloads(messages)
+        if not datas:
+            return
+        if ppid is None:
+            ppid = self.defaultPPID
+        # The parameters, checked and normalised as writeMessage's are.
+        _, stream, ppid, context = checkMessage(datas[0], stream, ppid, context, self._outboundStreams)
+        handle = self._handle
+        largest = max(sizes)
+        if largest > (handle._maxSendSize or handle._readMaxSendSize()):
+            raise MessageTooLongError(largest, handle.maxSendSize,
+                                      f"message {sizes.index(largest)} (larger than the socket's send buffer)")
+        total = sum(sizes)
+        queued = self._queuedBytes + total
+        limit = self.maxQueuedBytes
+        if limit is not None and queued > limit:
+            raise WriteQueueFullError(
+                f"association {self.assocId}: {self._queuedBytes} bytes already queued, "
+                f"{len(datas)} messages of {total} bytes would pass the {limit}-byte cap"
+            )
+        meta = self._packParameters(None, datas[0], stream, ppid, context, unordered, sackImmediately,
+                                    ttl, prPolicy, prValue)
+        queue = self._queue
+        queue.extend(zip(datas, repeat(meta), sizes))
+        self._queuedBytes = queued
+        if not self._queued:
+            handle._scheduleFlush(self)
+        if not _readDepth and not self.producerPaused:
+            # Outside any read, as writeMessage does for a bulk writer:
+            # every full batch queued ahead of the last message goes to
+            # the kernel now (until it is full), the rest with the flush.
+            length = len(queue)
+            while length > _RECEIVE_BATCH:
+                handle._sendAhead(self)
+                if len(queue) == length:
+                    break
+                length = len(queue)
+        if (self._queuedBytes > (self._bufferSize or self.bufferSize)
                 and self.producer is not None and not self.producerPaused):
             self.producerPaused = True
             self.producer.pauseProducing()

@@ -6,11 +6,11 @@ things with the same exceptions.  Pure Python: no kernel, no cffi.
 
 from __future__ import annotations
 
-from typing import Tuple
+from typing import Iterable, List, Tuple
 
 from txsctp.errors import StreamOutOfRangeError
 
-__all__ = ["checkMessage", "intArgument"]
+__all__ = ["checkMessage", "checkPayloads", "intArgument"]
 
 _U32 = 0xFFFFFFFF
 
@@ -61,3 +61,36 @@ def checkMessage(data: object, stream: object, ppid: object, context: object,
         else:
             raise ValueError(f"context {context!r} is not an int in 0..4294967295")
     return data, stream, ppid, context
+
+
+def checkPayloads(messages: Iterable[object]) -> Tuple[List[bytes], List[int]]:
+    """
+    Validate the payloads of several messages written together, all before
+    any is taken.
+
+    @param messages: an iterable of bytes-like payloads (not one payload).
+    @return: C{(payloads, sizes)}: the payloads as a list of bytes, and
+        their lengths.
+    @raise TypeError: C{messages} is a single payload (bytes, str...), or
+        one of its items is not bytes-like (the message names its index).
+    @raise ValueError: one of the payloads is empty (named by index).
+    """
+    if isinstance(messages, (bytes, bytearray, memoryview, str)):
+        raise TypeError(f"messages must be an iterable of payloads, not one {type(messages).__name__}")
+    datas = messages if messages.__class__ is list else list(messages)  # type: ignore[arg-type]
+    if set(map(type, datas)) - _BYTES:
+        checked = []
+        for index, data in enumerate(datas):
+            if type(data) is not bytes:
+                if not isinstance(data, (bytes, bytearray, memoryview)):
+                    raise TypeError(f"message {index}: data must be bytes, not {type(data).__name__}")
+                data = bytes(data)
+            checked.append(data)
+        datas = checked
+    sizes = list(map(len, datas))
+    if not all(sizes):
+        raise ValueError(f"message {sizes.index(0)}: SCTP cannot carry an empty message")
+    return datas, sizes  # type: ignore[return-value]
+
+
+_BYTES = frozenset([bytes])

@@ -88,6 +88,45 @@ class ISCTPTransport(Interface):
             closing.
         """
 
+    def writeMessages(
+        messages,
+        stream=0,
+        ppid=None,
+        unordered=False,
+        ttl=None,
+        prPolicy=None,
+        prValue=0,
+        context=0,
+        sackImmediately=False,
+    ):
+        """
+        Queue several whole messages with the same parameters, in order: the
+        same as L{writeMessage} with these parameters for each, but checked
+        together first -- if one is refused, none is queued -- and at a
+        fraction of the per-message cost (for a sender with many messages
+        at hand: a relay's burst, a bulk transfer).  There is no
+        destination override: use L{writeMessage} with C{to} for that.
+
+        @param messages: an iterable of bytes-like payloads (each
+            non-empty); an empty one queues nothing.
+        @param stream: as L{writeMessage}'s, for every message; so are
+            C{ppid}, C{unordered}, C{ttl}, C{prPolicy}, C{prValue},
+            C{context} and C{sackImmediately}.
+        @raise TypeError: C{messages} is one payload rather than an
+            iterable of them, or one of them is not bytes-like (the error
+            names its index).
+        @raise ValueError: a payload is empty (named by index), or a value
+            is out of range.
+        @raise StreamOutOfRangeError: C{stream} is not below
+            L{outboundStreams}.
+        @raise MessageTooLongError: a payload is larger than the socket's
+            send buffer.
+        @raise WriteQueueFullError: the messages together would pass the
+            association's C{maxQueuedBytes}.
+        @raise AssociationClosedError: the association has closed or is
+            closing.
+        """
+
     def getPeerAddresses():
         """
         Every address of the peer, C{[(host, port), ...]}, primary first.

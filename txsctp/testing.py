@@ -95,7 +95,7 @@ from txsctp._consumer import (
     ProducerRegistration,
     fireClosed,
 )
-from txsctp._validate import checkMessage
+from txsctp._validate import checkMessage, checkPayloads
 from txsctp.interfaces import ISCTPTransport
 from txsctp.notifications import (
     AdaptationIndication,
@@ -442,6 +442,54 @@ class FakeSCTPTransport(ProducerRegistration):
         Write the concatenation of C{iovec} as one message, like C{write}.
         """
         self.write(b"".join(iovec))
+
+    def writeMessages(
+        self,
+        messages,
+        stream: int = 0,
+        ppid: Optional[int] = None,
+        unordered: bool = False,
+        ttl: Optional[int] = None,
+        prPolicy: Optional[int] = None,
+        prValue: int = 0,
+        context: int = 0,
+        sackImmediately: bool = False,
+    ) -> None:
+        """
+        Check several messages together, then record each as
+        L{writeMessage} does (see L{ISCTPTransport.writeMessages}): if one
+        is refused, none is recorded.
+
+        @raise AssociationClosedError: the association is closing or closed.
+        @raise TypeError: C{messages} is one payload, or one of them is not
+            bytes-like.
+        @raise ValueError: a payload is empty, or a number is out of range.
+        @raise StreamOutOfRangeError: C{stream} is not below
+            L{outboundStreams}.
+        @raise MessageTooLongError: a payload is longer than L{maxSendSize}.
+        @raise WriteQueueFullError: L{maxQueuedBytes} would be passed.
+        """
+        if self.disconnected or self.disconnecting:
+            raise AssociationClosedError("writeMessages", self.assocId)
+        datas, sizes = checkPayloads(messages)
+        if not datas:
+            return
+        largest = max(sizes)
+        if self.maxSendSize is not None and largest > self.maxSendSize:
+            raise MessageTooLongError(
+                largest, self.maxSendSize, f"message {sizes.index(largest)} (larger than the socket's send buffer)"
+            )
+        total = sum(sizes)
+        limit = self.maxQueuedBytes
+        if limit is not None and self.queuedBytes + total > limit:
+            raise WriteQueueFullError(
+                f"association {self.assocId}: {self.queuedBytes} bytes already queued, "
+                f"{len(datas)} messages of {total} bytes would pass the {limit}-byte cap"
+            )
+        # The first checks the parameters, shared by all: if it raises,
+        # nothing was recorded; the rest cannot fail.
+        for data in datas:
+            self.writeMessage(data, stream, ppid, unordered, ttl, prPolicy, prValue, context, None, sackImmediately)
 
     def clear(self) -> None:
         """
