@@ -430,7 +430,8 @@ def test_calls_after_close(reactor, echoPair, listen):
     t.loseConnection()
     yield withDeadline(client.lost, 10, "the close")
     for name, call in [("writeMessage", lambda: t.writeMessage(b"a")), ("write", lambda: t.write(b"a")),
-                       ("writeSequence", lambda: t.writeSequence([b"a"])), ("peelOff", t.peelOff)]:
+                       ("writeSequence", lambda: t.writeSequence([b"a"])),
+                       ("writeMessages", lambda: t.writeMessages([b"a", b"b"])), ("peelOff", t.peelOff)]:
         with pytest.raises(AssociationClosedError):
             call()
     t.loseConnection()

@@ -408,6 +408,56 @@ def test_write_message_with_random_arguments(reactor, listen, connect):
     assert not t.disconnected
 
 
+@pytest_twisted.inlineCallbacks
+def test_write_messages_with_random_arguments(reactor, listen, connect):
+    """
+    writeMessages(messages, stream=, ppid=, unordered=) with lists of
+    random payloads (now and then one that is not bytes, or empty), now
+    and then something that is not a list of payloads, and parameters of
+    random types: it queues all of them or raises TypeError / ValueError
+    (or a txsctp subclass) having queued none; every message it accepted
+    is then delivered (and echoed back).
+    """
+    port = listen(protocol.Factory.forProtocol(_Echo), style="one-to-many", outStreams=8, inStreams=8)
+    client = yield connect(port.getHost().port, _Counter, outStreams=8, inStreams=8)
+    t = client.transport
+    accepted = [0]
+    unexpected = []
+    rejected = {}
+    payload = st.binary(min_size=1, max_size=64)
+    # Half the lists are all payloads, a quarter may hold anything.
+    messages = st.one_of(st.lists(payload, max_size=12), st.lists(payload, max_size=12),
+                         st.lists(st.one_of(payload, payload, payload, st.just(b""), _anything), max_size=12),
+                         _anything)
+
+    @settings(max_examples=300, deadline=None)
+    @given(messages, st.one_of(st.integers(0, 7), st.integers(0, 7), _anything),
+           st.one_of(st.integers(0, 0xFFFFFFFF), st.integers(0, 0xFFFFFFFF), _anything), _mostly(st.booleans()))
+    def check(messages, stream, ppid, unordered):
+        queued = t._queuedBytes
+        try:
+            t.writeMessages(messages, stream=stream, ppid=ppid, unordered=unordered)
+        except (TypeError, ValueError, MessageTooLongError) as e:
+            rejected[type(e).__name__] = rejected.get(type(e).__name__, 0) + 1
+            if t._queuedBytes != queued:  # pragma: no cover - what the test looks for
+                unexpected.append(f"writeMessages({messages!r}, {stream!r}, {ppid!r}, {unordered!r}) raised "
+                                  f"{e!r} after queueing {t._queuedBytes - queued} bytes")
+            return
+        except Exception as e:  # pragma: no cover - what the test looks for
+            unexpected.append(f"writeMessages({messages!r}, {stream!r}, {ppid!r}, {unordered!r}) raised {e!r}")
+            return
+        accepted[0] += len(messages)
+
+    check()
+    assert unexpected == []
+    yield withDeadline(client.expect(accepted[0]), 30, "every accepted message to come back",
+                       detail=lambda: f"{client.count} of {accepted[0]} back")
+    print(f"\n{accepted[0]} messages accepted by the random writeMessages calls; rejected: {rejected}; "
+          f"{client.count} came back")
+    assert client.count == accepted[0]
+    assert not t.disconnected
+
+
 # -- endpoint descriptions --------------------------------------------------------------------------
 
 
