@@ -54,7 +54,7 @@ from txsctp._consumer import (
     ProducerRegistration,
     fireClosed,
 )
-from txsctp._validate import checkMessage, checkPayloads
+from txsctp._validate import checkBatchSizes, checkMessage, checkPayloads
 from txsctp._batch import META, lastSendError, packMeta, sendBlob, sharedReceiver
 from txsctp.info import Message, RcvInfo
 from txsctp.notifications import parseNotification
@@ -608,18 +608,8 @@ class SCTPTransport(ProducerRegistration):
         # The parameters, checked and normalised as writeMessage's are.
         _, stream, ppid, context = checkMessage(datas[0], stream, ppid, context, self._outboundStreams)
         handle = self._handle
-        largest = max(sizes)
-        if largest > (handle._maxSendSize or handle._readMaxSendSize()):
-            raise MessageTooLongError(largest, handle.maxSendSize,
-                                      f"message {sizes.index(largest)} (larger than the socket's send buffer)")
-        total = sum(sizes)
-        queued = self._queuedBytes + total
-        limit = self.maxQueuedBytes
-        if limit is not None and queued > limit:
-            raise WriteQueueFullError(
-                f"association {self.assocId}: {self._queuedBytes} bytes already queued, "
-                f"{len(datas)} messages of {total} bytes would pass the {limit}-byte cap"
-            )
+        queued = self._queuedBytes + checkBatchSizes(sizes, handle._maxSendSize or handle._readMaxSendSize(),
+                                                     self._queuedBytes, self.maxQueuedBytes, self.assocId)
         meta = self._packParameters(None, datas[0], stream, ppid, context, unordered, sackImmediately,
                                     ttl, prPolicy, prValue)
         queue = self._queue

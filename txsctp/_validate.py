@@ -6,11 +6,11 @@ things with the same exceptions.  Pure Python: no kernel, no cffi.
 
 from __future__ import annotations
 
-from typing import Iterable, List, Tuple
+from typing import Iterable, List, Optional, Tuple
 
-from txsctp.errors import StreamOutOfRangeError
+from txsctp.errors import MessageTooLongError, StreamOutOfRangeError, WriteQueueFullError
 
-__all__ = ["checkMessage", "checkPayloads", "intArgument"]
+__all__ = ["checkMessage", "checkPayloads", "checkBatchSizes", "intArgument"]
 
 _U32 = 0xFFFFFFFF
 
@@ -91,6 +91,31 @@ def checkPayloads(messages: Iterable[object]) -> Tuple[List[bytes], List[int]]:
     if not all(sizes):
         raise ValueError(f"message {sizes.index(0)}: SCTP cannot carry an empty message")
     return datas, sizes  # type: ignore[return-value]
+
+
+def checkBatchSizes(sizes: List[int], maxSendSize: Optional[int], queuedBytes: int,
+                    maxQueuedBytes: Optional[int], assocId: int) -> int:
+    """
+    Check the sizes of several messages written together (non-empty
+    C{sizes}) against the send buffer and the association's queue cap.
+
+    @return: their total.
+    @raise MessageTooLongError: one is larger than C{maxSendSize} (named
+        by index).
+    @raise WriteQueueFullError: together they would take the queue past
+        C{maxQueuedBytes}.
+    """
+    largest = max(sizes)
+    if maxSendSize is not None and largest > maxSendSize:
+        raise MessageTooLongError(largest, maxSendSize,
+                                  f"message {sizes.index(largest)} (larger than the socket's send buffer)")
+    total = sum(sizes)
+    if maxQueuedBytes is not None and queuedBytes + total > maxQueuedBytes:
+        raise WriteQueueFullError(
+            f"association {assocId}: {queuedBytes} bytes already queued, "
+            f"{len(sizes)} messages of {total} bytes would pass the {maxQueuedBytes}-byte cap"
+        )
+    return total
 
 
 _BYTES = frozenset([bytes])

@@ -95,7 +95,7 @@ from txsctp._consumer import (
     ProducerRegistration,
     fireClosed,
 )
-from txsctp._validate import checkMessage, checkPayloads
+from txsctp._validate import checkBatchSizes, checkMessage, checkPayloads
 from txsctp.interfaces import ISCTPTransport
 from txsctp.notifications import (
     AdaptationIndication,
@@ -474,18 +474,7 @@ class FakeSCTPTransport(ProducerRegistration):
         datas, sizes = checkPayloads(messages)
         if not datas:
             return
-        largest = max(sizes)
-        if self.maxSendSize is not None and largest > self.maxSendSize:
-            raise MessageTooLongError(
-                largest, self.maxSendSize, f"message {sizes.index(largest)} (larger than the socket's send buffer)"
-            )
-        total = sum(sizes)
-        limit = self.maxQueuedBytes
-        if limit is not None and self.queuedBytes + total > limit:
-            raise WriteQueueFullError(
-                f"association {self.assocId}: {self.queuedBytes} bytes already queued, "
-                f"{len(datas)} messages of {total} bytes would pass the {limit}-byte cap"
-            )
+        checkBatchSizes(sizes, self.maxSendSize, self.queuedBytes, self.maxQueuedBytes, self.assocId)
         # The first checks the parameters, shared by all: if it raises,
         # nothing was recorded; the rest cannot fail.
         for data in datas:
