@@ -772,6 +772,11 @@ def test_writeMessagesRecordsEachOrNone():
     ]:
         with pytest.raises(exc):
             call()
+    for notMessages in (5, None, b"cd", "cd"):
+        with pytest.raises(TypeError, match="messages must be an iterable of payloads"):
+            t.writeMessages(notMessages)
+    with pytest.raises(ValueError, match="message 1: SCTP cannot carry an empty message"):
+        t.writeMessages(iter([b"c", b"", b"d"]))
     assert peer.sent == [
         testing.SentMessage(b"a", 3, 46, True),
         testing.SentMessage(b"b", 3, 46, True),

@@ -77,7 +77,14 @@ def checkPayloads(messages: Iterable[object]) -> Tuple[List[bytes], List[int]]:
     """
     if isinstance(messages, (bytes, bytearray, memoryview, str)):
         raise TypeError(f"messages must be an iterable of payloads, not one {type(messages).__name__}")
-    datas = messages if messages.__class__ is list else list(messages)  # type: ignore[arg-type]
+    if messages.__class__ is list:
+        datas = messages
+    else:
+        try:
+            iterator = iter(messages)  # type: ignore[call-overload]
+        except TypeError:
+            raise TypeError(f"messages must be an iterable of payloads, not {type(messages).__name__}") from None
+        datas = list(iterator)
     if set(map(type, datas)) - _BYTES:
         checked = []
         for index, data in enumerate(datas):
