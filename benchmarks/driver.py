@@ -636,6 +636,9 @@ class Bench:
         self.args = args
         self.results = Results()
         self.log = sys.stderr
+        # workload -> the ratio of its reactor floor, measured by side in
+        # the tuned configuration (benchmarks/split.py FLOORS).
+        self.floors: Dict[str, float] = {}
 
     def say(self, msg: str) -> None:
         print(f"[{time.monotonic() - self.t0:6.1f}s] {msg}", file=self.log, flush=True)
@@ -932,6 +935,7 @@ class Bench:
         ]
         rows = []
         stallNote = False
+        floorsShown = set()
         for config, w, m, base, need, label in checks:
             if config not in names:
                 continue
@@ -940,31 +944,49 @@ class Bench:
                 v = R.get(config, w, k, m)
                 stalls = self._stallCell(config, w, base, k, m, need)
                 stallNote = stallNote or stalls != "-"
+                floor = "-"
+                if config == "tuned" and k in ("tx1to1", "tx1toM") and w in self.floors:
+                    floor = f"{self.floors[w]:.2f}x"
+                    floorsShown.add(w)
                 if v is None and b:
                     rows.append([label, BY_KEY[k].name, R.cell(config, w, k, m), fmt(b), "-", "n/a (unverified)",
-                                 stalls])
+                                 stalls, floor])
                     continue
                 if v is None or b is None or not b:
                     verdict, ratio = "n/a", "-"
                 else:
                     ratio, verdict = _judge(v, b, need)
-                rows.append([label, BY_KEY[k].name, fmt(v), fmt(b), ratio, verdict, stalls])
+                rows.append([label, BY_KEY[k].name, fmt(v), fmt(b), ratio, verdict, stalls, floor])
         if "tuned" in names:
             v = R.get("tuned", "idle", "tx1toM", "heap B/assoc")
             verdict = "n/a" if v is None else ("PASS" if v < 4096 else "MISS")
             n = self.args.idle
             rows.append([f"{n:,} idle associations: Python heap < 4 KiB each", BY_KEY["tx1toM"].name,
-                         fmt(v), "4,096", "-", verdict, "-"])
+                         fmt(v), "4,096", "-", verdict, "-", "-"])
         lines.append(table(["target", "contender", "value", "baseline", "ratio", "verdict",
-                            "runs without T3 stalls"], rows))
+                            "runs without T3 stalls", "reactor floor"], rows))
         if stallNote:
             lines.append("  runs without T3 stalls: where the baseline or the contender waited out a "
                          "retransmission timeout (1 s) in some runs, the T3 runs of each (baseline, "
                          "contender) and the verdict on the medians of the runs without one.")
+        for w in [w for w in self.FLOOR_NOTES if w in floorsShown]:
+            lines.append(f"  reactor floor, {self.FLOOR_NOTES[w]}")
         if not BY_KEY["tx1to1"].available:
             lines.append(f"  txsctp transport: {BY_KEY['tx1to1'].reason}")
         lines.append("")
         return "\n".join(lines)
+
+    # What each reactor floor in the targets table is (benchmarks/split.py
+    # FLOORS; by side, tuned, in the same run).
+    FLOOR_NOTES = {
+        "oneway16k": "one-way 16 KiB: the C sender made non-blocking (sendmmsg until EAGAIN, then "
+                     "epoll_wait for EPOLLOUT, as any reactor sends) into the C receiver, against the C pair "
+                     "(runs without a T3 stall);",
+        "pingpong": "ping-pong: a stdlib pair whose two ends wait in epoll with a clock read per wake, "
+                    "as a reactor iteration does, against the blocking stdlib pair;",
+        "setup": "set-up: the stdlib client connecting without blocking and waiting in epoll with the "
+                 "clock reads of a Twisted client and its connect timer, against the blocking stdlib pair.",
+    }
 
     def _stallCell(self, config: str, w: str, base: str, key: str, m: str, need: float) -> str:
         """
@@ -1006,7 +1028,8 @@ class Bench:
 
     def dump(self, configs) -> dict:
         d = {"env": self.env, "args": vars(self.args), "configs": [[n, s.to_dict()] for n, s in configs],
-             "sysctls": self.sysctls, "effective": self.effective, "extra": self.extra, "runs": []}
+             "sysctls": self.sysctls, "effective": self.effective, "extra": self.extra, "floors": self.floors,
+             "runs": []}
         for (config, w, key), runs in self.results.runs.items():
             for r in runs:
                 d["runs"].append({"config": config, "workload": w, "contender": key, "ok": r.ok,
@@ -1026,6 +1049,7 @@ def from_json(path: str) -> int:
     b = Bench(args)
     b.t0 = time.monotonic()
     b.env = d["env"]
+    b.floors = d.get("floors", {})
     for c in CONTENDERS:
         c.check()
     for r in d["runs"]:

@@ -13,10 +13,14 @@ configuration, each group's first row its baseline.
   loop's own clients changed only in how they wait, as any reactor waits --
   in C{epoll} before each receive, with the clock reads Twisted's reactor
   makes per iteration, with a timer pending; a non-blocking connect waited
-  for in C{epoll}; and a pair of such ends (server and client waiting in
+  for in C{epoll}, then with the clock read per wake, then with the
+  connect timer a Twisted connector arms (three clock reads a
+  connection); and a pair of such ends (server and client waiting in
   C{epoll} with a clock read per wake), the floor of the main table's
   transport pair.  No Python work is added, so what they lose is what any
   reactor transport loses here before running a line of its own code.
+  One pair per workload (L{FLOORS}) is that workload's floor: the issue-5
+  targets table prints its ratio beside the transport's.
 * **The client without a connect timeout**: C{connectSCTP(...,
   timeout=None)}, as the C, stdlib and socket-layer clients connect (the
   kernel's INIT retransmissions are their only limit).  The default (30 s)
@@ -88,6 +92,9 @@ TX_SETUP_CLIENT: Side = ("txsctp transport", "txsctp_transport", "setup_client",
 SETUP: List[Tuple[str, Side, Side]] = [
     ("SCTP", STDLIB_SETUP_SERVER, ("stdlib loop", "stdlib", "setup_client", {})),
     ("SCTP", STDLIB_SETUP_SERVER, ("stdlib loop, non-blocking connect + epoll", "reference", "setup_client", {})),
+    ("SCTP", STDLIB_SETUP_SERVER, ("... + a clock read per wake", "reference", "setup_client", {"wait": "reactor"})),
+    ("SCTP", STDLIB_SETUP_SERVER, ("... + Twisted's connect timer", "reference", "setup_client",
+                                   {"wait": "reactor+timer"})),
     ("SCTP", STDLIB_SETUP_SERVER, ("txsctp transport, timeout=None", "txsctp_transport", "setup_client",
                                    {"connectTimeout": None})),
     ("SCTP", STDLIB_SETUP_SERVER, TX_SETUP_CLIENT),
@@ -98,6 +105,17 @@ SETUP: List[Tuple[str, Side, Side]] = [
     ("TCP", ("Twisted TCP", "twisted_tcp", "setup_server", {}), ("Twisted TCP", "twisted_tcp", "setup_client", {})),
 ]
 
+
+# The reactor floor under each of the main table's transport targets
+# (tuned): the by-side pair whose ratio to its table's baseline is what
+# any reactor transport loses here before running a line of its own code,
+# as (server label, client label) for ping-pong and set-up, (receiver,
+# sender) for one-way; L{run} records each ratio in C{bench.floors}.
+FLOORS: Dict[str, Tuple[str, str]] = {
+    "pingpong": ("stdlib loop waiting in epoll + a clock read per wake", "... + a clock read per wake"),
+    "setup": ("stdlib loop", "... + Twisted's connect timer"),
+    "oneway16k": ("C recvmmsg x64", "C sendmmsg x64, non-blocking, waiting in epoll"),
+}
 
 ONEWAY_SIZE = 16384
 C_RECEIVER: Side = ("C recvmmsg x64", None, "recv", {})
@@ -193,9 +211,21 @@ def _measure(bench, name: str, pairs, measure, reps: int) -> Dict[int, List[Dict
     return figures
 
 
+def _floor(bench, workload: str, pairs, ratios: List[Optional[float]]) -> None:
+    """
+    Record in C{bench.floors} the ratio of C{workload}'s L{FLOORS} pair
+    (absent if that pair has no verified run).
+    """
+    server, client = FLOORS[workload]
+    for (_, s, c), ratio in zip(pairs, ratios):
+        if (s[0], c[0]) == (server, client) and ratio is not None:
+            bench.floors[workload] = ratio
+
+
 def _rows(bench, name: str, pairs, measure, metric: str, reps: int) -> List[List[str]]:
     figures = _measure(bench, name, pairs, measure, reps)
     rows = []
+    ratios: List[Optional[float]] = []
     base: Optional[float] = None
     for i, (group, server, client) in enumerate(pairs):
         if i == 0 or pairs[i - 1][0] != group:
@@ -206,16 +236,21 @@ def _rows(bench, name: str, pairs, measure, metric: str, reps: int) -> List[List
         if base is None:
             base = value
             ratio = "baseline" if value else "-"
+            ratios.append(None)
         else:
             ratio = f"{value / base:.2f}x" if value and base else "-"
+            ratios.append(value / base if value and base else None)
         rows.append([group, server[0], client[0], fmt(value), fmt(p50), ratio, f"{len(runs)}/{reps}"])
+    _floor(bench, name, pairs, ratios)
     return rows
 
 
-def _onewayRows(figures: Dict[int, List[Dict[str, float]]], pairs, runsPerPair: List[int]) -> List[List[str]]:
+def _onewayRows(figures: Dict[int, List[Dict[str, float]]], pairs, runsPerPair: List[int],
+                floors: Optional[Dict[str, float]] = None) -> List[List[str]]:
     """
     The one-way table's rows: medians of all verified runs and of those
-    without a T3 stall; the ratio compares the latter with the first row's.
+    without a T3 stall; the ratio compares the latter with the first row's
+    (and goes in C{floors["oneway16k"]} for the L{FLOORS} pair, when given).
     """
     rows = []
     base: Optional[float] = None
@@ -230,6 +265,8 @@ def _onewayRows(figures: Dict[int, List[Dict[str, float]]], pairs, runsPerPair: 
             ratio = "baseline" if steady else "-"
         else:
             ratio = f"{steady / base:.2f}x" if steady and base else "-"
+            if floors is not None and steady and base and (receiver[0], sender[0]) == FLOORS["oneway16k"]:
+                floors["oneway16k"] = steady / base
         rows.append([what, receiver[0], sender[0], fmt(value), fmt(steady), ratio,
                      f"{len(runs) - len(calm)}/{len(runs)}", fmt(packets), f"{len(runs)}/{runsPerPair[i]}"])
     return rows
@@ -279,7 +316,8 @@ def run(bench, args) -> str:
             out.append(f"== {title} ==")
             out.append(table(["measured", "receiver", "sender", "MB/s", "MB/s without T3", "ratio", "T3 runs",
                               "packets/msg", "verified"],
-                             _onewayRows(figures, ONEWAY, [2 * args.reps] + [args.reps] * (len(ONEWAY) - 1))))
+                             _onewayRows(figures, ONEWAY, [2 * args.reps] + [args.reps] * (len(ONEWAY) - 1),
+                                         bench.floors if settings is TUNED else None)))
             out.append("")
     return "\n".join(out)
 

@@ -172,8 +172,39 @@ def test_targetsWithoutStalls():
     row = next(line for line in text.splitlines()
                if line.startswith("| one-way 16 KiB MB/s (tuned)") and driver.BY_KEY["txsock"].name in line)
     cells = [c.strip() for c in row.strip("|").split("|")]
-    assert cells[2:] == ["650", "350", "1.86", "PASS", "T3 2/3 0/3: 0.65 MISS"], cells
+    assert cells[2:] == ["650", "350", "1.86", "PASS", "T3 2/3 0/3: 0.65 MISS", "-"], cells
     assert "runs without T3 stalls" in text
+
+
+def test_targetsShowTheReactorFloor():
+    """
+    The tuned targets of the reactor transports carry the ratio their
+    reactor floor (measured by side) reached in the same run, with a note
+    saying what that floor is; the socket layer's rows, the host-default
+    rows and targets without a floor show none.
+    """
+    driver = _benchmarkModule("driver")
+
+    bench = driver.Bench(driver.parse_args([]))
+    bench.floors = {"pingpong": 0.7412}
+    for config in ("tuned", "defaults"):
+        for key, rts in (("stdlib", 3000), ("tx1to1", 2200), ("txsock", 3100)):
+            bench.results.add(config, "pingpong", key, driver.Run(True, {"rt/s": rts}))
+        for key, mps in (("c", 90000), ("tx1to1", 85000)):
+            bench.results.add(config, "oneway100", key, driver.Run(True, {"msgs/s": mps}))
+    text = bench.targets([("defaults", driver.DEFAULTS), ("tuned", driver.TUNED)])
+
+    def lastCell(label, key):
+        row = next(line for line in text.splitlines()
+                   if line.startswith(f"| {label}") and driver.BY_KEY[key].name in line)
+        return [c.strip() for c in row.strip("|").split("|")][-1]
+
+    assert lastCell("ping-pong rt/s (tuned)", "tx1to1") == "0.74x"
+    assert lastCell("ping-pong rt/s (tuned)", "txsock") == "-"
+    assert lastCell("ping-pong rt/s (host defaults)", "tx1to1") == "-"
+    assert lastCell("one-way 100 B msgs/s (tuned) >= 60% of C", "tx1to1") == "-"
+    assert "reactor floor, ping-pong: a stdlib pair whose two ends wait in epoll" in text
+    assert "reactor floor, set-up" not in text
 
 
 @pytest.mark.skipif(shutil.which("strace") is None, reason="strace is not installed (scripts/bootstrap installs it)")
@@ -210,11 +241,13 @@ def test_reactorFloorReferences():
         "su = [r for r in split.SETUP if r[2][1] == 'reference'][0]\n"
         "tcp = [r for r in split.SETUP if r[0] == 'TCP'][0]\n"
         "pair = [r for r in split.PINGPONG if r[1][1] == 'reference'][0]\n"
+        "timer = [r for r in split.SETUP if r[2][3].get('wait') == 'reactor+timer'][0]\n"
         "print(json.dumps([split.pingpong(pp[1], pp[2], 100, 0, 200, 60),\n"
         "                  split.setup(su[1], su[2], 0.2, 60), split.setup(tcp[1], tcp[2], 0.2, 60),\n"
-        "                  split.pingpong(pair[1], pair[2], 100, 0, 200, 60)]))\n"
+        "                  split.pingpong(pair[1], pair[2], 100, 0, 200, 60),\n"
+        "                  split.setup(timer[1], timer[2], 0.2, 60)]))\n"
     )
-    (pp, ppWhy), (su, suWhy), (tcp, tcpWhy), (pair, pairWhy) = _runJSON(code)
+    (pp, ppWhy), (su, suWhy), (tcp, tcpWhy), (pair, pairWhy), (timer, timerWhy) = _runJSON(code)
     assert pp is not None, ppWhy
     assert pp["rt/s"] > 0 and pp["p50 us"] > 0
     assert pair is not None, pairWhy
@@ -223,6 +256,8 @@ def test_reactorFloorReferences():
     assert su["assoc/s p50"] > 0
     assert tcp is not None, tcpWhy
     assert tcp["assoc/s p50"] > 0
+    assert timer is not None, timerWhy
+    assert timer["assoc/s p50"] > 0
 
 
 def test_nonBlockingSenderFloor():
@@ -270,3 +305,40 @@ def test_onewayBySideRows():
         (_, _, _, allRow, calmRow, ratioRow, t3Row, _, verifiedRow) = rows
     assert (allBase, calmBase, ratioBase, t3Base, verifiedBase) == ("1,000", "1,100", "baseline", "1/3", "3/6")
     assert (calmRow, ratioRow, t3Row, verifiedRow) == ("550", "0.50x", "1/2", "2/3")
+    # The second row is the one-way reactor floor: its ratio is recorded
+    # when a floors mapping is given.
+    floors = {}
+    split._onewayRows(figures, split.ONEWAY[:2], [6, 3], floors)
+    assert floors == {"oneway16k": 0.5}
+
+
+def test_bySideRowsRecordTheFloors():
+    """
+    The ping-pong and set-up by-side tables record the ratio of their
+    reactor floor's pair (split.FLOORS) to the group's baseline, and record
+    nothing when that pair had no verified run.
+    """
+    split = _benchmarkModule("split")
+
+    class Bench:
+        def __init__(self):
+            self.floors = {}
+
+        def say(self, msg):
+            pass
+
+    bench = Bench()
+    floorPair = next(i for i, (_, s, c) in enumerate(split.SETUP) if (s[0], c[0]) == split.FLOORS["setup"])
+    rates = {0: 1500.0, floorPair: 900.0}
+
+    def measure(server, client):
+        i = next(i for i, (_, s, c) in enumerate(split.SETUP) if (s, c) == (server, client))
+        rate = rates.get(i, 700.0)
+        return {"assoc/s p50": rate, "p50 us": 1e6 / rate}, ""
+
+    rows = split._rows(bench, "setup", split.SETUP, measure, "assoc/s p50", 1)
+    assert rows[floorPair][5] == "0.60x"
+    assert bench.floors == {"setup": 0.6}
+    bench.floors = {}
+    split._rows(bench, "setup", split.SETUP, lambda s, c: (None, "refused"), "assoc/s p50", 1)
+    assert bench.floors == {}

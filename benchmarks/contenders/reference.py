@@ -3,9 +3,11 @@ Reference points, not contenders (benchmarks/split.py runs them).
 
 * The stdlib loop's ping-pong and set-up clients, changed only in how they
   wait, the way any reactor waits: the ping-pong client waits in
-  C{epoll} before each receive (optionally with the clock reads Twisted's
-  reactor makes per iteration); the set-up client connects without
-  blocking and waits in C{epoll} for the association to come up.  No other
+  C{epoll} before each receive; the set-up client connects without
+  blocking and waits in C{epoll} for the association to come up; either
+  optionally with the clock reads Twisted's reactor makes per iteration,
+  and with those a timer pending (for the set-up client, the connect
+  timer Twisted's connectors set, armed per connection).  No other
   Python work is added, so what they lose against the blocking loop is
   the floor under any reactor transport in this kernel, txsctp's included.
   They speak the stdlib loop's protocol and run against its servers.
@@ -125,19 +127,38 @@ def pp_server(out, settings, wait="reactor"):
     lsock.close()
 
 
-def _connect_nonblocking(settings, port, ep):
+def _connect_nonblocking(settings, port, ep, wait="epoll"):
     """
     socket, options, non-blocking connect, wait in C{ep} until writable,
     C{SO_ERROR}: how a reactor sets up an association.
+
+    @param wait: C{"epoll"}: only the wait; C{"reactor"}: and the clock
+        read after it (Twisted's C{runUntilCurrent}); C{"reactor+timer"}:
+        with a connect timer as Twisted's connectors arm one -- a clock
+        read to set it (C{callLater}), one to compute the reactor's
+        timeout, a finite C{epoll.poll} timeout (CPython reads the clock
+        for its deadline), the C{runUntilCurrent} read.
     """
+    if wait not in WAITS:
+        raise ValueError(f"wait {wait!r} is not one of {WAITS}")
+    now = time.time
     sock = stdlib._socket(settings)
     sock.setblocking(False)
     err = sock.connect_ex((HOST, port))
     if err not in (0, errno.EINPROGRESS):
         sock.close()
         raise OSError(err, f"connect: {errno.errorcode.get(err, err)}")
+    if wait == "reactor+timer":
+        now()
     ep.register(sock.fileno(), select.EPOLLOUT)
-    ep.poll(-1)
+    if wait == "reactor+timer":
+        now()
+        ep.poll(30.0)
+        now()
+    else:
+        ep.poll(-1)
+        if wait == "reactor":
+            now()
     ep.unregister(sock.fileno())
     err = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
     if err:
@@ -165,11 +186,14 @@ def _setupLoop(out, duration, cycle, final):
     cycle_result(out, len(cycles), elapsed, cycles, warmup=1)
 
 
-def setup_client(out, settings, port, duration):
+def setup_client(out, settings, port, duration, wait="epoll"):
     """
     The stdlib loop's set-up client, connecting as a reactor does
-    (L{_connect_nonblocking}), closing at once as the loop does.
+    (L{_connect_nonblocking}, C{wait} as there), closing at once as the
+    loop does.
     """
+    if wait not in WAITS:
+        raise ValueError(f"wait {wait!r} is not one of {WAITS}")
     ep = select.epoll()
 
     def final():
@@ -179,7 +203,7 @@ def setup_client(out, settings, port, duration):
         stdlib.recv(sock)
         sock.close()
 
-    _setupLoop(out, duration, lambda: _connect_nonblocking(settings, port, ep).close(), final)
+    _setupLoop(out, duration, lambda: _connect_nonblocking(settings, port, ep, wait).close(), final)
 
 
 # ---------------------------------------------------- TCP set-up, stdlib --
