@@ -428,6 +428,56 @@ def test_bulk_writes_keep_order_when_the_kernel_fills(listen, connect, reactor, 
         assert {info.ppid for _, info in got} == ({7} if receiver in clients else {9})
 
 
+@pytest_twisted.inlineCallbacks
+def test_full_kernel_stays_watched_until_the_queue_drains(listen, connect, reactor):
+    """
+    A bulk sender through a send buffer that keeps filling: its socket is
+    watched for room (EPOLLOUT) from the first refusal until everything
+    queued has gone -- never unwatched while messages wait (which would
+    cost two epoll_ctl calls at every wake-up), and not left watched once
+    the queue is empty (the reactor would spin on a writable socket).
+    """
+    from txsctp.options import Tuning
+
+    small = Tuning(sendBufferSize=64 * 1024, receiveBufferSize=256 * 1024)
+    serverFactory = RecordingFactory(Recorder)
+    port = listen(serverFactory, tuning=small)
+    client = yield connect(port.getHost().port, Recorder, tuning=small)
+    yield serverFactory.whenCount(1)
+    server = serverFactory.protocols[0]
+    handle = client.transport._handle
+    wakeUps = []
+    queuedAtUnwatch = []
+    doWrite, stopWriting = handle.doWrite, handle.stopWriting
+
+    def countingDoWrite():
+        wakeUps.append(len(client.transport._queue))
+        return doWrite()
+
+    def recordingStopWriting():
+        queuedAtUnwatch.append(len(client.transport._queue))
+        stopWriting()
+
+    handle.doWrite, handle.stopWriting = countingDoWrite, recordingStopWriting
+    total = 600
+    payload = bytes(16384)
+    reactor.callLater(0, lambda: [client.transport.writeMessage(payload) for _ in range(total)])
+    got = yield server.expect(total)
+    assert len(got) == total
+    # The kernel did fill: the sender was woken for room, with messages
+    # still queued, several times.
+    assert len([n for n in wakeUps if n]) >= 3, wakeUps
+    assert queuedAtUnwatch and set(queuedAtUnwatch) == {0}, queuedAtUnwatch
+    # Once the queue is empty the next wake-up for room (if one is still
+    # due) stops the watching.
+    yield client.transport.whenSenderDry()
+    for _ in range(100):
+        if handle not in reactor.getWriters():
+            break
+        yield _tick(reactor)
+    assert handle not in reactor.getWriters()
+
+
 @pytest.mark.parametrize("bundle", [False, True], ids=["one-packet-each", "bundled"])
 @pytest.mark.parametrize("style", STYLES)
 @pytest_twisted.inlineCallbacks

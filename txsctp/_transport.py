@@ -1381,8 +1381,13 @@ class _SocketDescriptor(abstract.FileDescriptor):
 
     def doWrite(self):
         self._kernelFull = False
-        self.stopWriting()
         self._flush()
+        if not self._kernelFull:
+            # Everything queued went (or waits for a flush already
+            # scheduled): stop watching for room.  While the kernel stays
+            # full the descriptor stays watched -- no epoll_ctl to stop
+            # and another to start again at every wake-up of a bulk sender.
+            self.stopWriting()
         return None
 
     def _flush(self) -> None:
