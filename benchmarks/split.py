@@ -211,15 +211,16 @@ def _measure(bench, name: str, pairs, measure, reps: int) -> Dict[int, List[Dict
     return figures
 
 
-def _floor(bench, workload: str, pairs, ratios: List[Optional[float]]) -> None:
+def _floor(floors: Dict[str, float], workload: str, pairs, ratios: List[Optional[float]]) -> None:
     """
-    Record in C{bench.floors} the ratio of C{workload}'s L{FLOORS} pair
-    (absent if that pair has no verified run).
+    Record in C{floors} the ratio of C{workload}'s L{FLOORS} pair (absent
+    if that pair has no verified run); C{pairs} are (group, server or
+    receiver, client or sender), C{ratios} one per pair.
     """
-    server, client = FLOORS[workload]
-    for (_, s, c), ratio in zip(pairs, ratios):
-        if (s[0], c[0]) == (server, client) and ratio is not None:
-            bench.floors[workload] = ratio
+    first, second = FLOORS[workload]
+    for (_, a, b), ratio in zip(pairs, ratios):
+        if (a[0], b[0]) == (first, second) and ratio is not None:
+            floors[workload] = ratio
 
 
 def _rows(bench, name: str, pairs, measure, metric: str, reps: int) -> List[List[str]]:
@@ -241,7 +242,7 @@ def _rows(bench, name: str, pairs, measure, metric: str, reps: int) -> List[List
             ratio = f"{value / base:.2f}x" if value and base else "-"
             ratios.append(value / base if value and base else None)
         rows.append([group, server[0], client[0], fmt(value), fmt(p50), ratio, f"{len(runs)}/{reps}"])
-    _floor(bench, name, pairs, ratios)
+    _floor(bench.floors, name, pairs, ratios)
     return rows
 
 
@@ -253,6 +254,7 @@ def _onewayRows(figures: Dict[int, List[Dict[str, float]]], pairs, runsPerPair: 
     (and goes in C{floors["oneway16k"]} for the L{FLOORS} pair, when given).
     """
     rows = []
+    ratios: List[Optional[float]] = []
     base: Optional[float] = None
     for i, (what, receiver, sender) in enumerate(pairs):
         runs = figures[i]
@@ -263,12 +265,14 @@ def _onewayRows(figures: Dict[int, List[Dict[str, float]]], pairs, runsPerPair: 
         if i == 0:
             base = steady
             ratio = "baseline" if steady else "-"
+            ratios.append(None)
         else:
             ratio = f"{steady / base:.2f}x" if steady and base else "-"
-            if floors is not None and steady and base and (receiver[0], sender[0]) == FLOORS["oneway16k"]:
-                floors["oneway16k"] = steady / base
+            ratios.append(steady / base if steady and base else None)
         rows.append([what, receiver[0], sender[0], fmt(value), fmt(steady), ratio,
                      f"{len(runs) - len(calm)}/{len(runs)}", fmt(packets), f"{len(runs)}/{runsPerPair[i]}"])
+    if floors is not None:
+        _floor(floors, "oneway16k", pairs, ratios)
     return rows
 
 

@@ -137,10 +137,9 @@ def _connect_nonblocking(settings, port, ep, wait="epoll"):
         with a connect timer as Twisted's connectors arm one -- a clock
         read to set it (C{callLater}), one to compute the reactor's
         timeout, a finite C{epoll.poll} timeout (CPython reads the clock
-        for its deadline), the C{runUntilCurrent} read.
+        for its deadline), the C{runUntilCurrent} read.  (One of L{WAITS}:
+        L{setup_client} checks it once, not every cycle.)
     """
-    if wait not in WAITS:
-        raise ValueError(f"wait {wait!r} is not one of {WAITS}")
     now = time.time
     sock = stdlib._socket(settings)
     sock.setblocking(False)
