@@ -527,7 +527,7 @@ def test_a_failing_first_read_ends_that_association_not_the_port(reactor, listen
     as the reactor ends a descriptor whose doRead raised (its socket
     closed), and the port itself goes on accepting.
     """
-    from txsctp import _transport
+    from txsctp import _onetoone
 
     factory = SeqFactory()
     port = listen(factory, style="one-to-one")
@@ -544,7 +544,7 @@ def test_a_failing_first_read_ends_that_association_not_the_port(reactor, listen
     try:
         first.connect(("127.0.0.1", serverPort))
         with monkeypatch.context() as patched:
-            patched.setattr(_transport._AcceptedSocket, "doRead", brokenRead)
+            patched.setattr(_onetoone._AcceptedSocket, "doRead", brokenRead)
             port.doRead()
         assert len(failed) == 1
         assert failed[0].disconnected and failed[0].sock.closed

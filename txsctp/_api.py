@@ -11,14 +11,11 @@ from typing import Callable, Optional, Sequence, Union
 
 from twisted.internet.interfaces import IConnector, IListeningPort
 
-from txsctp._consumer import DEFAULT_MAX_QUEUED_BYTES
-from txsctp._transport import (
-    DEFAULT_MAX_MESSAGE_SIZE,
-    AssociationOptions,
-    Connector,
-    OneToManyPort,
-    OneToOnePort,
-)
+from txsctp._assocoptions import AssociationOptions
+from txsctp._connector import Connector
+from txsctp._consumer import DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_QUEUED_BYTES
+from txsctp._onetomany import OneToManyPort
+from txsctp._onetoone import OneToOnePort
 from txsctp.options import DEFAULT_TUNING, Tuning
 from txsctp.sctpsocket import DEFAULT_EVENTS, ONE_TO_MANY, ONE_TO_ONE, SCTPSocket
 
@@ -87,7 +84,7 @@ def listenSCTP(
         it raise L{WriteQueueFullError} (C{None}: no cap).
     @param tuning: socket settings (L{txsctp.options.Tuning}).
     @param events: notification types to subscribe to (the transport
-        always adds those it needs: L{txsctp._transport.REQUIRED_EVENTS}).
+        always adds those it needs: L{txsctp._assocoptions.REQUIRED_EVENTS}).
     @param prepareSocket: called with the new L{SCTPSocket} before it is
         bound: set options that must precede associations (SCTP-AUTH
         chunks and keys, RTO, peer address parameters).

@@ -25,6 +25,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 from txsctp._extension import ffi, lib
 from txsctp.errors import fromErrno
 from txsctp.info import Message, NxtInfo, RcvInfo
+from txsctp._sendparams import META, packMeta
 
 __all__ = ["BatchReceiver", "sharedReceiver", "sendBlob", "sendOne", "lastSendError", "packMeta",
            "MAX_BATCH", "RECORD"]
@@ -80,7 +81,6 @@ R_INFO = slice(4, 12)  # RcvInfo's fields, in RcvInfo's order
 R_NXT = slice(12, 17)  # NxtInfo's fields, in NxtInfo's order
 R_ADDRLEN = 17
 
-META = struct.Struct("@IIiIHHHH")
 if META.size != ffi.sizeof("struct txsctp_meta"):
     raise ImportError("txsctp._batch: struct txsctp_meta layout does not match its struct format")
 
@@ -93,15 +93,6 @@ _recvcompact = lib.txsctp_recvcompact
 _unpackRecord = RECORD.unpack_from
 _sendMeta1 = lib.txsctp_sendmeta1
 _META_SIZE = META.size
-
-
-def packMeta(stream: int, ppid: int, flags: int, assocId: int, context: int,
-             prPolicy: int = 0, prValue: int = 0) -> bytes:
-    """
-    Pack one message's send parameters for L{sendBlob}.  Values must be
-    validated by the caller.
-    """
-    return META.pack(ppid, context, assocId, prValue, stream, flags, prPolicy, 0)
 
 
 def sendBlob(fd: int, datas: Sequence[bytes], metas: Sequence[bytes], flags: int = lib.MSG_NOSIGNAL,

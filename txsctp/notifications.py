@@ -41,6 +41,7 @@ __all__ = [
     "StreamChange",
     "UnknownNotification",
     "NotificationType",
+    "DEFAULT_EVENTS",
     "AuthIndication",
     "DATA_SENT",
     "DATA_UNSENT",
@@ -72,6 +73,25 @@ class NotificationType(enum.IntEnum):
     ASSOC_RESET_EVENT = lib.SCTP_ASSOC_RESET_EVENT
     STREAM_CHANGE_EVENT = lib.SCTP_STREAM_CHANGE_EVENT
     SEND_FAILED_EVENT = lib.SCTP_SEND_FAILED_EVENT
+
+
+DEFAULT_EVENTS: Tuple[int, ...] = (
+    NotificationType.ASSOC_CHANGE,
+    NotificationType.PEER_ADDR_CHANGE,
+    NotificationType.REMOTE_ERROR,
+    NotificationType.SHUTDOWN_EVENT,
+    NotificationType.PARTIAL_DELIVERY_EVENT,
+    NotificationType.ADAPTATION_INDICATION,
+    NotificationType.AUTHENTICATION_EVENT,
+    NotificationType.STREAM_RESET_EVENT,
+    NotificationType.ASSOC_RESET_EVENT,
+    NotificationType.STREAM_CHANGE_EVENT,
+    NotificationType.SEND_FAILED_EVENT,
+)
+"""
+Events every txsctp socket subscribes to by default: all but sender-dry,
+which fires whenever the send queue empties and is subscribed to on demand.
+"""
 
 
 class AssociationState(enum.IntEnum):

@@ -42,7 +42,14 @@ from txsctp.errors import (
     fromErrno,
 )
 from txsctp.info import Message
-from txsctp.notifications import Notification, NotificationType, PartialDeliveryEvent, _enumOr, parseNotification
+from txsctp.notifications import (
+    DEFAULT_EVENTS,
+    Notification,
+    NotificationType,
+    PartialDeliveryEvent,
+    _enumOr,
+    parseNotification,
+)
 from txsctp.options import (
     DEFAULT_TUNING,
     AssocParams,
@@ -86,23 +93,6 @@ _STYLES = {
     ONE_TO_MANY: _stdsocket.SOCK_SEQPACKET,
 }
 
-DEFAULT_EVENTS: Tuple[int, ...] = (
-    NotificationType.ASSOC_CHANGE,
-    NotificationType.PEER_ADDR_CHANGE,
-    NotificationType.REMOTE_ERROR,
-    NotificationType.SHUTDOWN_EVENT,
-    NotificationType.PARTIAL_DELIVERY_EVENT,
-    NotificationType.ADAPTATION_INDICATION,
-    NotificationType.AUTHENTICATION_EVENT,
-    NotificationType.STREAM_RESET_EVENT,
-    NotificationType.ASSOC_RESET_EVENT,
-    NotificationType.STREAM_CHANGE_EVENT,
-    NotificationType.SEND_FAILED_EVENT,
-)
-"""
-Events every txsctp socket subscribes to by default: all but sender-dry,
-which fires whenever the send queue empties and is subscribed to on demand.
-"""
 
 # struct sctp_event_subscribe field per event, for kernels without SCTP_EVENT.
 _LEGACY_EVENT_FIELDS = {

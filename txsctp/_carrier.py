@@ -1,0 +1,249 @@
+"""
+The seam between an association transport and the SCTP stack that carries
+it.
+
+L{txsctp._transport.SCTPTransport} is an SCTP association as Twisted sees
+it: a write queue of whole messages, flow control, delivery to the
+Protocol, closing.  It reaches the stack that carries the association only
+through its C{_handle}, an object providing L{ICarrier}: one per socket,
+shared by every association on a one-to-many socket.  The kernel stack's
+socket descriptor (L{txsctp._descriptor}) is one; the userspace stack's
+socket is the other.  Nothing above the transport -- Protocols, endpoints,
+string parsers, twistd plugins, L{txsctp.testing} -- learns which stack
+carries an association.
+
+The contract runs both ways.  L{ICarrier} is what the transport calls.  In
+the other direction a carrier drives the transport through these members
+of L{SCTPTransport<txsctp._transport.SCTPTransport>} (private, because no
+user calls them; they are this seam's, and change only with it):
+
+  - Building (by the port or connector above the carrier, which knows
+    the factory; a carrier never imports the transport):
+    C{SCTPTransport.forAssociation(carrier, commUp, protocol, peer,
+    options)}, registered with the carrier, then C{_start(commUp)}
+    connects the Protocol and gives it C{associationUp}.
+  - Sending: C{_queue} (a deque of C{(payload, meta, size)} entries, with
+    the destination as a fourth item for a C{to=} override; C{meta} is a
+    L{txsctp._sendparams} record), C{_queued} (whether it is on the
+    carrier's list of queues to flush), C{_specials} (queued entries with
+    a destination), C{_plainBatch()} (the first 64 entries sliced out when
+    none has a destination), C{_sent(count, sizes)} (the first C{count}
+    were taken by the stack), C{_sendFailedOnWrite(error)},
+    C{_destinationRefused(error)}, C{_sendBroken}.
+  - Receiving: C{_pieceReceived(message)} for anything but the fast path;
+    the fast path calls C{_messageReceived(data, info)} directly for a
+    whole message when C{_assembler} is C{None}, C{_readingPaused},
+    C{_held}, C{disconnected} and C{_aborting} are all false and the size
+    is within C{maxMessageSize}, and C{_protocolFailed()} if it raises.
+  - Notifications: C{_notify(notification)}; the carrier updates nothing
+    itself (the transport follows stream counts, restarts and shutdowns).
+  - Ending: C{_lost(reason)} ends the association (L{ICarrier.associationEnding}
+    says when); C{_abortWith(reason)}.
+  - Peeling off: a carrier that hands an association to another carrier
+    sets its C{_handle} and moves C{_queued}, C{_heldBytes} and the
+    sender-dry subscription (C{_drySubscribed}, C{_dryWaiters},
+    C{_subscribeDry()}) along.
+
+Writes made while any carrier dispatches what it read are flushed when the
+outermost read ends (L{reading}): a reply written from C{messageReceived}
+goes out before the reactor waits again, with no timer.
+"""
+
+from __future__ import annotations
+
+from typing import List
+
+from zope.interface import Attribute, Interface
+
+__all__ = ["BATCH_SIZE", "ICarrier", "ReadDispatch", "reading"]
+
+BATCH_SIZE = 64
+"""
+Messages a carrier hands to its stack per call at most (and reads per call):
+the unit in which the transport's bulk writes go ahead of the flush.
+"""
+
+
+class ICarrier(Interface):
+    """
+    What an association transport needs from the stack carrying it.
+    """
+
+    reactor = Attribute("The reactor the carrier is registered with.")
+    style = Attribute("C{'one-to-one'} or C{'one-to-many'}: the socket's style.")
+    socket = Attribute(
+        "The socket object users may set options on (C{ISCTPTransport.socket}); "
+        "its type depends on the stack."
+    )
+    addressFamily = Attribute("The socket's address family (C{AF_INET} or C{AF_INET6}).")
+    maxSendSize = Attribute(
+        "The largest message the stack takes in one send, in bytes (read from "
+        "the stack when first needed)."
+    )
+    _maxSendSize = Attribute(
+        "L{maxSendSize} once known, else 0: the write path reads this first and "
+        "falls back to C{_readMaxSendSize()}, which reads and caches it."
+    )
+
+    def _readMaxSendSize():
+        """
+        Read L{maxSendSize} from the stack, remember it and return it.
+        """
+
+    # -- handing over queued messages -----------------------------------
+
+    def scheduleFlush(transport):
+        """
+        C{transport} has messages queued: take them (up to a batch per call
+        into the stack, round robin over associations) at the end of the
+        read being dispatched if there is one, else in the reactor's next
+        iteration.  The carrier credits what the stack took with
+        C{transport._sent}, waits for room when it is full, and reports
+        errors through C{transport._sendFailedOnWrite}.
+        """
+
+    def sendAhead(transport):
+        """
+        More than a full batch is queued on C{transport} outside any read:
+        hand the first batch to the stack now if it takes it at once.  May
+        do nothing; the flush already scheduled sends the rest.  Never
+        calls back into the Protocol.
+        """
+
+    def flushPending():
+        """
+        Flush now if a flush is scheduled (called when the outermost read
+        ends, for carriers on L{reading}'s list).
+        """
+
+    # -- ending, aborting, peeling off -----------------------------------
+
+    def shutdownAssociation(transport):
+        """
+        Start the graceful SHUTDOWN of C{transport}'s association (everything
+        queued has been handed over).
+
+        @raise OSError: the stack refused (the association is gone).
+        """
+
+    def abortAssociation(transport):
+        """
+        Have the stack send an ABORT for C{transport}'s association.
+
+        @raise OSError: the stack refused (the association is gone).
+        """
+
+    def peelOff(transport):
+        """
+        Move C{transport}'s association to a socket of its own, keeping its
+        queue, held messages and order.
+
+        @raise ValueError: the socket is not one-to-many.
+        """
+
+    def associationEnding(transport, reason):
+        """
+        C{transport}'s association has ended with C{reason}: end the
+        transport now (C{transport._lost(reason)}), or, while a read is
+        being dispatched, once everything that read found for it has been
+        delivered.
+        """
+
+    def associationLost(transport):
+        """
+        Forget an association that has ended, before its Protocol is told.
+        """
+
+    def associationEnded(transport, reason):
+        """
+        After the Protocol was told: the port or connector may react.
+        """
+
+    # -- reading ---------------------------------------------------------
+
+    def associationPaused(transport):
+        """
+        The Protocol paused reading (C{pauseProducing}).
+        """
+
+    def associationResumed(transport):
+        """
+        The Protocol resumed reading.
+        """
+
+    def heldChanged(delta):
+        """
+        Bytes of received messages held for paused Protocols changed by
+        C{delta}: above the carrier's cap it stops reading until they drain.
+        """
+
+    # -- addresses, status, options --------------------------------------
+
+    def localAddresses(assocId):
+        """
+        This end's addresses in the association, C{[(host, port), ...]}.
+        """
+
+    def peerAddresses(assocId):
+        """
+        The peer's addresses (its paths), C{[(host, port), ...]}.
+        """
+
+    def pathState(address, assocId):
+        """
+        The L{txsctp.options.PeerAddrInfo} of one peer address.
+        """
+
+    def setPrimaryAddress(address, assocId):
+        """
+        Send to the peer's C{address} by default.
+
+        @raise OSError: C{address} is not one of the peer's.
+        """
+
+    def status(assocId):
+        """
+        The association's L{txsctp.options.Status}.
+        """
+
+    def subscribeSenderDry(transport, on):
+        """
+        Subscribe (or not) to C{SENDER_DRY} notifications for C{transport}'s
+        association: subscribing while nothing is in flight makes the stack
+        send one at once.
+
+        @raise OSError: the stack refused.
+        """
+
+
+class ReadDispatch:
+    """
+    Whether some carrier is dispatching what it read, and the carriers to
+    flush when the outermost read ends.
+
+    @ivar depth: how many reads are being dispatched (nested when a
+        Protocol's callback makes another carrier read).
+    @ivar flushAfter: carriers with a flush scheduled during the read.
+    """
+
+    __slots__ = ("depth", "flushAfter")
+
+    def __init__(self) -> None:
+        self.depth = 0
+        self.flushAfter: List = []
+
+    def flushWrites(self) -> None:
+        """
+        Flush the carriers written to while reads were being dispatched.
+        """
+        flushAfter = self.flushAfter
+        while flushAfter:
+            flushAfter.pop(0).flushPending()
+
+
+reading = ReadDispatch()
+"""
+The process's one L{ReadDispatch}: carriers of every stack share it, so a
+reply written while one carrier's read is dispatched leaves with that
+read whatever stack carries it.
+"""
