@@ -280,3 +280,74 @@ def test_checkBuild():
     checkBuild("ab" * 32, None)
     with pytest.raises(ImportError, match="rebuild"):
         checkBuild("ab" * 32, "cd" * 32)
+
+
+def test_extensionRecordsEveryBuildInput(installed, tmp_path):
+    """
+    The installed extension records the SHA-256 of every build input
+    installed next to it: the build script and each of its area modules
+    (C{_build_*.py}), and no other file.
+    """
+    _, python, sitePackages = installed
+    result = _inVenv(python, (
+        "import hashlib, json, os\n"
+        "import txsctp\n"
+        "from txsctp._extension import recordedInputs\n"
+        "d = os.path.dirname(txsctp.__file__)\n"
+        "names = [n for n in os.listdir(d) if n.endswith('.py')"
+        " and (n == '_build.py' or n.startswith('_build_'))]\n"
+        "print(json.dumps({'recorded': recordedInputs(), 'dir': d, 'files': {"
+        "n: hashlib.sha256(open(os.path.join(d, n), 'rb').read()).hexdigest() for n in names}}))\n"
+    ), str(tmp_path))
+    assert result["dir"].startswith(sitePackages), result
+    assert "_build.py" in result["recorded"] and len(result["recorded"]) > 1, result
+    assert result["recorded"] == result["files"]
+
+
+@pytest.mark.parametrize("area", ["_build_socket.py", "_build_sctp.py", "_build_batch.py"])
+def test_staleAreaRefused(installed, tmp_path, area):
+    """
+    A change to one of the build script's area modules without a rebuild
+    is refused at import as a change to the build script is, naming the
+    file.
+    """
+    _, python, sitePackages = installed
+    stale = tmp_path / "stale"
+    shutil.copytree(os.path.join(sitePackages, "txsctp"), stale / "txsctp")
+    with open(stale / "txsctp" / area, "a") as f:
+        f.write("\n# a declaration changed here, the extension not rebuilt\n")
+    result = _inVenv(python, (
+        "import json, sys\n"
+        f"sys.path.insert(0, {str(stale)!r})\n"
+        "try:\n"
+        "    import txsctp.sctpsocket\n"
+        "except ImportError as e:\n"
+        "    print(json.dumps({'error': str(e), 'file': sys.modules['txsctp'].__file__}))\n"
+        "else:\n"
+        "    print(json.dumps({'error': None, 'file': sys.modules['txsctp'].__file__}))\n"
+    ), str(tmp_path))
+    assert result["file"].startswith(str(stale)), result
+    assert result["error"] is not None, "a stale extension was imported"
+    assert "rebuild" in result["error"] and area in result["error"], result["error"]
+
+
+def test_checkBuildInputs(tmp_path):
+    """
+    L{txsctp._extension.checkBuildInputs} accepts build inputs that match
+    the recorded digests or are missing, and refuses a changed one by name.
+    """
+    import hashlib
+
+    from txsctp._extension import checkBuildInputs
+
+    recorded = {}
+    for name in ("_build.py", "_build_a.py", "_build_b.py"):
+        (tmp_path / name).write_bytes(name.encode())
+        recorded[name] = hashlib.sha256(name.encode()).hexdigest()
+    checkBuildInputs(recorded, str(tmp_path))
+    (tmp_path / "_build_b.py").unlink()
+    checkBuildInputs(recorded, str(tmp_path))
+    (tmp_path / "_build_a.py").write_bytes(b"changed")
+    with pytest.raises(ImportError, match="rebuild") as caught:
+        checkBuildInputs(recorded, str(tmp_path))
+    assert "txsctp/_build_a.py" in str(caught.value)
