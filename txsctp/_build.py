@@ -4,11 +4,16 @@ constants and functions txsctp uses from the C library and the kernel SCTP
 API are declared, and where txsctp's own C helpers are compiled.
 
 Out-of-line API mode: the extension is compiled against the system's real
-headers (C{<netinet/sctp.h>}, Debian: C{libsctp-dev}, and
-C{<linux/sctp.h>}).  Nothing here links against C{libsctp.so}: all SCTP
-calls go through plain C{setsockopt}/C{getsockopt}/C{sendmsg}/C{recvmsg}
-(and their batched C{sendmmsg}/C{recvmmsg} forms), so the built module has
-no run-time dependency beyond libc.
+headers -- the C library's and the kernel's C{<linux/sctp.h>}, never
+libsctp's C{<netinet/sctp.h>} -- so building needs a C compiler, Python's
+headers and the kernel headers (Debian/Ubuntu: C{gcc}, C{python3-dev},
+C{linux-libc-dev}; Fedora/RHEL: C{gcc}, C{python3-devel},
+C{kernel-headers}); C{setup.py}'s C{build_ext} checks for them first
+(C{txsctp._buildenv}) and names what is missing.  Nothing here links
+against C{libsctp.so}: all SCTP calls go through plain
+C{setsockopt}/C{getsockopt}/C{sendmsg}/C{recvmsg} (and their batched
+C{sendmmsg}/C{recvmmsg} forms), so the built module has no run-time
+dependency beyond libc.
 
 Layout, after pyca/cryptography's old C{_cffi_src}: one module per area,
 each with C{INCLUDES} (the C headers), C{TYPES} (structs and typedefs),
@@ -17,7 +22,7 @@ C{CUSTOMIZATIONS} (the C source of txsctp's helpers), concatenated here,
 area by area in this order, into one C{cdef} and one C{set_source}:
 
   - C{_build_socket}: the C library's socket API;
-  - C{_build_sctp}: the kernel SCTP API;
+  - C{_build_sctp}: the kernel SCTP API of C{<linux/sctp.h>};
   - C{_build_batch}: txsctp's batched send and receive helpers.
 
 The compiled module records the SHA-256 of each build input (this file and

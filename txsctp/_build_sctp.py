@@ -1,6 +1,13 @@
 """
 Build area: the kernel's SCTP socket API (RFC 6458 as Linux implements
-it), from C{<netinet/sctp.h>} (Debian: C{libsctp-dev}).
+it), declared from C{<linux/sctp.h>} alone.
+
+C{<linux/sctp.h>} comes with the kernel's user-space headers (Debian and
+Ubuntu: C{linux-libc-dev}, which every C toolchain there already has
+through C{libc6-dev}; Fedora and RHEL: C{kernel-headers}).  libsctp's
+C{<netinet/sctp.h>} (C{libsctp-dev}) is not used: besides including
+C{<linux/sctp.h>} it only declares libsctp's own functions, which txsctp
+does not call, and C{SOL_SCTP}, defined below with the same value.
 
 Every structure is declared partially (C{...;}) so that the compiler, not
 this file, decides layouts; C{TXSCTP_OFF_*} are the offsets of the
@@ -10,7 +17,16 @@ are awkward to fill from Python.
 """
 
 INCLUDES = """
-#include <netinet/sctp.h>
+/* After the C library's socket headers (_build_socket): <linux/sctp.h>
+   uses their struct sockaddr_storage, and it does not include
+   <linux/in.h>, whose definitions would clash with <netinet/in.h>. */
+#include <linux/sctp.h>
+
+/* Only libsctp's <netinet/sctp.h> defines the option level; the kernel
+   takes SCTP's protocol number. */
+#ifndef SOL_SCTP
+#define SOL_SCTP 132
+#endif
 """
 
 TYPES = """

@@ -595,7 +595,7 @@ class SCTPTestPeer:
         """
         An SCTP-AUTH key event (C{authenticationEvent}); C{indication} an
         L{AuthIndication} (C{SCTP_AUTH_NEW_KEY}, C{SCTP_AUTH_FREE_KEY} or
-        C{SCTP_AUTH_NO_AUTH} in C{<netinet/sctp.h>}).
+        C{SCTP_AUTH_NO_AUTH} in C{<linux/sctp.h>}).
         """
         n = AuthenticationEvent(
             assocId=self.transport.assocId, flags=0, keyNumber=keyNumber,
