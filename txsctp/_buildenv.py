@@ -147,9 +147,11 @@ def checkedBuildExt(base: Optional[type] = None) -> type:
 
     @param base: the command class to extend (default: setuptools').
     """
-    if base is None:
-        from setuptools.command.build_ext import build_ext as base
+    from setuptools.command.build_ext import build_ext as setuptoolsBuildExt
     from setuptools.errors import CompileError
+
+    if base is None:
+        base = setuptoolsBuildExt
 
     class build_ext(base):  # type: ignore[misc,valid-type]
         def build_extension(self, ext) -> None:
