@@ -32,7 +32,8 @@ from _support import REPO
 # Lowest first.  A module may import modules of its own layer and below.
 LAYERS = [
     ("cffi modules", {
-        "txsctp._build", "txsctp._extension", "txsctp._sctp_cffi",
+        "txsctp._build", "txsctp._build_socket", "txsctp._build_sctp", "txsctp._build_batch",
+        "txsctp._buildenv", "txsctp._extension", "txsctp._sctp_cffi",
     }),
     ("value types", {
         "txsctp._sendparams", "txsctp._addresses", "txsctp.errors", "txsctp.info",
@@ -40,7 +41,7 @@ LAYERS = [
         "txsctp._assembly", "txsctp._consumer", "txsctp.interfaces",
     }),
     ("socket layer", {
-        "txsctp.sctpsocket", "txsctp._batch",
+        "txsctp.sctpsocket", "txsctp._sockopts", "txsctp._batch",
     }),
     ("the seam and what every stack shares", {
         "txsctp._carrier", "txsctp._assocoptions", "txsctp._portsupport",
@@ -59,7 +60,7 @@ LAYERS = [
     }),
     ("endpoints, parsers, twistd plugins, clients, test doubles", {
         "txsctp.endpoints", "txsctp._parser", "txsctp.tap", "txsctp.probe", "txsctp.client",
-        "txsctp.testing",
+        "txsctp.testing", "txsctp._testing_transport", "txsctp._testing_peer", "txsctp._testing_pump",
     }),
     ("the package facade", {
         "txsctp",
@@ -69,17 +70,22 @@ LAYERS = [
 # Modules that hold one stack's machinery: what the seam keeps everything
 # above the transport from knowing about.
 STACK_MODULES = {
-    "txsctp._build", "txsctp._extension", "txsctp._sctp_cffi",
-    "txsctp.sctpsocket", "txsctp._batch",
+    "txsctp._build", "txsctp._build_socket", "txsctp._build_sctp", "txsctp._build_batch", "txsctp._buildenv",
+    "txsctp._extension", "txsctp._sctp_cffi",
+    "txsctp.sctpsocket", "txsctp._sockopts", "txsctp._batch",
     "txsctp._descriptor", "txsctp._onetoone", "txsctp._onetomany", "txsctp._connector",
 }
 
-SOCKET_LAYER = {"txsctp._build", "txsctp._extension", "txsctp._sendparams", "txsctp.sctpsocket", "txsctp._batch"}
+SOCKET_LAYER = {
+    "txsctp._build", "txsctp._build_socket", "txsctp._build_sctp", "txsctp._build_batch", "txsctp._buildenv",
+    "txsctp._extension", "txsctp._sendparams", "txsctp.sctpsocket", "txsctp._sockopts", "txsctp._batch",
+}
 
 # Modules that must not learn which stack carries an association.
 STACK_BLIND = {
     "txsctp._transport", "txsctp.protocol", "txsctp.endpoints", "txsctp._parser", "txsctp.tap",
-    "txsctp.probe", "txsctp.client", "txsctp.testing", "txsctp.interfaces",
+    "txsctp.probe", "txsctp.client", "txsctp.testing", "txsctp._testing_transport", "txsctp._testing_peer",
+    "txsctp._testing_pump", "txsctp.interfaces",
 }
 
 
@@ -270,7 +276,8 @@ def test_dropinsStayCheap():
     assert out.returncode == 0, out.stdout + out.stderr
 
 
-def test_testingStaysAboveTheSocketLayer():
+@pytest.mark.parametrize("module", ["testing", "_testing_transport", "_testing_peer", "_testing_pump"])
+def test_testingStaysAboveTheSocketLayer(module):
     below = STACK_MODULES | {"txsctp._transport", "txsctp._api"}
-    imported = _imports(os.path.join(REPO, "txsctp", "testing.py"))
+    imported = _imports(os.path.join(REPO, "txsctp", module + ".py"))
     assert not imported & below, sorted(imported & below)

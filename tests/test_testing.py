@@ -15,7 +15,9 @@ delivery) and that it stays a pure test double (no socket-layer import).
 
 from __future__ import annotations
 
+import ast
 import inspect
+import os
 import struct
 import subprocess
 import sys
@@ -729,6 +731,33 @@ def test_noSocketLayer():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_privateModulesStayAboveTheSocketLayer():
+    """
+    The private modules behind the C{txsctp.testing} facade import, even
+    lazily inside a function, nothing of the socket layer, the kernel
+    stack or the cffi module and its build.
+    """
+    below = ("txsctp.sctpsocket", "txsctp._sockopts", "txsctp._batch", "txsctp._transport",
+             "txsctp._api", "txsctp._extension", "txsctp._sctp_cffi", "txsctp._build")
+    package = os.path.dirname(testing.__file__)
+    modules = ["testing.py"] + sorted(n for n in os.listdir(package)
+                                      if n.startswith("_testing_") and n.endswith(".py"))
+    assert len(modules) >= 4, modules
+    for name in modules:
+        path = os.path.join(package, name)
+        with open(path) as f:
+            tree = ast.parse(f.read(), path)
+        imported = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                imported.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                imported.add(node.module)
+                imported.update(f"{node.module}.{alias.name}" for alias in node.names)
+        bad = sorted(m for m in imported if m.startswith(below))
+        assert not bad, f"{name} imports {bad}"
 
 
 def _connected(**kwargs):
