@@ -19,7 +19,7 @@ user calls them; they are this seam's, and change only with it):
 
   - Building (by the port or connector above the carrier, which knows
     the factory; a carrier never imports the transport):
-    C{SCTPTransport.forAssociation(carrier, commUp, protocol, peer,
+    C{SCTPTransport._forAssociation(carrier, commUp, protocol, peer,
     options)}, registered with the carrier, then C{_start(commUp)}
     connects the Protocol and gives it C{associationUp}.
   - Sending: C{_queue} (a deque of C{(payload, meta, size)} entries, with

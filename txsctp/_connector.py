@@ -116,7 +116,7 @@ class Client(_OneToOneSocket):
             self.abortAssociation(None)  # type: ignore[arg-type]
             self.failIfNotConnected(error.ConnectError(string="the factory refused the association"))
             return
-        transport = SCTPTransport.forAssociation(self, notification, protocol, addr, self.options)
+        transport = SCTPTransport._forAssociation(self, notification, protocol, addr, self.options)
         self._carry(transport)
         transport._start(notification)
 

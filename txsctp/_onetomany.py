@@ -138,7 +138,7 @@ class OneToManyPort(_SocketDescriptor):
             if pending is not None:
                 self._failPending(pending, failure.Failure(CannotStartAssociationError("the factory refused the association")))
             return
-        transport = SCTPTransport.forAssociation(self, notification, protocol, peer, self.options)
+        transport = SCTPTransport._forAssociation(self, notification, protocol, peer, self.options)
         self._associations[assocId] = transport
         transport._start(notification)
         if pending is not None:

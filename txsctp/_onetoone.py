@@ -51,7 +51,7 @@ class _AcceptedSocket(_OneToOneSocket):
             self.associationLost(None)  # type: ignore[arg-type]
             self.port._acceptedGone(self)
             return
-        transport = SCTPTransport.forAssociation(self, notification, protocol, addr, self.options)
+        transport = SCTPTransport._forAssociation(self, notification, protocol, addr, self.options)
         self._carry(transport)
         transport._start(notification)
 

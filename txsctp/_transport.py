@@ -200,7 +200,7 @@ class SCTPTransport(ProducerRegistration):
             lambda notification: None)
 
     @classmethod
-    def forAssociation(cls, carrier: Any, notification: AssociationChange, protocol: Any, peer: SCTPAddress,
+    def _forAssociation(cls, carrier: Any, notification: AssociationChange, protocol: Any, peer: SCTPAddress,
                        options: AssociationOptions) -> "SCTPTransport":
         """
         The transport of the association that C{notification} (its

@@ -48,7 +48,14 @@ from txsctp.errors import (
     fromErrno,
 )
 from txsctp.info import Message
-from txsctp.notifications import DEFAULT_EVENTS, Notification, PartialDeliveryEvent, parseNotification
+# NotificationType: long importable from here (tests and users do).
+from txsctp.notifications import (  # noqa: F401
+    DEFAULT_EVENTS,
+    Notification,
+    NotificationType,
+    PartialDeliveryEvent,
+    parseNotification,
+)
 from txsctp.options import DEFAULT_TUNING, InitMsg, PRPolicy, Tuning
 from txsctp._sockopts import (
     FUTURE_ASSOC,
