@@ -36,7 +36,7 @@ LAYERS = [
         "txsctp._buildenv", "txsctp._extension", "txsctp._sctp_cffi",
     }),
     ("value types", {
-        "txsctp._sendparams", "txsctp._addresses", "txsctp.errors", "txsctp.info",
+        "txsctp._messageformats", "txsctp._addresses", "txsctp.errors", "txsctp.info",
         "txsctp.options", "txsctp.notifications", "txsctp.address", "txsctp._validate",
         "txsctp._assembly", "txsctp._consumer", "txsctp.interfaces",
     }),
@@ -44,7 +44,7 @@ LAYERS = [
         "txsctp.sctpsocket", "txsctp._sockopts", "txsctp._batch",
     }),
     ("the seam and what every stack shares", {
-        "txsctp._carrier", "txsctp._assocoptions", "txsctp._portsupport",
+        "txsctp._carrier", "txsctp._assocoptions", "txsctp._portsupport", "txsctp._basecarrier",
     }),
     ("stacks", {
         "txsctp._descriptor",
@@ -78,7 +78,7 @@ STACK_MODULES = {
 
 SOCKET_LAYER = {
     "txsctp._build", "txsctp._build_socket", "txsctp._build_sctp", "txsctp._build_batch", "txsctp._buildenv",
-    "txsctp._extension", "txsctp._sendparams", "txsctp.sctpsocket", "txsctp._sockopts", "txsctp._batch",
+    "txsctp._extension", "txsctp._messageformats", "txsctp.sctpsocket", "txsctp._sockopts", "txsctp._batch",
 }
 
 # Modules that must not learn which stack carries an association.

@@ -25,7 +25,8 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 from txsctp._extension import ffi, lib
 from txsctp.errors import fromErrno
 from txsctp.info import Message, NxtInfo, RcvInfo
-from txsctp._sendparams import META, packMeta
+from txsctp import _messageformats
+from txsctp._messageformats import META, packMeta
 
 __all__ = ["BatchReceiver", "sharedReceiver", "sendBlob", "sendOne", "lastSendError", "packMeta",
            "MAX_BATCH", "RECORD"]
@@ -81,6 +82,8 @@ R_INFO = slice(4, 12)  # RcvInfo's fields, in RcvInfo's order
 R_NXT = slice(12, 17)  # NxtInfo's fields, in NxtInfo's order
 R_ADDRLEN = 17
 
+if (_messageformats.MSG_EOR, _messageformats.MSG_NOTIFICATION) != (lib.MSG_EOR, lib.MSG_NOTIFICATION):
+    raise ImportError("txsctp._messageformats: MSG_EOR or MSG_NOTIFICATION differ from the kernel headers'")
 if META.size != ffi.sizeof("struct txsctp_meta"):
     raise ImportError("txsctp._batch: struct txsctp_meta layout does not match its struct format")
 

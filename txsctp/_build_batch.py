@@ -94,6 +94,8 @@ long txsctp_send1(int fd, const char *data, size_t len, uint16_t sid,
                   sctp_assoc_t assoc_id, int flags);
 int txsctp_sendmeta1(int fd, const char *data, uint32_t len, const char *meta,
                      int flags);
+int txsctp_sendmeta1_nosignal(int fd, const char *data, uint32_t len,
+                              const char *meta);
 void txsctp_adapt_malloc(size_t size);
 """
 
@@ -534,6 +536,14 @@ static int txsctp_sendmeta1(int fd, const char *data, uint32_t len,
     struct txsctp_meta mt;
     memcpy(&mt, meta, sizeof(mt));
     return txsctp_sendmeta(fd, data, NULL, &len, 1, &mt, flags, 0);
+}
+
+/* txsctp_sendmeta1 with MSG_NOSIGNAL: what the transport's one-message
+   flush calls, through a partial with the fd bound (no Python frame). */
+static int txsctp_sendmeta1_nosignal(int fd, const char *data, uint32_t len,
+                                     const char *meta)
+{
+    return txsctp_sendmeta1(fd, data, len, meta, MSG_NOSIGNAL);
 }
 
 /* Send one message.  dstaddrs (packed sockaddr_in/sockaddr_in6, may be NULL)

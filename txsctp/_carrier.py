@@ -24,7 +24,7 @@ user calls them; they are this seam's, and change only with it):
     connects the Protocol and gives it C{associationUp}.
   - Sending: C{_queue} (a deque of C{(payload, meta, size)} entries, with
     the destination as a fourth item for a C{to=} override; C{meta} is a
-    L{txsctp._sendparams} record), C{_queued} (whether it is on the
+    L{txsctp._messageformats} record), C{_queued} (whether it is on the
     carrier's list of queues to flush), C{_specials} (queued entries with
     a destination), C{_plainBatch()} (the first 64 entries sliced out when
     none has a destination), C{_sent(count, sizes)} (the first C{count}

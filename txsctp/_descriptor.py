@@ -2,11 +2,10 @@
 The kernel stack's carrier: the file descriptor of one kernel SCTP socket,
 registered with the reactor (after C{twisted.internet.abstract.FileDescriptor}).
 
-  - L{_SocketDescriptor} reads messages and notifications in batches
-    (C{recvmmsg}, decoded in C by L{txsctp._batch}) and dispatches them to
-    associations by id; it flushes the associations' queues of whole
-    messages in batches (C{sendmmsg}).  It provides
-    L{ICarrier<txsctp._carrier.ICarrier>} for the transports it carries.
+  - L{_SocketDescriptor} is the L{BaseCarrier} of a kernel socket: it
+    reads messages and notifications in batches (C{recvmmsg}, decoded in C
+    by L{txsctp._batch}) and hands the associations' queues of whole
+    messages to the kernel in batches (C{sendmmsg}).
   - L{_OneToOneSocket} carries exactly one association: the base of
     accepted, peeled-off (L{_PeeledSocket}) and client sockets.
 
@@ -21,34 +20,28 @@ from __future__ import annotations
 
 import errno
 import socket as _stdsocket
-from collections import deque
-from typing import TYPE_CHECKING, Any, Deque, List, Optional, Tuple
-
-from zope.interface import implementer
+from functools import partial
+from typing import TYPE_CHECKING, List, Optional, Tuple
 
 from twisted.internet import abstract, error
 from twisted.logger import Logger
 from twisted.python import failure
 
 from txsctp._assocoptions import AssociationOptions
+from txsctp._basecarrier import _KEEP_READING, BaseCarrier
 from txsctp._batch import lastSendError, sendBlob, sharedReceiver
-from txsctp._carrier import ICarrier, reading
 from txsctp._extension import lib
 from txsctp._portsupport import familyFor, hostList
-from txsctp._sendparams import unpackMeta
+from txsctp._messageformats import unpackMeta
 from txsctp.address import SCTPAddress
 from txsctp.errors import CommunicationLostError, PeerAbortedError
-from txsctp.info import Message, RcvInfo
 from txsctp.notifications import (
     AssociationChange,
-    AssociationState,
-    Notification,
     NotificationType,
-    UnknownNotification,
     parseNotification,
 )
 from txsctp.options import PeerAddrInfo, Status
-from txsctp.sctpsocket import ONE_TO_MANY, ONE_TO_ONE, SCTPSocket
+from txsctp.sctpsocket import ONE_TO_MANY, SCTPSocket
 
 if TYPE_CHECKING:
     from txsctp._transport import SCTPTransport
@@ -57,14 +50,6 @@ __all__ = ["bindListening", "makeSocket"]
 
 _log = Logger()
 
-_RECEIVE_BATCH = 64
-_KEEP_READING = object()
-_MSG_EOR = lib.MSG_EOR
-_MSG_NOTIFICATION = lib.MSG_NOTIFICATION
-_tupleNew = tuple.__new__
-_EMPTY_INFO = RcvInfo()
-_MAX_BATCHES_PER_READ = 16
-_MAX_BATCHES_PER_FLUSH = 16
 # With AssociationOptions.bundle, batches of small messages of one
 # association go out bundled (sendBlob's bundle: MSG_MORE on all but the
 # last) when the send buffer is at least this large: what the kernel may
@@ -75,11 +60,10 @@ _MAX_BATCHES_PER_FLUSH = 16
 # with a message sent without MSG_MORE, which releases what was held.
 _BUNDLE_MIN_SEND_BUFFER = 256 * 1024
 _FLAG_UNORDERED = lib.SCTP_UNORDERED
-_MSG_NOSIGNAL = lib.MSG_NOSIGNAL
 # _batch.sendOne without its check of the packed parameters (always
 # packMeta's here) or its exception: 1, or -1 with lastSendError().  On the
 # one-message flush a Python frame costs as much as the send's own work.
-_sendOneRaw = lib.txsctp_sendmeta1
+_sendOneRaw = lib.txsctp_sendmeta1_nosignal
 _FLAG_SACK_IMMEDIATELY = lib.SCTP_SACK_IMMEDIATELY
 
 
@@ -128,64 +112,35 @@ def bindListening(interface, port: int, options: AssociationOptions, style: str,
     return sock
 
 
-@implementer(ICarrier)
-class _SocketDescriptor(abstract.FileDescriptor):
+class _SocketDescriptor(BaseCarrier, abstract.FileDescriptor):
     """
     The reactor's view of one kernel SCTP socket, and the carrier of its
     associations: reads and dispatches messages and notifications, flushes
-    association queues.
+    association queues (L{BaseCarrier}), with one C{recvmmsg} or
+    C{sendmmsg} per batch.
 
     @ivar sock: the L{SCTPSocket}.
     @ivar maxSendSize: the largest message the kernel takes in one send
         (its send buffer size).
     """
 
-    style = ONE_TO_ONE
-    heldBytesLimit = 4 << 20
+    _parseNotification = staticmethod(parseNotification)
 
     def __init__(self, sock: Optional[SCTPSocket], reactor, options: AssociationOptions) -> None:
         abstract.FileDescriptor.__init__(self, reactor)
-        self.options = options
-        self._dirty: Deque[SCTPTransport] = deque()
-        self._pendingLost: List[Tuple[SCTPTransport, failure.Failure]] = []
-        self._flushScheduled = False
-        self._kernelFull = False
-        self._heldTotal = 0
-        self._readingStoppedForHeld = False
-        self._pausedCount = 0
-        self._maxSendSize = 0
+        self._initCarrier(options)
         if sock is not None:
             self._setSocket(sock)
 
-    _pendingNote: Optional[bytes] = None
-    _noteSource: Optional[Tuple[Any, int]] = None
-
     def _setSocket(self, sock: SCTPSocket) -> None:
         self.sock = sock
-        self._fd = sock.fileno()
-        # Read when first needed (maxSendSize): an association that never
-        # writes costs no system call for it.
+        fd = self._fd = sock.fileno()
         self._maxSendSize = 0
-        self._receiver = sharedReceiver()
-
-    @property
-    def maxSendSize(self) -> int:
-        return self._maxSendSize or self._readMaxSendSize()
-
-    def _readMaxSendSize(self) -> int:
-        self._maxSendSize = self.sock.getSendBufferSize()
-        return self._maxSendSize
-
-    # Until _setSocket (a client's socket is made when it connects).
-    sock: Optional[SCTPSocket] = None
-
-    @property
-    def socket(self) -> Optional[SCTPSocket]:
-        """
-        The L{SCTPSocket} (C{ISCTPTransport.socket}, and
-        C{ISCTPListeningPort.socket} for a one-to-many port).
-        """
-        return self.sock
+        receiver = self._receiveSource = sharedReceiver()
+        # Partials, not methods: the read and the one-message send call C
+        # with no Python frame of their own.
+        self._receive = partial(receiver.receive, fd)
+        self._sendOne = partial(_sendOneRaw, fd)
 
     @property
     def addressFamily(self) -> int:
@@ -195,206 +150,13 @@ class _SocketDescriptor(abstract.FileDescriptor):
         sock = self.sock
         return -1 if sock is None else sock.fileno()
 
-    # -- association lookup (overridden) ---------------------------------
-
-    def _lookup(self, assocId: int) -> Optional[SCTPTransport]:
-        raise NotImplementedError()
-
-    def _buildAssociation(self, notification: AssociationChange) -> None:
-        raise NotImplementedError()
-
-    def _orphan(self, item) -> None:
-        """
-        A message or notification for no known association.
-        """
-        if isinstance(item, UnknownNotification):
-            # Its association cannot be read from bytes txsctp could not
-            # parse: on a one-to-many socket there is nobody to give it to.
-            _log.warn(
-                "SCTP notification not delivered ({reason}; type {type}, {size} bytes): "
-                "its association is not known",
-                reason=item.reason, type=item.notificationType, size=len(item.raw),
-            )
-        elif isinstance(item, Notification):
-            _log.debug("SCTP notification for no known association: {n!r}", n=item)
-        else:
-            _log.warn(
-                "Dropping a {size}-byte SCTP message for unknown association {assocId}",
-                size=len(item.data), assocId=item.info.assocId,
-            )
-
-    # -- reading ----------------------------------------------------------
-
-    _inRead = False
-
     def doRead(self):
-        """
-        Read everything queued (up to a bound per wake-up), in batches, and
-        dispatch it: whole messages straight to their Protocol, pieces to
-        their association's reassembly, notifications to their association.
-        Associations that ended during the read get C{connectionLost} at its
-        end, after everything the read found for them.
-        """
-        self._inRead = True
-        reading.depth += 1
-        try:
-            return self._readAvailable()
-        finally:
-            self._inRead = False
-            reading.depth -= 1
-            while self._pendingLost:
-                transport, reason = self._pendingLost.pop(0)
-                transport._lost(reason)
-            if not reading.depth and reading.flushAfter:
-                reading.flushWrites()
-
-    def _readAvailable(self):
-        receive = self._receiver.receive
-        fd = self._fd
-        lookup = self._lookup
-        for _ in range(_MAX_BATCHES_PER_READ):
-            try:
-                n, datas, records = receive(fd)
-            except BlockingIOError:
-                return self._drained()
-            except InterruptedError:
-                continue
-            except OSError as e:
-                result = self._readError(e)
-                if result is _KEEP_READING:
-                    continue
-                return result
-            for index, (record, data) in enumerate(zip(records, datas)):
-                size = record[0]
-                msgFlags = record[1]
-                if msgFlags & _MSG_NOTIFICATION:
-                    pending = self._pendingNote
-                    if pending is not None:
-                        data = pending + data
-                    if msgFlags & _MSG_EOR:
-                        self._pendingNote = None
-                        # Where it came from: the peer's address, should the
-                        # association be gone before it can be asked for.
-                        self._noteSource = (receive.__self__, index)
-                        self._dispatchNotification(parseNotification(data))
-                    else:
-                        self._pendingNote = data
-                    continue
-                if not size:
-                    # A zero-length read: SCTP has no empty messages, so this
-                    # is end-of-file on a one-to-one socket.
-                    return self._readEOF()
-                info = _tupleNew(RcvInfo, record[4:12]) if record[2] else _EMPTY_INFO
-                transport = lookup(info[7])
-                if transport is None:
-                    self._orphan(Message(data, info, bool(msgFlags & _MSG_EOR)))
-                elif (msgFlags & _MSG_EOR and transport._assembler is None and not transport._readingPaused
-                        and not transport._held and not transport.disconnected and not transport._aborting
-                        and size <= transport.maxMessageSize):
-                    try:
-                        transport._messageReceived(data, info)
-                    except Exception:
-                        transport._protocolFailed()
-                else:
-                    transport._pieceReceived(Message(data, info, bool(msgFlags & _MSG_EOR)))
-            if n < _RECEIVE_BATCH or self.disconnected:
-                if self._pendingNote is None:
-                    return None
-        return None
-
-    def _dispatchNotification(self, n: Notification) -> None:
-        if isinstance(n, AssociationChange) and n.state == AssociationState.COMM_UP:
-            existing = self._lookup(n.assocId)
-            if existing is None:
-                self._buildAssociation(n)
-                return
-            existing._notify(n)
-            return
-        transport = self._lookup(n.assocId)
-        if transport is None:
-            self._orphan(n)
-        else:
-            transport._notify(n)
-
-    def _readError(self, e: OSError):
-        return failure.Failure(e)
-
-    def _readEOF(self):
-        return failure.Failure(error.ConnectionDone())
-
-    def _drained(self):
-        """
-        Nothing more to read for now.
-        """
-        return None
-
-    # -- writing ----------------------------------------------------------
-
-    def scheduleFlush(self, transport: SCTPTransport) -> None:
-        """
-        Arrange for the association's queue to be flushed: at the end of
-        the read being dispatched if there is one (a reply written from
-        C{messageReceived} goes out before the reactor waits again, with no
-        timer), else in the reactor's next iteration.  Either way, all
-        messages written meanwhile go out together.
-        """
-        if not transport._queued:
-            transport._queued = True
-            self._dirty.append(transport)
-        if not self._flushScheduled:
-            self._flushScheduled = True
-            if reading.depth:
-                reading.flushAfter.append(self)
-            else:
-                self.reactor.callLater(0, self._flush)
-
-    def flushPending(self) -> None:
-        if self._flushScheduled:
-            self._flush()
-
-    def sendAhead(self, transport: SCTPTransport) -> None:
-        """
-        More than a full batch is queued on C{transport}, written outside
-        any read: hand the first 64 messages to the kernel now rather than
-        in the reactor's next iteration, so that a bulk writer's messages
-        go out in full batches without a reactor turn (and its clock
-        reads) for each.  The flush already scheduled sends the rest and
-        handles any error: nothing here calls back into the Protocol or
-        its producer, the last message queued always stays for that flush,
-        and when other associations of the socket have messages queued too
-        the flush keeps its round robin.
-        """
-        if self._kernelFull or self.disconnected or transport._sendBroken is not None or len(self._dirty) != 1:
-            return
-        batch = transport._plainBatch()
-        if batch is None:
-            datas, metas = self._collectBatch([transport])[:2]
-            sizes = None
-        else:
-            datas, metas, sizes = batch
-        if not datas:
-            # A destination override first: the scheduled flush sends it.
-            return
-        try:
-            sent = sendBlob(self._fd, datas, metas, bundle=self._bundling(), sizes=sizes)
-        except OSError:
-            # Full, or an error the scheduled flush will meet and report.
-            self._kernelFull = True
-            return
-        if sent < len(datas):
-            self._kernelFull = True
-        transport._sent(sent, sizes)
-
-    def _bundling(self) -> bool:
-        """
-        Whether batches go out bundled (L{AssociationOptions.bundle}).
-        """
-        return self.options.bundle and self.maxSendSize >= _BUNDLE_MIN_SEND_BUFFER
+        return self.readAvailable()
 
     def doWrite(self):
-        self._kernelFull = False
+        self._stackFull = False
         self._flush()
-        if not self._kernelFull:
+        if not self._stackFull:
             # Everything queued went (or waits for a flush already
             # scheduled): stop watching for room.  While the kernel stays
             # full the descriptor stays watched -- no epoll_ctl to stop
@@ -402,130 +164,20 @@ class _SocketDescriptor(abstract.FileDescriptor):
             self.stopWriting()
         return None
 
-    def _flush(self) -> None:
-        """
-        Hand queued messages to the kernel, up to 64 per system call, round
-        robin over the associations with something queued.
-        """
-        self._flushScheduled = False
-        dirty = self._dirty
-        batches = 0
-        while dirty and not self.disconnected:
-            if batches >= _MAX_BATCHES_PER_FLUSH:
-                self._flushScheduled = True
-                self.reactor.callLater(0, self._flush)
-                return
-            batches += 1
-            single = dirty[0] if len(dirty) == 1 and dirty[0]._sendBroken is None else None
-            if single is not None and len(single._queue) == 1 and not single._specials:
-                # One association with one plain message queued (a reply
-                # written from messageReceived): one sendmsg, no batch.
-                queue = single._queue
-                data, meta, size = queue[0]
-                if _sendOneRaw(self._fd, data, size, meta, _MSG_NOSIGNAL) < 0:
-                    err = lastSendError()
-                    if isinstance(err, (BlockingIOError, InterruptedError)):
-                        self._kernelFull = True
-                        self.startWriting()
-                        return
-                    single._sendFailedOnWrite(err)
-                    self._cleanDirty()
-                    continue
-                self._kernelFull = False
-                if single.producer is None and not single.disconnecting and not single._dryWaiters:
-                    # Nobody waits for this queue to drain: just empty it.
-                    queue.clear()
-                    single._queuedBytes = 0
-                    single._queued = False
-                    dirty.clear()
-                else:
-                    single._sent(1)
-                    self._cleanDirty()
-                continue
-            special = None
-            sizes = None
-            batch = single._plainBatch() if single is not None else None
-            if batch is not None:
-                # One association, nothing but plain messages queued (the
-                # usual case): the batch is a slice of its queue.
-                datas, metas, sizes = batch
-                owners: List[SCTPTransport] = [single] * len(datas)  # type: ignore[list-item]
-            else:
-                datas, metas, owners = self._collectBatch(dirty)
-                special = owners[0]._queue[0] if owners and not datas else None
-            if not owners:
-                # Only associations that cannot send any more are queued.
-                for t in list(dirty):
-                    t._queued = False
-                dirty.clear()
-                return
-            try:
-                if special is not None:
-                    sent = self._sendSpecial(special)
-                else:
-                    sent = sendBlob(self._fd, datas, metas, bundle=self._bundling(), sizes=sizes)
-            except (BlockingIOError, InterruptedError):
-                self._kernelFull = True
-                self.startWriting()
-                return
-            except OSError as e:
-                if special is not None and e.errno in (errno.EADDRNOTAVAIL, errno.EINVAL):
-                    # The destination left the association after the write
-                    # was taken: that message is not sent, the rest goes on.
-                    owners[0]._destinationRefused(e)
-                else:
-                    owners[0]._sendFailedOnWrite(e)
-                self._cleanDirty()
-                continue
-            # Credit the messages sent to their owners, in order.
-            first = owners[0]
-            if batch is not None:
-                first._sent(sent, sizes)
-            elif sent == len(owners) and owners[-1] is first:
-                first._sent(sent)
-            else:
-                i = 0
-                while i < sent:
-                    owner = owners[i]
-                    n = 1
-                    while i + n < sent and owners[i + n] is owner:
-                        n += 1
-                    owner._sent(n)
-                    i += n
-            self._cleanDirty()
-            if sent < len(owners):
-                self._kernelFull = True
-                self.startWriting()
-                return
-            self._kernelFull = False
+    # -- the kernel's side of reading and writing ----------------------------
 
     @staticmethod
-    def _collectBatch(dirty) -> Tuple[List[bytes], List[bytes], List[SCTPTransport]]:
+    def _lastSendError() -> OSError:
+        return lastSendError()
+
+    def _sendMany(self, datas, metas, sizes) -> int:
+        return sendBlob(self._fd, datas, metas, bundle=self._bundling(), sizes=sizes)
+
+    def _bundling(self) -> bool:
         """
-        The next batch, round robin over the associations with messages
-        queued, entry by entry: C{(datas, metas, owners)}, with one owner
-        per message.  A message with a destination override goes out on
-        its own: then C{datas} is empty and C{owners} names its
-        association, whose queue starts with it.
+        Whether batches go out bundled (L{AssociationOptions.bundle}).
         """
-        datas: List[bytes] = []
-        metas: List[bytes] = []
-        owners: List[SCTPTransport] = []
-        for transport in dirty:
-            if transport._sendBroken is not None:
-                continue
-            for entry in transport._queue:
-                if len(entry) == 4:
-                    if not datas:
-                        owners.append(transport)
-                        return datas, metas, owners
-                    break
-                datas.append(entry[0])
-                metas.append(entry[1])
-                owners.append(transport)
-                if len(datas) == _RECEIVE_BATCH:
-                    return datas, metas, owners
-        return datas, metas, owners
+        return self.options.bundle and self.maxSendSize >= _BUNDLE_MIN_SEND_BUFFER
 
     def _sendSpecial(self, entry: tuple) -> int:
         """
@@ -541,55 +193,13 @@ class _SocketDescriptor(abstract.FileDescriptor):
         )
         return 1
 
-    def _cleanDirty(self) -> None:
-        dirty = self._dirty
-        for _ in range(len(dirty)):
-            t = dirty.popleft()
-            if t._queue and not t.disconnected:
-                dirty.append(t)
-            else:
-                t._queued = False
-
-    # -- paused associations ----------------------------------------------
-
-    def associationPaused(self, transport: SCTPTransport) -> None:
-        raise NotImplementedError()
-
-    def associationResumed(self, transport: SCTPTransport) -> None:
-        raise NotImplementedError()
-
-    def heldChanged(self, delta: int) -> None:
-        self._heldTotal += delta
-        if self._heldTotal > self.heldBytesLimit and not self._readingStoppedForHeld:
-            self._readingStoppedForHeld = True
-            self.stopReading()
-        elif self._readingStoppedForHeld and self._heldTotal <= self.heldBytesLimit // 2:
-            self._readingStoppedForHeld = False
-            if not self.disconnected:
-                self.startReading()
+    def _waitForRoom(self) -> None:
+        self.startWriting()
 
     # -- association ends -------------------------------------------------
 
-    def associationEnding(self, transport: SCTPTransport, reason: failure.Failure) -> None:
-        if self._inRead:
-            # The kernel queues the association's SEND_FAILED notifications
-            # after the one that ended it: deliver what this read finds
-            # before connectionLost.
-            transport._ending = transport._refuseWrites = True
-            self._pendingLost.append((transport, reason))
-        else:
-            transport._lost(reason)
-
     def associationLost(self, transport: SCTPTransport) -> None:
-        """
-        Forget an association that has ended (before its Protocol is told).
-        """
         raise NotImplementedError()
-
-    def associationEnded(self, transport: SCTPTransport, reason: failure.Failure) -> None:
-        """
-        After the Protocol was told: connectors and ports may react.
-        """
 
     def shutdownAssociation(self, transport: SCTPTransport) -> None:
         raise NotImplementedError()

@@ -31,7 +31,7 @@ from txsctp._assembly import MessageAssembler
 from txsctp._assocoptions import AssociationOptions
 from txsctp._carrier import BATCH_SIZE, reading
 from txsctp._consumer import DEFAULT_BUFFER_SIZE, ProducerRegistration, fireClosed
-from txsctp._sendparams import packMeta, unpackMeta
+from txsctp._messageformats import packMeta, unpackMeta
 from txsctp._validate import checkBatchSizes, checkMessage, checkPayloads
 from txsctp.address import SCTPAddress
 from txsctp.errors import (

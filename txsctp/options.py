@@ -17,6 +17,8 @@ from txsctp._addresses import HostPort
 from txsctp._extension import lib
 
 __all__ = [
+    "ONE_TO_ONE",
+    "ONE_TO_MANY",
     "InitMsg",
     "RTOInfo",
     "AssocParams",
@@ -42,6 +44,11 @@ __all__ = [
     "SACKDELAY_DISABLE",
     "HB_TIME_IS_ZERO",
 ]
+
+ONE_TO_ONE = "one-to-one"
+"""The one-to-one socket style (C{SOCK_STREAM}): one association per socket."""
+ONE_TO_MANY = "one-to-many"
+"""The one-to-many socket style (C{SOCK_SEQPACKET}): many associations on one socket."""
 
 HB_ENABLE = lib.SPP_HB_ENABLE
 HB_DISABLE = lib.SPP_HB_DISABLE

@@ -56,7 +56,7 @@ from txsctp.notifications import (  # noqa: F401
     PartialDeliveryEvent,
     parseNotification,
 )
-from txsctp.options import DEFAULT_TUNING, InitMsg, PRPolicy, Tuning
+from txsctp.options import DEFAULT_TUNING, ONE_TO_MANY, ONE_TO_ONE, InitMsg, PRPolicy, Tuning
 from txsctp._sockopts import (
     FUTURE_ASSOC,
     _asBytes,
@@ -82,8 +82,6 @@ __all__ = [
     "kernelSupportsSCTP",
 ]
 
-ONE_TO_ONE = "one-to-one"
-ONE_TO_MANY = "one-to-many"
 # FUTURE_ASSOC (the option setters' default) comes from txsctp._sockopts.
 CURRENT_ASSOC = lib.SCTP_CURRENT_ASSOC
 ALL_ASSOC = lib.SCTP_ALL_ASSOC

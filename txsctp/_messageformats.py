@@ -1,7 +1,9 @@
 """
-The packed send parameters every queued message carries.
+The formats in which messages pass between the association transport and
+the stack that carries it, whatever the stack.
 
-A message written to an association is queued with its parameters packed
+Sending: the packed send parameters every queued message carries.  A
+message written to an association is queued with its parameters packed
 once into this record (the C struct C{txsctp_meta}): the stack that carries
 the association reads them at send time without a Python object per
 message.  The kernel stack's batch helpers (L{txsctp._batch}) pass the
@@ -18,7 +20,12 @@ from __future__ import annotations
 import struct
 from typing import NamedTuple
 
-__all__ = ["META", "SendParameters", "packMeta", "unpackMeta"]
+__all__ = ["META", "MSG_EOR", "MSG_NOTIFICATION", "SendParameters", "packMeta", "unpackMeta"]
+
+MSG_EOR = 0x80
+"""A record's C{msg_flags}: this piece ends its message (or notification)."""
+MSG_NOTIFICATION = 0x8000
+"""A record's C{msg_flags}: this is a notification, not a message."""
 
 META = struct.Struct("@IIiIHHHH")
 """

@@ -1,0 +1,489 @@
+"""
+L{BaseCarrier}: the half of an L{ICarrier<txsctp._carrier.ICarrier>} that
+does not depend on the stack -- dispatching what a socket reads to its
+associations, and handing their queues of whole messages to the socket in
+batches, round robin, waiting for room when it is full.
+
+A stack's carrier class adds what does depend on it (Twisted's
+C{abstract.FileDescriptor} for a kernel socket, the usrsctp socket for the
+userspace stack), through these members:
+
+  - C{_receive()}: the next batch read, C{(count, payloads, records)}
+    with records in L{txsctp._batch}'s layout; raises C{BlockingIOError}
+    when nothing is queued.  C{_receiveSource}: an object whose
+    C{address(index)} gives the source of record C{index} of the last
+    batch.  C{_parseNotification(data)}: a notification's bytes as
+    txsctp's type.
+  - C{_sendOne(payload, size, meta)}: 1 when the stack took the message,
+    negative with C{_lastSendError()} telling why not.
+    C{_sendMany(payloads, metas, sizes)}: how many of a batch the stack
+    took from the front (raises C{OSError} when none).
+    C{_sendSpecial(entry)}: one queued entry with a destination override.
+  - C{_waitForRoom()}: the stack is full; call C{_flush} when it has room
+    again.  C{stopReading()}, C{startReading()}: stop and resume reading
+    the socket while too many received bytes are held for paused Protocols.
+  - The association-level calls of L{ICarrier<txsctp._carrier.ICarrier>}
+    (ending, aborting, peeling off, addresses, status), and
+    C{_lookup}/C{_buildAssociation} for the socket's style.
+"""
+
+from __future__ import annotations
+
+import errno
+from collections import deque
+from typing import TYPE_CHECKING, Any, Deque, List, Optional, Tuple
+
+from zope.interface import implementer
+
+from twisted.internet import error
+from twisted.logger import Logger
+from twisted.python import failure
+
+from txsctp._carrier import BATCH_SIZE, ICarrier, reading
+from txsctp._messageformats import MSG_EOR, MSG_NOTIFICATION
+from txsctp.info import Message, RcvInfo
+from txsctp.notifications import AssociationChange, AssociationState, Notification, UnknownNotification
+from txsctp.options import ONE_TO_ONE
+
+if TYPE_CHECKING:
+    from txsctp._transport import SCTPTransport
+
+__all__ = ["BaseCarrier"]
+
+_log = Logger()
+
+_KEEP_READING = object()
+"""Returned by C{_readError} to go on reading after an error."""
+_MSG_EOR = MSG_EOR
+_MSG_NOTIFICATION = MSG_NOTIFICATION
+_tupleNew = tuple.__new__
+_EMPTY_INFO = RcvInfo()
+_MAX_BATCHES_PER_READ = 16
+_MAX_BATCHES_PER_FLUSH = 16
+
+
+@implementer(ICarrier)
+class BaseCarrier:
+    """
+    The stack-independent half of a carrier (see the module docstring).
+
+    @ivar options: the port's or connector's L{AssociationOptions
+        <txsctp._assocoptions.AssociationOptions>}.
+    @ivar sock: the stack's socket.
+    @ivar heldBytesLimit: received bytes held for paused Protocols above
+        which the socket is not read (until half of it is left).
+    """
+
+    style = ONE_TO_ONE
+    heldBytesLimit = 4 << 20
+    _pendingNote: Optional[bytes] = None
+    _noteSource: Optional[Tuple[Any, int]] = None
+    _receiveSource: Any = None
+    # Until the socket is there (a client's is made when it connects).
+    sock: Any = None
+    disconnected: Any = False
+
+    def _initCarrier(self, options: Any) -> None:
+        self.options = options
+        self._dirty: Deque[SCTPTransport] = deque()
+        self._pendingLost: List[Tuple[SCTPTransport, failure.Failure]] = []
+        self._flushScheduled = False
+        self._stackFull = False
+        self._heldTotal = 0
+        self._readingStoppedForHeld = False
+        self._maxSendSize = 0
+
+    @property
+    def maxSendSize(self) -> int:
+        return self._maxSendSize or self._readMaxSendSize()
+
+    def _readMaxSendSize(self) -> int:
+        # Read when first needed: an association that never writes costs
+        # no call into the stack for it.
+        self._maxSendSize = self.sock.getSendBufferSize()
+        return self._maxSendSize
+
+    @property
+    def socket(self) -> Any:
+        """
+        The stack's socket (C{ISCTPTransport.socket}, and
+        C{ISCTPListeningPort.socket} for a one-to-many port).
+        """
+        return self.sock
+
+    # -- association lookup (overridden) ---------------------------------
+
+    def _lookup(self, assocId: int) -> Optional[SCTPTransport]:
+        raise NotImplementedError()
+
+    def _buildAssociation(self, notification: AssociationChange) -> None:
+        raise NotImplementedError()
+
+    def _orphan(self, item) -> None:
+        """
+        A message or notification for no known association.
+        """
+        if isinstance(item, UnknownNotification):
+            # Its association cannot be read from bytes txsctp could not
+            # parse: on a one-to-many socket there is nobody to give it to.
+            _log.warn(
+                "SCTP notification not delivered ({reason}; type {type}, {size} bytes): "
+                "its association is not known",
+                reason=item.reason, type=item.notificationType, size=len(item.raw),
+            )
+        elif isinstance(item, Notification):
+            _log.debug("SCTP notification for no known association: {n!r}", n=item)
+        else:
+            _log.warn(
+                "Dropping a {size}-byte SCTP message for unknown association {assocId}",
+                size=len(item.data), assocId=item.info.assocId,
+            )
+
+    # -- reading ----------------------------------------------------------
+
+    _inRead = False
+
+    def readAvailable(self):
+        """
+        Read everything queued (up to a bound per wake-up), in batches, and
+        dispatch it: whole messages straight to their Protocol, pieces to
+        their association's reassembly, notifications to their association.
+        Associations that ended during the read get C{connectionLost} at its
+        end, after everything the read found for them.
+
+        @return: what C{doRead} returns: C{None}, or why the socket is lost.
+        """
+        self._inRead = True
+        reading.depth += 1
+        try:
+            return self._readAvailable()
+        finally:
+            self._inRead = False
+            reading.depth -= 1
+            while self._pendingLost:
+                transport, reason = self._pendingLost.pop(0)
+                transport._lost(reason)
+            if not reading.depth and reading.flushAfter:
+                reading.flushWrites()
+
+    def _readAvailable(self):
+        receive = self._receive
+        parse = self._parseNotification
+        lookup = self._lookup
+        for _ in range(_MAX_BATCHES_PER_READ):
+            try:
+                n, datas, records = receive()
+            except BlockingIOError:
+                return self._drained()
+            except InterruptedError:
+                continue
+            except OSError as e:
+                result = self._readError(e)
+                if result is _KEEP_READING:
+                    continue
+                return result
+            for index, (record, data) in enumerate(zip(records, datas)):
+                size = record[0]
+                msgFlags = record[1]
+                if msgFlags & _MSG_NOTIFICATION:
+                    pending = self._pendingNote
+                    if pending is not None:
+                        data = pending + data
+                    if msgFlags & _MSG_EOR:
+                        self._pendingNote = None
+                        # Where it came from: the peer's address, should the
+                        # association be gone before it can be asked for.
+                        self._noteSource = (self._receiveSource, index)
+                        self._dispatchNotification(parse(data))
+                    else:
+                        self._pendingNote = data
+                    continue
+                if not size:
+                    # A zero-length read: SCTP has no empty messages, so this
+                    # is end-of-file on a one-to-one socket.
+                    return self._readEOF()
+                info = _tupleNew(RcvInfo, record[4:12]) if record[2] else _EMPTY_INFO
+                transport = lookup(info[7])
+                if transport is None:
+                    self._orphan(Message(data, info, bool(msgFlags & _MSG_EOR)))
+                elif (msgFlags & _MSG_EOR and transport._assembler is None and not transport._readingPaused
+                        and not transport._held and not transport.disconnected and not transport._aborting
+                        and size <= transport.maxMessageSize):
+                    try:
+                        transport._messageReceived(data, info)
+                    except Exception:
+                        transport._protocolFailed()
+                else:
+                    transport._pieceReceived(Message(data, info, bool(msgFlags & _MSG_EOR)))
+            if n < BATCH_SIZE or self.disconnected:
+                if self._pendingNote is None:
+                    return None
+        return None
+
+    def _dispatchNotification(self, n: Notification) -> None:
+        if isinstance(n, AssociationChange) and n.state == AssociationState.COMM_UP:
+            existing = self._lookup(n.assocId)
+            if existing is None:
+                self._buildAssociation(n)
+                return
+            existing._notify(n)
+            return
+        transport = self._lookup(n.assocId)
+        if transport is None:
+            self._orphan(n)
+        else:
+            transport._notify(n)
+
+    def _readError(self, e: OSError):
+        return failure.Failure(e)
+
+    def _readEOF(self):
+        return failure.Failure(error.ConnectionDone())
+
+    def _drained(self):
+        """
+        Nothing more to read for now.
+        """
+        return None
+
+    # -- writing ----------------------------------------------------------
+
+    def scheduleFlush(self, transport: SCTPTransport) -> None:
+        """
+        Arrange for the association's queue to be flushed: at the end of
+        the read being dispatched if there is one (a reply written from
+        C{messageReceived} goes out before the reactor waits again, with no
+        timer), else in the reactor's next iteration.  Either way, all
+        messages written meanwhile go out together.
+        """
+        if not transport._queued:
+            transport._queued = True
+            self._dirty.append(transport)
+        if not self._flushScheduled:
+            self._flushScheduled = True
+            if reading.depth:
+                reading.flushAfter.append(self)
+            else:
+                self.reactor.callLater(0, self._flush)
+
+    def flushPending(self) -> None:
+        if self._flushScheduled:
+            self._flush()
+
+    def sendAhead(self, transport: SCTPTransport) -> None:
+        """
+        More than a full batch is queued on C{transport}, written outside
+        any read: hand the first 64 messages to the stack now rather than
+        in the reactor's next iteration, so that a bulk writer's messages
+        go out in full batches without a reactor turn (and its clock
+        reads) for each.  The flush already scheduled sends the rest and
+        handles any error: nothing here calls back into the Protocol or
+        its producer, the last message queued always stays for that flush,
+        and when other associations of the socket have messages queued too
+        the flush keeps its round robin.
+        """
+        if self._stackFull or self.disconnected or transport._sendBroken is not None or len(self._dirty) != 1:
+            return
+        batch = transport._plainBatch()
+        if batch is None:
+            datas, metas = self._collectBatch([transport])[:2]
+            sizes = None
+        else:
+            datas, metas, sizes = batch
+        if not datas:
+            # A destination override first: the scheduled flush sends it.
+            return
+        try:
+            sent = self._sendMany(datas, metas, sizes)
+        except OSError:
+            # Full, or an error the scheduled flush will meet and report.
+            self._stackFull = True
+            return
+        if sent < len(datas):
+            self._stackFull = True
+        transport._sent(sent, sizes)
+
+    def _flush(self) -> None:
+        """
+        Hand queued messages to the stack, up to 64 per call, round robin
+        over the associations with something queued; when the stack is
+        full, wait for room (C{_waitForRoom}).
+        """
+        self._flushScheduled = False
+        dirty = self._dirty
+        batches = 0
+        while dirty and not self.disconnected:
+            if batches >= _MAX_BATCHES_PER_FLUSH:
+                self._flushScheduled = True
+                self.reactor.callLater(0, self._flush)
+                return
+            batches += 1
+            single = dirty[0] if len(dirty) == 1 and dirty[0]._sendBroken is None else None
+            if single is not None and len(single._queue) == 1 and not single._specials:
+                # One association with one plain message queued (a reply
+                # written from messageReceived): one sendmsg, no batch.
+                queue = single._queue
+                data, meta, size = queue[0]
+                if self._sendOne(data, size, meta) < 0:
+                    err = self._lastSendError()
+                    if isinstance(err, (BlockingIOError, InterruptedError)):
+                        self._stackFull = True
+                        self._waitForRoom()
+                        return
+                    single._sendFailedOnWrite(err)
+                    self._cleanDirty()
+                    continue
+                self._stackFull = False
+                if single.producer is None and not single.disconnecting and not single._dryWaiters:
+                    # Nobody waits for this queue to drain: just empty it.
+                    queue.clear()
+                    single._queuedBytes = 0
+                    single._queued = False
+                    dirty.clear()
+                else:
+                    single._sent(1)
+                    self._cleanDirty()
+                continue
+            special = None
+            sizes = None
+            batch = single._plainBatch() if single is not None else None
+            if batch is not None:
+                # One association, nothing but plain messages queued (the
+                # usual case): the batch is a slice of its queue.
+                datas, metas, sizes = batch
+                owners: List[SCTPTransport] = [single] * len(datas)  # type: ignore[list-item]
+            else:
+                datas, metas, owners = self._collectBatch(dirty)
+                special = owners[0]._queue[0] if owners and not datas else None
+            if not owners:
+                # Only associations that cannot send any more are queued.
+                for t in list(dirty):
+                    t._queued = False
+                dirty.clear()
+                return
+            try:
+                if special is not None:
+                    sent = self._sendSpecial(special)
+                else:
+                    sent = self._sendMany(datas, metas, sizes)
+            except (BlockingIOError, InterruptedError):
+                self._stackFull = True
+                self._waitForRoom()
+                return
+            except OSError as e:
+                if special is not None and e.errno in (errno.EADDRNOTAVAIL, errno.EINVAL):
+                    # The destination left the association after the write
+                    # was taken: that message is not sent, the rest goes on.
+                    owners[0]._destinationRefused(e)
+                else:
+                    owners[0]._sendFailedOnWrite(e)
+                self._cleanDirty()
+                continue
+            # Credit the messages sent to their owners, in order.
+            first = owners[0]
+            if batch is not None:
+                first._sent(sent, sizes)
+            elif sent == len(owners) and owners[-1] is first:
+                first._sent(sent)
+            else:
+                i = 0
+                while i < sent:
+                    owner = owners[i]
+                    n = 1
+                    while i + n < sent and owners[i + n] is owner:
+                        n += 1
+                    owner._sent(n)
+                    i += n
+            self._cleanDirty()
+            if sent < len(owners):
+                self._stackFull = True
+                self._waitForRoom()
+                return
+            self._stackFull = False
+
+    @staticmethod
+    def _collectBatch(dirty) -> Tuple[List[bytes], List[bytes], List[SCTPTransport]]:
+        """
+        The next batch, round robin over the associations with messages
+        queued, entry by entry: C{(datas, metas, owners)}, with one owner
+        per message.  A message with a destination override goes out on
+        its own: then C{datas} is empty and C{owners} names its
+        association, whose queue starts with it.
+        """
+        datas: List[bytes] = []
+        metas: List[bytes] = []
+        owners: List[SCTPTransport] = []
+        for transport in dirty:
+            if transport._sendBroken is not None:
+                continue
+            for entry in transport._queue:
+                if len(entry) == 4:
+                    if not datas:
+                        owners.append(transport)
+                        return datas, metas, owners
+                    break
+                datas.append(entry[0])
+                metas.append(entry[1])
+                owners.append(transport)
+                if len(datas) == BATCH_SIZE:
+                    return datas, metas, owners
+        return datas, metas, owners
+
+    def _cleanDirty(self) -> None:
+        dirty = self._dirty
+        for _ in range(len(dirty)):
+            t = dirty.popleft()
+            if t._queue and not t.disconnected:
+                dirty.append(t)
+            else:
+                t._queued = False
+
+    # -- paused associations ----------------------------------------------
+
+    def associationPaused(self, transport: SCTPTransport) -> None:
+        raise NotImplementedError()
+
+    def associationResumed(self, transport: SCTPTransport) -> None:
+        raise NotImplementedError()
+
+    def heldChanged(self, delta: int) -> None:
+        self._heldTotal += delta
+        if self._heldTotal > self.heldBytesLimit and not self._readingStoppedForHeld:
+            self._readingStoppedForHeld = True
+            self.stopReading()
+        elif self._readingStoppedForHeld and self._heldTotal <= self.heldBytesLimit // 2:
+            self._readingStoppedForHeld = False
+            if not self.disconnected:
+                self.startReading()
+
+    # -- association ends -------------------------------------------------
+
+    def associationEnding(self, transport: SCTPTransport, reason: failure.Failure) -> None:
+        if self._inRead:
+            # The stack queues the association's SEND_FAILED notifications
+            # after the one that ended it: deliver what this read finds
+            # before connectionLost.
+            transport._ending = transport._refuseWrites = True
+            self._pendingLost.append((transport, reason))
+        else:
+            transport._lost(reason)
+
+    def associationLost(self, transport: SCTPTransport) -> None:
+        """
+        Forget an association that has ended (before its Protocol is told).
+        """
+        raise NotImplementedError()
+
+    def associationEnded(self, transport: SCTPTransport, reason: failure.Failure) -> None:
+        """
+        After the Protocol was told: connectors and ports may react.
+        """
+
+    def shutdownAssociation(self, transport: SCTPTransport) -> None:
+        raise NotImplementedError()
+
+    def abortAssociation(self, transport: SCTPTransport) -> None:
+        raise NotImplementedError()
+
+    def peelOff(self, transport: SCTPTransport) -> None:
+        raise ValueError("peelOff: only an association of a one-to-many port can be peeled off")
