@@ -236,17 +236,24 @@ def test_installedWheelWorks(installed, tmp_path):
         "from twisted.application.reactors import IReactorInstaller, installReactor\n"
         "names = sorted(r.shortName for r in getPlugins(IReactorInstaller)"
         " if r.shortName.startswith('sctp'))\n"
+        "import twisted.plugins.txsctp_reactors as dropin\n"
+        "cheap = not [m for m in ('twisted.internet.reactor', 'txsctp.reactors')"
+        " if m in sys.modules]\n"
         "installReactor('sctp-epoll')\n"
         "from twisted.internet import reactor\n"
         "from txsctp.interfaces import IReactorSCTP\n"
         "print(json.dumps({'file': txsctp.__file__, 'version': txsctp.__version__,"
-        " 'reactors': names, 'provides': IReactorSCTP.providedBy(reactor)}))\n"
+        " 'reactors': names, 'provides': IReactorSCTP.providedBy(reactor), 'cheap': cheap,"
+        " 'dropin': dropin.__file__}))\n"
     )], cwd=str(tmp_path))
     result = json.loads(out.strip().splitlines()[-1])
     assert result["file"].startswith(sitePackages)
     assert result["version"] == _sourceVersion()
     assert result["reactors"] == ["sctp", "sctp-asyncio", "sctp-epoll", "sctp-poll", "sctp-select"]
     assert result["provides"] is True
+    # Listing the reactors loaded none of them, nor the global reactor.
+    assert result["cheap"] is True
+    assert result["dropin"].startswith(sitePackages)
 
     check = subprocess.run([python, "-I", "-m", "txsctp", "check", "--json"], cwd=str(tmp_path),
                            capture_output=True, text=True, timeout=120, check=False)
