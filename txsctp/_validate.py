@@ -114,8 +114,8 @@ def checkBatchSizes(sizes: List[int], maxSendSize: Optional[int], queuedBytes: i
     """
     largest = max(sizes)
     if maxSendSize is not None and largest > maxSendSize:
-        raise MessageTooLongError(largest, maxSendSize,
-                                  f"message {sizes.index(largest)} (larger than the socket's send buffer)")
+        raise MessageTooLongError.largerThanSendBuffer(largest, maxSendSize,
+                                                       f"message {sizes.index(largest)}")
     total = sum(sizes)
     if maxQueuedBytes is not None and queuedBytes + total > maxQueuedBytes:
         raise WriteQueueFullError(

@@ -100,6 +100,57 @@ class MessageTooLongError(SCTPError, OSError):
             _errno.EMSGSIZE, f"{what} of {size} bytes is too long{lim}{more}"
         )
 
+    @classmethod
+    def largerThanSendBuffer(
+        cls, size: int, limit: int | None, what: str = "message"
+    ) -> MessageTooLongError:
+        """
+        The error for a message larger than the socket's send buffer, which
+        is the kernel's limit on one message: Linux takes a message only
+        whole into the send buffer and refuses a larger one (C{EMSGSIZE}).
+        Its text says how to raise the limit, with this host's
+        C{net.core.wmem_max}.
+
+        @param size: the message's size in bytes.
+        @param limit: the socket's effective send buffer in bytes, where
+            known.
+        @param what: what was too long (C{"message 3"} in a batch).
+        @return: the error, ready to raise.
+        """
+        return cls(size, limit, what, _sendBufferHint(_readSysctl("net.core.wmem_max")))
+
+
+def _readSysctl(name: str) -> int | None:
+    """
+    An integer sysctl of this host, or C{None} where it cannot be read.
+    """
+    try:
+        with open("/proc/sys/" + name.replace(".", "/")) as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _sendBufferHint(wmemMax: int | None) -> str:
+    """
+    What to do about a message larger than the send buffer.
+
+    @param wmemMax: this host's C{net.core.wmem_max}, where known.
+    """
+    if wmemMax is None:
+        cap = "the kernel grants twice the size asked for, up to twice net.core.wmem_max"
+    else:
+        cap = (f"the kernel grants twice the size asked for, up to twice net.core.wmem_max "
+               f"({wmemMax} here, so at most {2 * wmemMax} bytes; raise it as root with "
+               f"'sysctl -w net.core.wmem_max=BYTES')")
+    return (
+        "it is larger than the socket's send buffer, and Linux sends a message only whole "
+        "from there; ask for a larger "
+        "buffer before the association starts (tuning=Tuning(sendBufferSize=BYTES), "
+        f"sendBufferSize=BYTES in an endpoint string, or SCTPSocket.setSendBufferSize): {cap}; "
+        "or send smaller messages. 'python -m txsctp check' shows this host's limits"
+    )
+
 
 class AddressFamilyError(SCTPError, ValueError):
     """

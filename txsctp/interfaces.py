@@ -7,16 +7,28 @@ the association (addresses, paths, status).  L{ISCTPProtocol} lists the
 callbacks a Protocol may implement to hear about the association;
 L{txsctp.protocol.SCTPProtocol} implements all of them with sensible
 defaults.  L{ISCTPListeningPort} adds what an SCTP port can do beyond
-C{IListeningPort}.
+C{IListeningPort}.  L{IReactorSCTP} is what C{IReactorTCP} is for TCP: a
+reactor that opens SCTP ports and connectors itself (the reactors of
+L{txsctp.reactors} provide it; L{txsctp.listenSCTP} and
+L{txsctp.connectSCTP} work with any reactor).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
 from zope.interface import Attribute, Interface
 
-from twisted.internet.interfaces import IListeningPort
+from twisted.internet.interfaces import IConnector, IListeningPort, IProtocolFactory
 
-__all__ = ["ISCTPTransport", "ISCTPProtocol", "ISCTPListeningPort"]
+if TYPE_CHECKING:  # names for annotations only: importing them loads cffi
+    from twisted.internet.protocol import ClientFactory
+
+    from txsctp.options import Tuning
+    from txsctp.sctpsocket import SCTPSocket
+
+__all__ = ["IReactorSCTP", "ISCTPListeningPort", "ISCTPProtocol", "ISCTPTransport"]
 
 
 class ISCTPTransport(Interface):
@@ -305,4 +317,114 @@ class ISCTPListeningPort(IListeningPort):
     def getAssociations():
         """
         The transports of the associations currently up on this port.
+        """
+
+
+class IReactorSCTP(Interface):
+    """
+    A reactor that opens SCTP ports and connectors, as C{IReactorTCP} does
+    for TCP.
+
+    The parameters are those of the module-level L{txsctp.listenSCTP} and
+    L{txsctp.connectSCTP} without their C{reactor}: a reactor providing
+    this interface passes itself.  Defaults shown as C{...} are the
+    module-level functions' own (L{txsctp._consumer.DEFAULT_MAX_MESSAGE_SIZE},
+    L{txsctp._consumer.DEFAULT_MAX_QUEUED_BYTES},
+    L{txsctp.options.DEFAULT_TUNING}, L{txsctp.sctpsocket.DEFAULT_EVENTS}).
+    """
+
+    def listenSCTP(
+        port: int,
+        factory: IProtocolFactory,
+        interface: str | Sequence[str] = "",
+        backlog: int = 128,
+        *,
+        style: str = "one-to-one",
+        outStreams: int | None = None,
+        inStreams: int | None = None,
+        maxAttempts: int | None = None,
+        maxInitTimeout: int | None = None,
+        maxMessageSize: int = ...,
+        maxAssociations: int | None = None,
+        bufferSize: int | None = None,
+        maxQueuedBytes: int | None = ...,
+        tuning: Tuning | None = ...,
+        events: Sequence[int] = ...,
+        prepareSocket: Callable[[SCTPSocket], None] | None = None,
+        bundle: bool = False,
+    ) -> ISCTPListeningPort:
+        """
+        Listen for SCTP associations: see L{txsctp.listenSCTP}, whose
+        parameters these are.
+
+        @param port: the port (0: any free one).
+        @param factory: builds one Protocol per association.
+        @param interface: C{""} for every local IPv4 address, one IP
+            literal, or a list of them bound together (multi-homing).
+        @param backlog: listen backlog.
+        @param style: C{"one-to-one"} or C{"one-to-many"}.
+        @param outStreams: outbound streams to negotiate.
+        @param inStreams: most inbound streams to accept.
+        @param maxAttempts: INIT retransmissions for outward associations.
+        @param maxInitTimeout: largest INIT retransmission timeout, ms.
+        @param maxMessageSize: largest message accepted on receive.
+        @param maxAssociations: refuse associations beyond this many.
+        @param bufferSize: queued bytes above which a producer is paused.
+        @param maxQueuedBytes: cap on queued bytes per association.
+        @param tuning: socket settings (L{txsctp.options.Tuning}).
+        @param events: notification types to subscribe to.
+        @param prepareSocket: called with the new socket before it is
+            bound.
+        @param bundle: fill packets with the small messages of a batch.
+        @return: the port, already listening.
+        @raise twisted.internet.error.CannotListenError: binding or
+            listening failed.
+        """
+
+    def connectSCTP(
+        host: str | Sequence[str],
+        port: int,
+        factory: ClientFactory,
+        timeout: float | None = 30,
+        bindAddress: str | tuple[str, int] | Sequence[str | tuple[str, int]] | None = None,
+        *,
+        outStreams: int | None = None,
+        inStreams: int | None = None,
+        maxAttempts: int | None = None,
+        maxInitTimeout: int | None = None,
+        maxMessageSize: int = ...,
+        bufferSize: int | None = None,
+        maxQueuedBytes: int | None = ...,
+        tuning: Tuning | None = ...,
+        events: Sequence[int] = ...,
+        prepareSocket: Callable[[SCTPSocket], None] | None = None,
+        bundle: bool = False,
+    ) -> IConnector:
+        """
+        Connect to an SCTP peer: see L{txsctp.connectSCTP}, whose
+        parameters these are.
+
+        @param host: the peer: one address or a list of its addresses.
+        @param port: the peer's port.
+        @param factory: a C{ClientFactory}; its protocol is built once the
+            association is up.
+        @param timeout: seconds before giving up (C{None}: the kernel's INIT
+            retries decide).
+        @param bindAddress: local address(es): a host, C{(host, port)}, or
+            a list of them.
+        @param outStreams: outbound streams to negotiate.
+        @param inStreams: most inbound streams to accept.
+        @param maxAttempts: INIT retransmissions.
+        @param maxInitTimeout: largest INIT retransmission timeout, ms.
+        @param maxMessageSize: largest message accepted on receive.
+        @param bufferSize: queued bytes above which a producer is paused.
+        @param maxQueuedBytes: cap on queued bytes per association.
+        @param tuning: socket settings (L{txsctp.options.Tuning}).
+        @param events: notification types to subscribe to.
+        @param prepareSocket: called with the new socket before it is
+            bound and connected.
+        @param bundle: fill packets with the small messages of a batch.
+        @return: the connector, connecting.
+        @raise txsctp.errors.AddressFamilyError: a malformed or mixed-up
+            address list.
         """
