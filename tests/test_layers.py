@@ -58,12 +58,15 @@ LAYERS = [
     ("listenSCTP, connectSCTP and the Protocol", {
         "txsctp._api", "txsctp.protocol",
     }),
-    ("endpoints, parsers, twistd plugins, clients, test doubles", {
+    ("endpoints, parsers, twistd plugins, reactors, clients, test doubles", {
         "txsctp.endpoints", "txsctp._parser", "txsctp.tap", "txsctp.probe", "txsctp.client",
         "txsctp.testing", "txsctp._testing_transport", "txsctp._testing_peer", "txsctp._testing_pump",
+        "txsctp.reactors", "txsctp.reactors._mixin", "txsctp.reactors.default",
+        "txsctp.reactors.epollreactor", "txsctp.reactors.pollreactor", "txsctp.reactors.selectreactor",
+        "txsctp.reactors.asyncioreactor",
     }),
-    ("the package facade", {
-        "txsctp",
+    ("the package facade and the host check", {
+        "txsctp", "txsctp.__main__", "txsctp._check",
     }),
 ]
 
@@ -85,7 +88,9 @@ SOCKET_LAYER = {
 STACK_BLIND = {
     "txsctp._transport", "txsctp.protocol", "txsctp.endpoints", "txsctp._parser", "txsctp.tap",
     "txsctp.probe", "txsctp.client", "txsctp.testing", "txsctp._testing_transport", "txsctp._testing_peer",
-    "txsctp._testing_pump", "txsctp.interfaces",
+    "txsctp._testing_pump", "txsctp.interfaces", "txsctp.reactors", "txsctp.reactors._mixin",
+    "txsctp.reactors.default", "txsctp.reactors.epollreactor", "txsctp.reactors.pollreactor",
+    "txsctp.reactors.selectreactor", "txsctp.reactors.asyncioreactor",
 }
 
 
@@ -102,7 +107,7 @@ def _moduleName(path):
 
 
 def _packageModules():
-    return {_moduleName(p): p for p in glob.glob(os.path.join(REPO, "txsctp", "*.py"))}
+    return {_moduleName(p): p for p in glob.glob(os.path.join(REPO, "txsctp", "**", "*.py"), recursive=True)}
 
 
 def _dropins():

@@ -76,6 +76,7 @@ class BaseCarrier:
 
     style = ONE_TO_ONE
     heldBytesLimit = 4 << 20
+    sendBufferHint: Optional[str] = None
     _pendingNote: Optional[bytes] = None
     _noteSource: Optional[Tuple[Any, int]] = None
     _receiveSource: Any = None

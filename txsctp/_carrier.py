@@ -80,6 +80,11 @@ class ICarrier(Interface):
         "The largest message the stack takes in one send, in bytes (read from "
         "the stack when first needed)."
     )
+    sendBufferHint = Attribute(
+        "How to raise L{maxSendSize}, for the text of a L{MessageTooLongError"
+        "<txsctp.errors.MessageTooLongError>} (C{None}: the kernel's advice, "
+        "naming C{net.core.wmem_max})."
+    )
     _maxSendSize = Attribute(
         "L{maxSendSize} once known, else 0: the write path reads this first and "
         "falls back to C{_readMaxSendSize()}, which reads and caches it."

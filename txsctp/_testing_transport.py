@@ -269,9 +269,7 @@ class FakeSCTPTransport(ProducerRegistration):
             data, stream, self.defaultPPID if ppid is None else ppid, context, self.outboundStreams)
         size = len(data)
         if self.maxSendSize is not None and size > self.maxSendSize:
-            raise MessageTooLongError(
-                size, self.maxSendSize, "message (larger than the socket's send buffer)"
-            )
+            raise MessageTooLongError.largerThanSendBuffer(size, self.maxSendSize)
         limit = self.maxQueuedBytes
         if limit is not None and self.queuedBytes + size > limit:
             raise WriteQueueFullError(

@@ -347,8 +347,7 @@ class SCTPTransport(ProducerRegistration):
         size = len(data)
         handle = self._handle
         if size > (handle._maxSendSize or handle._readMaxSendSize()):
-            raise MessageTooLongError(size, self._handle.maxSendSize,
-                                      "message (larger than the socket's send buffer)")
+            raise MessageTooLongError.largerThanSendBuffer(size, handle.maxSendSize, hint=handle.sendBufferHint)
         queued = self._queuedBytes + size
         limit = self.maxQueuedBytes
         if limit is not None and queued > limit:
@@ -437,7 +436,8 @@ class SCTPTransport(ProducerRegistration):
         _, stream, ppid, context = checkMessage(datas[0], stream, ppid, context, self._outboundStreams)
         handle = self._handle
         queued = self._queuedBytes + checkBatchSizes(sizes, handle._maxSendSize or handle._readMaxSendSize(),
-                                                     self._queuedBytes, self.maxQueuedBytes, self.assocId)
+                                                     self._queuedBytes, self.maxQueuedBytes, self.assocId,
+                                                     handle.sendBufferHint)
         meta = self._packParameters(None, datas[0], stream, ppid, context, unordered, sackImmediately,
                                     ttl, prPolicy, prValue)
         queue = self._queue

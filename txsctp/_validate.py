@@ -101,11 +101,13 @@ def checkPayloads(messages: Iterable[object]) -> Tuple[List[bytes], List[int]]:
 
 
 def checkBatchSizes(sizes: List[int], maxSendSize: Optional[int], queuedBytes: int,
-                    maxQueuedBytes: Optional[int], assocId: int) -> int:
+                    maxQueuedBytes: Optional[int], assocId: int, hint: Optional[str] = None) -> int:
     """
     Check the sizes of several messages written together (non-empty
     C{sizes}) against the send buffer and the association's queue cap.
 
+    @param hint: how to raise the send buffer (see
+        L{MessageTooLongError.largerThanSendBuffer}).
     @return: their total.
     @raise MessageTooLongError: one is larger than C{maxSendSize} (named
         by index).
@@ -115,7 +117,7 @@ def checkBatchSizes(sizes: List[int], maxSendSize: Optional[int], queuedBytes: i
     largest = max(sizes)
     if maxSendSize is not None and largest > maxSendSize:
         raise MessageTooLongError.largerThanSendBuffer(largest, maxSendSize,
-                                                       f"message {sizes.index(largest)}")
+                                                       f"message {sizes.index(largest)}", hint)
     total = sum(sizes)
     if maxQueuedBytes is not None and queuedBytes + total > maxQueuedBytes:
         raise WriteQueueFullError(

@@ -102,7 +102,7 @@ class MessageTooLongError(SCTPError, OSError):
 
     @classmethod
     def largerThanSendBuffer(
-        cls, size: int, limit: int | None, what: str = "message"
+        cls, size: int, limit: int | None, what: str = "message", hint: str | None = None
     ) -> MessageTooLongError:
         """
         The error for a message larger than the socket's send buffer, which
@@ -115,9 +115,13 @@ class MessageTooLongError(SCTPError, OSError):
         @param limit: the socket's effective send buffer in bytes, where
             known.
         @param what: what was too long (C{"message 3"} in a batch).
+        @param hint: how to raise the limit, where the stack is not the
+            kernel's (C{None}: the kernel's advice).
         @return: the error, ready to raise.
         """
-        return cls(size, limit, what, _sendBufferHint(_readSysctl("net.core.wmem_max")))
+        if hint is None:
+            hint = _sendBufferHint(_readSysctl("net.core.wmem_max"))
+        return cls(size, limit, what, hint)
 
 
 def _readSysctl(name: str) -> int | None:

@@ -767,12 +767,7 @@ class SCTPSocket(_SocketOptions):
                 limit: Optional[int] = self.getSendBufferSize()
             except OSError:
                 limit = None
-            return MessageTooLongError(
-                size, limit, "message (larger than the socket's send buffer)",
-                "Linux sends a message only whole from the send buffer; raise it with "
-                "setSendBufferSize() before connecting (the kernel caps it at twice "
-                "net.core.wmem_max) or send smaller messages",
-            )
+            return MessageTooLongError.largerThanSendBuffer(size, limit)
         return fromErrno(err, "sendmsg", f"{size} bytes, stream {stream}, assocId {assocId}")
 
     def sendBatch(self, messages: Sequence[tuple], *, bundle: bool = False) -> int:

@@ -6,7 +6,7 @@ L{IReactorSCTP} provider.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from twisted.internet.interfaces import IConnector, IProtocolFactory
 from zope.interface import implementer
@@ -14,8 +14,8 @@ from zope.interface import implementer
 import txsctp
 from txsctp._consumer import DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_QUEUED_BYTES
 from txsctp.interfaces import IReactorSCTP, ISCTPListeningPort
-from txsctp.options import DEFAULT_TUNING, Tuning
-from txsctp.sctpsocket import DEFAULT_EVENTS, ONE_TO_ONE, SCTPSocket
+from txsctp.notifications import DEFAULT_EVENTS
+from txsctp.options import DEFAULT_TUNING, ONE_TO_ONE, Tuning
 
 if TYPE_CHECKING:
     from twisted.internet.protocol import ClientFactory
@@ -52,7 +52,7 @@ class SCTPReactorMixin:
         maxQueuedBytes: int | None = DEFAULT_MAX_QUEUED_BYTES,
         tuning: Tuning | None = DEFAULT_TUNING,
         events: Sequence[int] = DEFAULT_EVENTS,
-        prepareSocket: Callable[[SCTPSocket], None] | None = None,
+        prepareSocket: Callable[[Any], None] | None = None,
         bundle: bool = False,
     ) -> ISCTPListeningPort:
         """
@@ -85,7 +85,7 @@ class SCTPReactorMixin:
         maxQueuedBytes: int | None = DEFAULT_MAX_QUEUED_BYTES,
         tuning: Tuning | None = DEFAULT_TUNING,
         events: Sequence[int] = DEFAULT_EVENTS,
-        prepareSocket: Callable[[SCTPSocket], None] | None = None,
+        prepareSocket: Callable[[Any], None] | None = None,
         bundle: bool = False,
     ) -> IConnector:
         """
