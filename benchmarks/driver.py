@@ -373,10 +373,10 @@ def parse_args(argv=None):
                    help="kernel-SCTP configurations (default: tuned)")
     p.add_argument("--fanin", type=int, default=100, help="associations in the fan-in workload (default 100)")
     p.add_argument("--idle", type=int, default=10000,
-                   help="idle associations held on one one-to-many port (default 10000, ~2.5 min in the "
+                   help="idle associations held on one one-to-many port (default 10000, 1-2 min in the "
                         "test kernel)")
     p.add_argument("--no-callgrind", dest="callgrind", action="store_false",
-                   help="skip the instructions per operation (callgrind, ~7 min in the test kernel)")
+                   help="skip the instructions per operation (callgrind, ~6 min in the test kernel)")
     p.add_argument("--callgrind-count", type=int, default=2000, help="messages per callgrind message run")
     p.add_argument("--no-syscalls", dest="syscalls", action="store_false",
                    help="skip the system calls per operation (strace, ~3 min in the test kernel)")
