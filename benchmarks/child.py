@@ -1,8 +1,9 @@
 """
-Run one contender function in this process, reporting on stdout:
-``python benchmarks/child.py MODULE FUNC JSON-ARGS`` where JSON-ARGS is
-``{"settings": {...}, "args": [...], "kwargs": {...}}``.  Used where the
-driver cannot fork (a child under valgrind, see callgrind.py).
+Run one side function in this fresh process, reporting on stdout:
+``python benchmarks/child.py MODULE FUNCTION JSON`` where JSON is
+``{"settings": {...}, "params": {...}}``.  For a side that runs alone under
+valgrind or strace (callgrind.py, syscalls.py), where the fork server
+cannot be used.
 """
 
 import importlib
@@ -16,10 +17,9 @@ from common import Out, Settings  # noqa: E402
 
 
 def main():
-    module, func, spec = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+    module, function, spec = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
     mod = importlib.import_module(f"contenders.{module}")
-    getattr(mod, func)(Out(1), Settings.from_dict(spec["settings"]), *spec.get("args", []),
-                       **spec.get("kwargs", {}))
+    getattr(mod, function)(Out(1), Settings.from_dict(spec["settings"]), **spec.get("params", {}))
 
 
 if __name__ == "__main__":

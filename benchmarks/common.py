@@ -1,6 +1,7 @@
 """
-Shared pieces of the benchmark: the socket settings every contender applies,
-the line protocol between the driver and its children, small helpers.
+What the contenders' sides share: the socket settings every contender
+applies, the line protocol between the driver and its children, the
+set-up loops, the callgrind probe.  Imports nothing of the driver.
 
 Every child (a C program or a forked Python process) writes lines to its
 output: servers first ``READY <port>``, and every child ends with one JSON
@@ -136,7 +137,7 @@ BUNDLED = dataclasses.replace(TUNED, bundle=True)
 WIDE_RCV = dataclasses.replace(TUNED, rcvbuf=16 * MiB)
 """The tuned host with 16 MiB receive buffers (the cap the tuned sysctls
 allow): a window four times wider, which large messages on loopback need
-to keep the receiver from discarding chunks (docs/benchmarks.md)."""
+to keep the receiver from discarding chunks (docs/tuning.md)."""
 TUNED_SYSCTLS = {"net.core.rmem_max": 16 * MiB, "net.core.wmem_max": 16 * MiB}
 
 
@@ -154,18 +155,22 @@ class Out:
             n = os.write(self.fd, data)
             data = data[n:]
 
-    def ready(self, port: int) -> None:
-        self.line(f"READY {port}")
+    def ready(self, port: int, **peer) -> None:
+        """
+        A server is listening on C{port}; C{peer} items (C{name=value},
+        integers) go to the client side as keyword arguments.
+        """
+        self.line(" ".join([f"READY {port}"] + [f"{k}={v}" for k, v in peer.items()]))
 
     def result(self, **fields) -> None:
         self.line(json.dumps(fields))
 
 
-def runContender(module, func, writer, args, kwargs):
+def runSide(module, function, writer, settings, kwargs):
     """
-    Run one contender function in this process, a child of the benchmark's
-    fork server (driver.spawn_py), its output lines to C{writer} (a pipe
-    end), then exit.
+    Run one side function (see contenders/__init__.py) in this process, a
+    child of the benchmark's fork server, its output lines to C{writer} (a
+    pipe end), then exit.
     """
     import gc
     import importlib
@@ -179,7 +184,7 @@ def runContender(module, func, writer, args, kwargs):
     code = 0
     try:
         mod = importlib.import_module(f"contenders.{module}")
-        getattr(mod, func)(Out(writer.fileno()), *args, **kwargs)
+        getattr(mod, function)(Out(writer.fileno()), settings, **kwargs)
     except BaseException:
         traceback.print_exc()
         code = 1
@@ -222,11 +227,9 @@ def cycle_result(out: Out, n: int, elapsed: float, cycles: list, warmup: int = 0
 
     @param warmup: associations set up and torn down before the clock
         started (the server counts them too).  The Python clients run one:
-        a client forked from the driver pays, in its first cycle, the
-        copy-on-write faults of every page of the driver's heap it touches
-        (~130 ms for the transport in the test kernel, against ~7 ms for
-        the same first cycle in a fresh process), which is the driver's
-        cost, not the contender's.
+        a forked client pays, in its first cycle, the copy-on-write faults
+        of every inherited page it touches and the imports the first
+        connection makes, which are not the contender's per-cycle cost.
     """
     cycles.sort()
     out.result(cycles=n, warmup=warmup, elapsed=elapsed, p50_us=percentile(cycles, 0.5) * 1e6,
@@ -238,11 +241,13 @@ class CycleClock:
     The setup client's bookkeeping for the reactor contenders, whose
     cycles run from callbacks, each starting when the one before ends: one
     warm-up cycle (see L{cycle_result}), then cycles until C{duration} has
-    passed.  Call L{lap} when a cycle ends (and the next starts).
+    passed, or C{count} cycles if given.  Call L{lap} when a cycle ends (and
+    the next starts).
     """
 
-    def __init__(self, duration: float):
+    def __init__(self, duration: float, count: int = 0):
         self.duration = duration
+        self.count = count
         self.warm = True
         self.n = 0
         self.cycles: list = []
@@ -263,7 +268,7 @@ class CycleClock:
             return True
         self.n += 1
         self.cycles.append(now - last)
-        if now < self.deadline:
+        if (self.n < self.count) if self.count else (now < self.deadline):
             return True
         self.elapsed = now - self.t0
         return False
@@ -285,8 +290,9 @@ class SetupLoop:
         (read it in C{connectionMade}).
     """
 
-    def __init__(self, out: Out, reactor, duration: float, connect: Callable[[], None]):
+    def __init__(self, out: Out, reactor, duration: float, connect: Callable[[], None], count: int = 0):
         """
+        @param count: cycles to run (0: for C{duration} seconds).
         @param connect: starts one connection (its protocol then calls
             L{up} or, for the final one, sends C{STOP}; its
             C{connectionLost} calls L{ended}; its factory's
@@ -294,7 +300,7 @@ class SetupLoop:
         """
         self.out = out
         self.reactor = reactor
-        self.clock = CycleClock(duration)
+        self.clock = CycleClock(duration, count)
         self._connect = connect
         self.final = False
         self.open = 0
@@ -333,6 +339,28 @@ class SetupLoop:
         else:
             self.open -= 1
             self.up()
+
+
+def blockingSetupLoop(out: Out, duration: float, count: int, cycle: Callable[[], None],
+                      final: Callable[[], None]) -> None:
+    """
+    The blocking set-up clients' loop: one unmeasured C{cycle} (see
+    L{cycle_result}), then cycles for C{duration} seconds (or C{count}
+    cycles), each timed; then C{final} (the connection that says C{STOP})
+    and the report.
+    """
+    cycle()
+    cycles = []
+    clock = time.perf_counter
+    t0 = clock()
+    deadline = t0 + duration
+    while (len(cycles) < count) if count else (clock() < deadline):
+        a = clock()
+        cycle()
+        cycles.append(clock() - a)
+    elapsed = clock() - t0
+    final()
+    cycle_result(out, len(cycles), elapsed, cycles, warmup=1)
 
 
 def parse_end(data: bytes) -> Optional[int]:

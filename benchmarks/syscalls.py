@@ -1,162 +1,99 @@
 """
 System calls per operation (``strace -f -c``): what each contender asks of
-the kernel per ping-pong round trip, per one-way 100-byte message and per
-association setup+teardown cycle.  One side runs under strace, the other
-side is the C program; each figure is the difference of two runs (a short
-and a longer one) divided by the difference of their operation counts, so
-interpreter start-up and connection set-up are not counted.
+the kernel per one-way 100-byte message (sender, receiver), per ping-pong
+round trip (each side) and per association set-up + teardown cycle (each
+side).  One side runs under strace, the other is the contender's peer (the
+C program); each figure is the difference of a short and a long run
+divided by the difference of their operation counts, so start-up and
+connection set-up are not counted.
 
 In the test kernel every system call costs tens of microseconds (and
 ``clock_gettime`` is one: no vDSO there), so these counts explain most of
-the UML rates; natively the same counts cost well under a microsecond
-each.  They do not depend on the kernel's speed.
+its rates; natively the same calls cost well under a microsecond each.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
-import sys
 import tempfile
 import time
-from typing import Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 from common import TUNED
-from driver import BY_KEY, C_BENCH, Child, table
+from contenders import BY_WORKLOAD, Contender
+from harness import Child, argv, spawn, spawnArgv
+from results import table
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-
-# (workload, role): the measured side's function, the C program's mode for
-# the other side, and the two sizes of run (counts, or seconds for the
-# Python setup client, which runs for a duration).
+# (workload, side measured, operation, the measured side's result field
+# counting operations, (short, long) counts)
 ROLES = [
-    ("pingpong", "client"),
-    ("pingpong", "server"),
-    ("oneway100", "sender"),
-    ("oneway100", "receiver"),
-    ("setup", "client"),
-    ("setup", "server"),
+    ("oneway100", "client", "message", "sent", (2000, 12000)),
+    ("oneway100", "server", "message", "msgs", (2000, 12000)),
+    ("pingpong", "client", "round trip", "rtts", (100, 600)),
+    ("pingpong", "server", "round trip", "echoed", (100, 600)),
+    ("setup", "client", "association", "cycles", (10, 60)),
+    ("setup", "server", "association", "accepted", (10, 60)),
 ]
-UNIT = {"pingpong": "round trip", "oneway100": "message", "setup": "association"}
-SMALL_LARGE = {"pingpong": (100, 600), "oneway100": (2000, 12000), "setup": (10, 60)}
-SETUP_SECONDS = (0.1, 0.6)
+ROLE_NAMES = {("oneway100", "client"): "sender", ("oneway100", "server"): "receiver",
+              ("pingpong", "server"): "echo side"}
 
 
 def parse_strace(path: str) -> Dict[str, int]:
-    """
-    Calls per system call name from an ``strace -c`` summary.
-    """
+    """Calls per system call name from an ``strace -c`` summary."""
     calls: Dict[str, int] = {}
     with open(path, errors="replace") as f:
         for line in f:
             parts = line.split()
             if len(parts) < 5 or parts[-1] == "total" or not parts[3].isdigit():
                 continue
-            name = parts[-1]
-            calls[name] = calls.get(name, 0) + int(parts[3])
+            calls[parts[-1]] = calls.get(parts[-1], 0) + int(parts[3])
     return calls
 
 
-def _spawn(argv) -> Child:
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL)
-    fd = os.dup(proc.stdout.fileno())
-    proc.stdout.close()
-    return Child(argv[0], proc.pid, fd, proc)
+def _params(workload: str, role: str, n: int) -> Tuple[dict, dict]:
+    """(server parameters, client parameters) for a run of C{n} operations."""
+    if workload == "oneway100":
+        return dict(size=100), dict(size=100, duration=0, count=n)
+    if workload == "pingpong":
+        return {}, dict(size=100, duration=0, count=n)
+    return {}, dict(duration=0, count=n)
 
 
-# The C program's mode for each side of each workload.
-C_MODES = {
-    "pingpong": {"client": "ppclient", "server": "ppserver"},
-    "oneway100": {"sender": "send", "receiver": "recv"},
-    "setup": {"client": "setupclient", "server": "setupserver"},
-}
-OTHER_ROLE = {"client": "server", "server": "client", "sender": "receiver", "receiver": "sender"}
-
-
-def _c_argv(workload: str, role: str, size: int, port: Optional[int]) -> List[str]:
-    """
-    The C program playing C{role}: a server (no port) or a client of
-    C{port} running C{size} operations.
-    """
-    argv = [C_BENCH, C_MODES[workload][role]] + TUNED.c_args()
-    if workload != "setup":
-        argv += ["--size", "100"]
-    if port is not None:
-        argv += ["--port", str(port), "--count", str(size)]
-    return argv
-
-
-def _measured_argv(key: str, workload: str, role: str, size: int, port: Optional[int]) -> List[str]:
-    """
-    The command line of the measured side (C or a Python contender).
-    """
-    if key == "c":
-        return _c_argv(workload, role, size, port)
-    c = BY_KEY[key]
-    func, args = {
-        ("pingpong", "client"): ("pp_client", [port, 100, 0, size]),
-        ("pingpong", "server"): ("pp_server", []),
-        ("oneway100", "sender"): ("oneway_send", [port, 100, 0, size]),
-        ("oneway100", "receiver"): ("oneway_recv", [100]),
-        ("setup", "client"): ("setup_client", [port, size]),
-        ("setup", "server"): ("setup_server", []),
-    }[(workload, role)]
-    spec = {"settings": TUNED.to_dict(), "args": args, "kwargs": c.extra}
-    return [sys.executable, os.path.join(HERE, "child.py"), c.module, func, json.dumps(spec)]
-
-
-def _other_argv(workload: str, role: str, size: int, port: Optional[int]) -> List[str]:
-    """
-    The C program's command line for the side not measured.
-    """
-    return _c_argv(workload, OTHER_ROLE[role], size, port)
-
-
-def _ops(result: Optional[dict], workload: str, role: str) -> int:
-    if not result:
-        return 0
-    key = {("pingpong", "client"): "rtts", ("pingpong", "server"): "echoed",
-           ("oneway100", "sender"): "sent", ("oneway100", "receiver"): "msgs",
-           ("setup", "client"): "cycles", ("setup", "server"): "accepted"}[(workload, role)]
-    return int(result.get(key, 0))
-
-
-def _one(key: str, workload: str, role: str, size, timeout: float) -> Tuple[Dict[str, int], int]:
-    """
-    One run with the measured side under strace: (calls by name, operations).
-    """
+def _one(c: Contender, peer: Contender, workload: str, role: str, field: str, n: int,
+         timeout: float) -> Tuple[Dict[str, int], int]:
+    """One run with C{role} of C{c} under strace: (calls by name, operations)."""
     fd, out = tempfile.mkstemp(prefix="txsctp-strace-", suffix=".txt")
     os.close(fd)
     deadline = time.monotonic() + timeout
-    measuredIsServer = role in ("server", "receiver")
-    children = []
+    serverParams, clientParams = _params(workload, role, n)
+    children: List[Child] = []
+    traced = ["strace", "-f", "-c", "-o", out]
     try:
-        if measuredIsServer:
-            srv = _spawn(["strace", "-f", "-c", "-o", out] + _measured_argv(key, workload, role, size, None))
+        if role == "server":
+            srv = spawnArgv(traced + argv(c.side(workload, "server"), TUNED, **serverParams))
             children.append(srv)
-            line = srv.readline(deadline)
-            if not line or not line.startswith("READY"):
+            ready = srv.ready(deadline)
+            if ready is None:
                 return {}, 0
-            cli = _spawn(_other_argv(workload, role, size, int(line.split()[1])))
+            cli = spawn(peer.side(workload, "client"), TUNED, port=ready[0], **ready[1], **clientParams)
             children.append(cli)
             cli.result(deadline)
             res = srv.result(deadline)
         else:
-            srv = _spawn(_other_argv(workload, role, size, None))
+            srv = spawn(peer.side(workload, "server"), TUNED, **serverParams)
             children.append(srv)
-            line = srv.readline(deadline)
-            if not line or not line.startswith("READY"):
+            ready = srv.ready(deadline)
+            if ready is None:
                 return {}, 0
-            cli = _spawn(["strace", "-f", "-c", "-o", out] +
-                         _measured_argv(key, workload, role, size, int(line.split()[1])))
+            cli = spawnArgv(traced + argv(c.side(workload, "client"), TUNED, port=ready[0], **ready[1],
+                                          **clientParams))
             children.append(cli)
             res = cli.result(deadline)
             srv.result(deadline)
         for ch in children:
-            if not ch.wait(deadline):
-                ch.kill()
-        return parse_strace(out), _ops(res, workload, role)
+            ch.finish(deadline)
+        return parse_strace(out), int((res or {}).get(field, 0))
     finally:
         for ch in children:
             if ch.status is None:
@@ -165,23 +102,18 @@ def _one(key: str, workload: str, role: str, size, timeout: float) -> Tuple[Dict
         os.unlink(out)
 
 
-def measure(key: str, workload: str, role: str, timeout: float = 120.0):
-    """
-    System calls per operation, by name, from two runs' difference.
-    """
-    sizes = SMALL_LARGE[workload]
-    if workload == "setup" and role == "client" and key != "c":
-        sizes = SETUP_SECONDS
+def measure(c: Contender, peer: Contender, workload: str, role: str, field: str, counts,
+            timeout: float = 120.0) -> Optional[Dict[str, float]]:
+    """System calls per operation, by name, from two runs' difference."""
     for _attempt in range(2):
         # Twice at most: a rare INIT retransmission (a whole rto_initial)
-        # can leave the longer setup run with fewer cycles than the short.
-        (a, na), (b, nb) = (_one(key, workload, role, s, timeout) for s in sizes)
+        # can leave the longer set-up run with fewer cycles than the short.
+        (a, na), (b, nb) = (_one(c, peer, workload, role, field, n, timeout) for n in counts)
         if nb > na and b:
             break
     else:
         return None
-    names = set(a) | set(b)
-    return {n: (b.get(n, 0) - a.get(n, 0)) / (nb - na) for n in names}
+    return {name: (b.get(name, 0) - a.get(name, 0)) / (nb - na) for name in set(a) | set(b)}
 
 
 def _describe(per: Optional[Dict[str, float]]) -> Tuple[str, str]:
@@ -193,27 +125,38 @@ def _describe(per: Optional[Dict[str, float]]) -> Tuple[str, str]:
         ", ".join(f"{n} {v:.3f}" if v < 0.1 else f"{n} {v:.2f}" if v < 10 else f"{n} {v:.0f}" for v, n in top)
 
 
-def run(bench, args) -> str:
+def available() -> Tuple[bool, str]:
     if subprocess.call(["sh", "-c", "command -v strace"], stdout=subprocess.DEVNULL) != 0:
-        return "== system calls: skipped (strace is not installed) ==\n"
-    keys = [k for k in ("c", "stdlib", "txsock", "tx1to1", "tx1toM") if BY_KEY[k].available]
+        return False, "strace is not installed"
+    return True, ""
+
+
+def run(contenders: List[Contender], say: Callable[[str], None], peers: List[Contender]) -> str:
+    """
+    The section's table for C{contenders} (each where its C{measure} says);
+    C{peers}: every contender, among them each one's peer.
+    """
+    byKey = {c.key: c for c in peers}
     rows = []
-    for workload, role in ROLES:
-        for key in keys:
-            if key == "tx1toM" and role not in ("server", "receiver"):
-                continue  # the one-to-many port differs from 1:1 on the server side only
+    for workload, role, unit, field, counts in ROLES:
+        for c in contenders:
+            if "syscalls" not in c.measure or c.side(workload, role) is None:
+                continue
+            if c.key == "tx1toM" and role == "client":
+                continue  # the same client as tx1to1's: 1:M differs on the server side only
             t = time.monotonic()
             try:
-                per = measure(key, workload, role)
+                per = measure(c, byKey[c.peer], workload, role, field, counts)
             except Exception as e:  # report, don't abort the whole run
                 per = None
-                bench.say(f"syscalls {workload} {role} {key}: {e.__class__.__name__}: {e}")
+                say(f"syscalls {workload} {role} {c.key}: {e.__class__.__name__}: {e}")
             total, top = _describe(per)
-            bench.say(f"syscalls {workload:9s} {role:8s} {key:7s} {total:>6s} per {UNIT[workload]} "
-                      f"({time.monotonic() - t:.0f} s)")
-            rows.append([f"{workload} {role}", BY_KEY[key].name, total, top])
-    out = ["== system calls per operation (strace -f -c, tuned settings; the other side is the C program; "
+            say(f"syscalls {workload:9s} {role:6s} {c.key:7s} {total:>6s} per {unit} ({time.monotonic() - t:.0f} s)")
+            rows.append([f"{BY_WORKLOAD[workload].label}, {ROLE_NAMES.get((workload, role), role)}", c.label, total,
+                         top])
+    out = ["== system calls per operation (strace -f -c; tuned settings; the other side is the C program; "
            "difference of a short and a long run) =="]
-    out.append(table(["workload, side measured", "contender", "syscalls/op", "most frequent (calls/op)"], rows))
+    out.append(table(["workload, side measured", "contender", "per operation", "most frequent (calls per op)"],
+                     rows))
     out.append("")
     return "\n".join(out)

@@ -11,8 +11,8 @@
  *   send          one-to-one sender of the one-way stream (--duration s);
  *                 with --nonblock 1 it sends as a reactor does: a
  *                 non-blocking socket, sendmmsg until EAGAIN, then
- *                 epoll_wait for EPOLLOUT (the reactor floor of
- *                 benchmarks/split.py)
+ *                 epoll_wait for EPOLLOUT (the reactor floor's one-way
+ *                 sender, benchmarks/contenders/reference.py)
  *   ppserver      ping-pong echo server
  *   ppclient      ping-pong client (round trips for --duration s)
  *   setupserver   accepts associations and waits for their shutdown

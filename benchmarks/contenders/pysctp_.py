@@ -11,10 +11,11 @@ import socket
 import sys
 import time
 
-from common import HOST, cycle_result, latency_result, parse_end
+from common import HOST, blockingSetupLoop, latency_result, parse_end
 
-NAME = "pysctp"
-TARGET = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "_build", "pysctp")
+from . import BUILD, Contender
+
+TARGET = os.path.join(BUILD, "pysctp")
 FLAG_NOTIFICATION = 0x8000
 FLAG_EOR = socket.MSG_EOR
 
@@ -25,6 +26,13 @@ def _import():
     import sctp
 
     return sctp
+
+
+def _warm():
+    try:
+        _import()
+    except ImportError:
+        pass
 
 
 def available():
@@ -209,28 +217,17 @@ def setup_server(out, settings):
     lsk.close()
 
 
-def setup_client(out, settings, port, duration):
-    sk = _connect(settings, port)  # warm-up, before the clock starts (see cycle_result)
-    sk.close()
-    n = 0
-    t0 = time.perf_counter()
-    deadline = t0 + duration
-    cycles = []
-    while time.perf_counter() < deadline:
-        a = time.perf_counter()
+def setup_client(out, settings, port, duration, count=0):
+    def final():
         sk = _connect(settings, port)
+        sk.sctp_send(b"STOP")
+        while True:
+            _, flags, msg, _ = sk.sctp_recv(64)
+            if msg or not flags & FLAG_NOTIFICATION:
+                break
         sk.close()
-        cycles.append(time.perf_counter() - a)
-        n += 1
-    elapsed = time.perf_counter() - t0
-    sk = _connect(settings, port)
-    sk.sctp_send(b"STOP")
-    while True:
-        _, flags, msg, _ = sk.sctp_recv(64)
-        if msg or not flags & FLAG_NOTIFICATION:
-            break
-    sk.close()
-    cycle_result(out, n, elapsed, cycles, warmup=1)
+
+    blockingSetupLoop(out, duration, count, lambda: _connect(settings, port).close(), final)
 
 
 def fanin_recv(out, settings, size, assocs):
@@ -255,3 +252,12 @@ def fanin_recv(out, settings, size, assocs):
                 expected += end
     out.result(msgs=msgs, bytes=nbytes, elapsed=time.perf_counter() - t0, expected=expected, bad=bad)
     lsk.close()
+
+
+CONTENDERS = [
+    Contender(
+        key="pysctp", label="pysctp", rank=30,
+        workloads=frozenset({"oneway100", "oneway16k", "pingpong", "setup", "fanin"}),
+        available=available, warm=_warm,
+    ),
+]

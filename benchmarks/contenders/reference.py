@@ -1,43 +1,41 @@
 """
-Reference points, not contenders (benchmarks/split.py runs them).
+The reactor floor: what any reactor transport loses in this kernel before
+running a line of its own code, measured as a contender (C{floor}) in the
+same run as the others.
 
-* The stdlib loop's ping-pong and set-up clients, changed only in how they
-  wait, the way any reactor waits: the ping-pong client waits in
-  C{epoll} before each receive; the set-up client connects without
-  blocking and waits in C{epoll} for the association to come up; either
-  optionally with the clock reads Twisted's reactor makes per iteration,
-  and with those a timer pending (for the set-up client, the connect
-  timer Twisted's connectors set, armed per connection).  No other
-  Python work is added, so what they lose against the blocking loop is
-  the floor under any reactor transport in this kernel, txsctp's included.
-  They speak the stdlib loop's protocol and run against its servers.
-* The stdlib loop's ping-pong server changed the same way
-  (C{pp_server}), so that a pair of reactor-shaped ends -- what a
-  reactor transport on both sides is -- has its floor measured too.
-* The association set-up loop over TCP as a plain stdlib loop
-  (C{tcp_setup_server}, C{tcp_setup_client}), the baseline for the Twisted
-  TCP contender's own set-up loop (twisted_tcp.setup_server/setup_client,
-  which speak the same: connect and close, then one connection that sends
-  C{STOP} in an Int32StringReceiver frame and waits for C{OK}).
+A reactor cannot block in C{recvmsg} or C{sendmsg}: it waits in C{epoll}
+for the socket, then reads or writes, and Twisted's reactor reads the
+clock once per iteration (twice more while a timer is pending; each read
+is a system call in the test kernel, which has no vDSO).  The floor's
+sides are the stdlib loop's and the C program's, changed only in how they
+wait:
+
+* one-way: the C sender made non-blocking (C{sendmmsg} until C{EAGAIN},
+  then C{epoll_wait} for C{EPOLLOUT}) into the C receiver;
+* ping-pong: the stdlib loop's echo server and client, both waiting in
+  C{epoll} before each receive with a clock read per wake-up (a reactor
+  at both ends, as in a transport pair);
+* set-up: the stdlib loop's client connecting without blocking, waiting
+  in C{epoll} with the clock reads of a Twisted client and its connect
+  timer, against the stdlib loop's server.
+
+L{reactor_iterations} is the other reference, for the instruction counts:
+one iteration of Twisted's reactor by itself.
 """
 
 import errno
+import os
 import select
 import socket
-import struct
 import time
 
-from common import HOST, cycle_result, latency_result
+from common import HOST, blockingSetupLoop, latency_result, probe
 
-from . import stdlib
+from . import Contender, PythonSide, cProgram, stdlib
+from .c import available as _cAvailable
 
-NAME = "reference loops"
 STOP = b"STOP"
 WAITS = ("epoll", "reactor", "reactor+timer")
-
-
-def available():
-    return True, ""
 
 
 def _reactorWait(sock, wait):
@@ -166,26 +164,7 @@ def _connect_nonblocking(settings, port, ep, wait="epoll"):
     return sock
 
 
-def _setupLoop(out, duration, cycle, final):
-    """
-    One unmeasured C{cycle} (see cycle_result), then cycles for C{duration}
-    seconds, each timed; then C{final} (the C{STOP} connection) and the
-    report.
-    """
-    cycle()
-    cycles = []
-    t0 = time.perf_counter()
-    deadline = t0 + duration
-    while time.perf_counter() < deadline:
-        a = time.perf_counter()
-        cycle()
-        cycles.append(time.perf_counter() - a)
-    elapsed = time.perf_counter() - t0
-    final()
-    cycle_result(out, len(cycles), elapsed, cycles, warmup=1)
-
-
-def setup_client(out, settings, port, duration, wait="epoll"):
+def setup_client(out, settings, port, duration, count=0, wait="epoll"):
     """
     The stdlib loop's set-up client, connecting as a reactor does
     (L{_connect_nonblocking}, C{wait} as there), closing at once as the
@@ -202,59 +181,71 @@ def setup_client(out, settings, port, duration, wait="epoll"):
         stdlib.recv(sock)
         sock.close()
 
-    _setupLoop(out, duration, lambda: _connect_nonblocking(settings, port, ep, wait).close(), final)
+    blockingSetupLoop(out, duration, count, lambda: _connect_nonblocking(settings, port, ep, wait).close(), final)
 
 
-# ---------------------------------------------------- TCP set-up, stdlib --
-
-_FRAME = struct.Struct("!I")
+# ------------------------------------------------ one reactor iteration --
 
 
-def tcp_setup_server(out, settings):
+def reactor_iterations(out, settings, count):
     """
-    Accept, read to end of file, close -- until a connection says C{STOP}.
+    C{count} iterations of Twisted's epoll reactor with nothing to do but
+    wake for one readable descriptor and call its C{doRead}, which does
+    nothing: what one reactor iteration costs by itself, bracketed by the
+    callgrind probe.  (A pipe with one unread byte is readable at every
+    C{epoll_wait}.)
     """
-    lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    settings.apply_tcp(lsock)
-    lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    lsock.bind((HOST, 0))
-    lsock.listen(4096)
-    out.ready(lsock.getsockname()[1])
-    n = 0
-    while True:
-        sock, _ = lsock.accept()
-        settings.apply_tcp(sock)
-        data = sock.recv(64)
-        if data[_FRAME.size:] == STOP:
-            sock.sendall(_FRAME.pack(2) + b"OK")
-            while sock.recv(64):
-                pass
-            sock.close()
-            break
-        while data:
-            data = sock.recv(64)
-        sock.close()
-        n += 1
-    lsock.close()
-    out.result(accepted=n)
+    from twisted.internet import epollreactor
+
+    epollreactor.install()
+    from twisted.internet import reactor
+    from twisted.internet.interfaces import IReadDescriptor
+    from zope.interface import implementer
+
+    r, w = os.pipe()
+    os.write(w, b"x")
+
+    @implementer(IReadDescriptor)
+    class Readable:
+        n = 0
+
+        def fileno(self):
+            return r
+
+        def logPrefix(self):
+            return "readable"
+
+        def doRead(self):
+            self.n += 1
+            if self.n == 1:
+                probe.start()  # from the second wake-up on
+            elif self.n == count + 1:
+                probe.stop()
+                reactor.removeReader(self)
+                reactor.stop()
+
+        def connectionLost(self, reason):
+            pass
+
+    readable = Readable()
+    reactor.addReader(readable)
+    reactor.run()
+    out.result(iterations=readable.n - 1)
 
 
-def tcp_setup_client(out, settings, port, duration):
-    """
-    socket, options, connect, close for C{duration} seconds (one warm-up
-    cycle first), then the C{STOP} connection.
-    """
 
-    def connect():
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        settings.apply_tcp(sock)
-        sock.connect((HOST, port))
-        return sock
-
-    def final():
-        sock = connect()
-        sock.sendall(_FRAME.pack(len(STOP)) + STOP)
-        sock.recv(64)
-        sock.close()
-
-    _setupLoop(out, duration, lambda: connect().close(), final)
+CONTENDERS = [
+    Contender(
+        key="floor", label="reactor floor", rank=90,
+        workloads=frozenset({"oneway100", "oneway16k", "pingpong", "setup"}),
+        sides={
+            "oneway": (cProgram("oneway100", "server"), cProgram("oneway100", "client", "--nonblock", "1")),
+            "pingpong": (PythonSide("reference", "pp_server", {"wait": "reactor"}),
+                         PythonSide("reference", "pp_client", {"wait": "reactor"})),
+            "setup": (PythonSide("stdlib", "setup_server"),
+                      PythonSide("reference", "setup_client", {"wait": "reactor+timer"})),
+        },
+        available=_cAvailable,
+        note="no Python work: the stdlib loop's and the C program's sides waiting as a reactor waits",
+    ),
+]

@@ -9,18 +9,15 @@ import struct
 import time
 
 from common import (
-    HOST, cycle_result, IPPROTO_SCTP, MSG_EOR, MSG_NOTIFICATION, SCTP_RCVINFO, SCTP_RECVRCVINFO,
-    SCTP_SNDINFO, SOL_SCTP, latency_result, parse_end, probe,
+    HOST, IPPROTO_SCTP, MSG_EOR, MSG_NOTIFICATION, SCTP_RCVINFO, SCTP_RECVRCVINFO, SCTP_SNDINFO, SOL_SCTP,
+    blockingSetupLoop, latency_result, parse_end, probe,
 )
 
-NAME = "stdlib loop"
+from . import Contender
+
 SNDINFO = struct.Struct("HHIIi")  # sid, flags, ppid (network order), context, assoc id
 RCVINFO = struct.Struct("HHHxxIIIIi")  # sid, ssn, flags, ppid, tsn, cumtsn, context, assoc
 CMSG_SPACE = socket.CMSG_SPACE(RCVINFO.size)
-
-
-def available():
-    return True, ""
 
 
 def _socket(settings, kind=socket.SOCK_STREAM):
@@ -206,25 +203,14 @@ def setup_server(out, settings):
     lsock.close()
 
 
-def setup_client(out, settings, port, duration):
-    sock = _connect(settings, port)  # warm-up, before the clock starts (see cycle_result)
-    sock.close()
-    n = 0
-    t0 = time.perf_counter()
-    deadline = t0 + duration
-    cycles = []
-    while time.perf_counter() < deadline:
-        a = time.perf_counter()
+def setup_client(out, settings, port, duration, count=0):
+    def final():
         sock = _connect(settings, port)
+        send(sock, b"STOP")
+        recv(sock)
         sock.close()
-        cycles.append(time.perf_counter() - a)
-        n += 1
-    elapsed = time.perf_counter() - t0
-    sock = _connect(settings, port)
-    send(sock, b"STOP")
-    recv(sock)
-    sock.close()
-    cycle_result(out, n, elapsed, cycles, warmup=1)
+
+    blockingSetupLoop(out, duration, count, lambda: _connect(settings, port).close(), final)
 
 
 def fanin_recv(out, settings, size, assocs):
@@ -249,3 +235,12 @@ def fanin_recv(out, settings, size, assocs):
                 expected += end
     out.result(msgs=msgs, bytes=nbytes, elapsed=time.perf_counter() - t0, expected=expected, bad=bad)
     lsock.close()
+
+
+CONTENDERS = [
+    Contender(
+        key="stdlib", label="stdlib loop", rank=20,
+        workloads=frozenset({"oneway100", "oneway16k", "pingpong", "setup", "fanin"}),
+        measure=frozenset({"send", "recv", "echo", "setup", "syscalls"}),
+    ),
+]

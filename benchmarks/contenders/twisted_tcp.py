@@ -1,5 +1,5 @@
 """
-Contender (no target, reported side by side): Twisted over TCP on
+Contender (a reference, not SCTP): Twisted over TCP on
 loopback with length-prefixed framing (Int32StringReceiver) -- what a
 Twisted user does today when SCTP is missing.  Flow control with an
 IPushProducer registered on the transport.  The SCTP settings map to
@@ -10,11 +10,13 @@ import time
 
 from common import HOST, SetupLoop, latency_result, parse_end
 
-NAME = "Twisted TCP+framing"
+from . import Contender
 
 
-def available():
-    return True, ""
+def _warm():
+    import twisted.internet.epollreactor  # noqa: F401
+    import twisted.internet.protocol  # noqa: F401
+    import twisted.protocols.basic  # noqa: F401
 
 
 def _reactor():
@@ -232,7 +234,7 @@ def setup_server(out, settings):
     out.result(accepted=state["n"] - 1)  # less the final STOP connection
 
 
-def setup_client(out, settings, port, duration):
+def setup_client(out, settings, port, duration, count=0):
     """
     The loop of txsctp_transport.setup_client (L{common.SetupLoop}, with
     connectTCP's default connect timeout): the next connectTCP right after
@@ -261,7 +263,7 @@ def setup_client(out, settings, port, duration):
 
     reactor = _reactor()
     factory = ClientFactory.forProtocol(Client)
-    loop = SetupLoop(out, reactor, duration, lambda: reactor.connectTCP(HOST, port, factory))
+    loop = SetupLoop(out, reactor, duration, lambda: reactor.connectTCP(HOST, port, factory), count)
     factory.clientConnectionFailed = loop.failed
     loop.run()
 
@@ -303,3 +305,13 @@ def _callLater(f):
 
 def _Producer(sender):
     return _producer()(sender)
+
+
+CONTENDERS = [
+    Contender(
+        key="tcp", label="Twisted TCP", rank=40,
+        workloads=frozenset({"oneway100", "oneway16k", "pingpong", "setup"}),
+        warm=_warm, peer="tcp", measure=frozenset({"echo", "setup"}),
+        note="TCP, not SCTP: what a Twisted user has without SCTP",
+    ),
+]

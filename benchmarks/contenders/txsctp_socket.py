@@ -6,9 +6,9 @@ SCTPSocket with sendBatch (sendmmsg, 64 per call) and receiveBatch
 
 import time
 
-from common import HOST, cycle_result, MSG_WAITFORONE, latency_result, parse_end, probe
+from common import HOST, MSG_WAITFORONE, blockingSetupLoop, latency_result, parse_end, probe
 
-NAME = "txsctp socket layer"
+from . import Contender
 
 
 def available():
@@ -27,7 +27,6 @@ def _socket(settings, style="one-to-one"):
 
 def _listener(out, settings, style="one-to-one"):
     sock = _socket(settings, style)
-    sock._sock.setsockopt(__import__("socket").SOL_SOCKET, __import__("socket").SO_REUSEADDR, 1)
     sock.bind((HOST, 0))
     sock.listen(4096)
     out.ready(sock.getsockname()[1])
@@ -221,27 +220,16 @@ def setup_server(out, settings):
     lsock.close()
 
 
-def setup_client(out, settings, port, duration):
+def setup_client(out, settings, port, duration, count=0):
     import txsctp.sctpsocket  # noqa: F401 -- imported before the clock starts, not in the first cycle
 
-    sock = _connect(settings, port)  # warm-up, before the clock starts (see cycle_result)
-    sock.close()
-    n = 0
-    t0 = time.perf_counter()
-    deadline = t0 + duration
-    cycles = []
-    while time.perf_counter() < deadline:
-        a = time.perf_counter()
+    def final():
         sock = _connect(settings, port)
+        sock.sendMessage(b"STOP")
+        _wait_message(sock)
         sock.close()
-        cycles.append(time.perf_counter() - a)
-        n += 1
-    elapsed = time.perf_counter() - t0
-    sock = _connect(settings, port)
-    sock.sendMessage(b"STOP")
-    _wait_message(sock)
-    sock.close()
-    cycle_result(out, n, elapsed, cycles, warmup=1)
+
+    blockingSetupLoop(out, duration, count, lambda: _connect(settings, port).close(), final)
 
 
 def fanin_recv(out, settings, size, assocs):
@@ -271,3 +259,12 @@ def fanin_recv(out, settings, size, assocs):
                     expected += end
     out.result(msgs=msgs, bytes=nbytes, elapsed=time.perf_counter() - t0, expected=expected, bad=bad)
     lsock.close()
+
+
+CONTENDERS = [
+    Contender(
+        key="txsock", label="txsctp socket", rank=50,
+        workloads=frozenset({"oneway100", "oneway16k", "pingpong", "setup", "fanin"}),
+        available=available, measure=frozenset({"send", "recv", "echo", "setup", "syscalls"}),
+    ),
+]

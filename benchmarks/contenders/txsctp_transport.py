@@ -1,17 +1,24 @@
 """
-Contender: txsctp's Twisted transport -- listenSCTP/connectSCTP,
+Contenders: txsctp's Twisted transport -- listenSCTP/connectSCTP,
 SCTPProtocol.messageReceived(data, info), transport.writeMessage, flow
 control with an IPushProducer registered on the transport.  The server side
 is a one-to-one port or a one-to-many port (``style``); the client side is
 always connectSCTP (one association per socket).  Every socket gets the
 run's settings as a txsctp Tuning (None on host defaults: nothing set).
+
+The same functions serve txsctp's userspace stack (usrsctp over UDP,
+``stack="userspace"``): the server listens on a free UDP port
+(``udpPort``) and announces it on its READY line, the client connects with
+``remoteUdpPort``.  That contender (``txus``) is declared below, in the
+native section; it reports itself unavailable, and so has no rows, until
+txsctp's ``listenSCTP`` takes a ``stack`` argument.
 """
 
 import time
 
 from common import HOST, SetupLoop, latency_result, parse_end, probe
 
-NAME = "txsctp transport"
+from . import Contender
 
 
 def available():
@@ -21,8 +28,21 @@ def available():
         txsctp.listenSCTP  # noqa: B018 -- the transport exists
         txsctp.SCTPProtocol  # noqa: B018
     except Exception as e:
-        return False, f"not available yet ({e.__class__.__name__}: {e})"
+        return False, f"not available ({e.__class__.__name__}: {e})"
     return True, ""
+
+
+def warm():
+    """
+    Import everything txsctp's public names lead to, and the reactor
+    module (not installed: each child installs its own).
+    """
+    import twisted.internet.epollreactor  # noqa: F401
+    import twisted.internet.protocol  # noqa: F401
+    import txsctp
+
+    for name in txsctp.__all__:
+        getattr(txsctp, name)
 
 
 def _reactor():
@@ -34,25 +54,47 @@ def _reactor():
     return reactor
 
 
-def _listen(out, factory, settings, style):
+def _listen(out, factory, settings, style="one-to-one", stack=None):
+    """
+    listenSCTP with the run's settings; with C{stack="userspace"} on a free
+    UDP port, which the READY line passes on to the client as
+    C{remoteUdpPort}.
+    """
     import txsctp
 
+    kwargs = {}
+    if stack is not None:
+        kwargs = dict(stack=stack, udpPort=_freeUdpPort())
     port = txsctp.listenSCTP(0, factory, interface=HOST, backlog=4096, style=style,
-                             tuning=settings.tuning(), bundle=settings.bundle)
-    out.ready(port.getHost().port)
+                             tuning=settings.tuning(), bundle=settings.bundle, **kwargs)
+    if stack is not None:
+        out.ready(port.getHost().port, remoteUdpPort=kwargs["udpPort"])
+    else:
+        out.ready(port.getHost().port)
     return port
 
 
-def _connect(port, factory, settings, timeout=30, tuning=None):
+def _connect(port, factory, settings, tuning=None, style=None, stack=None, remoteUdpPort=None):
     """
     connectSCTP with the run's settings (C{tuning}: their Tuning, made
-    once by a caller that connects many times, as a program would).
+    once by a caller that connects many times, as a program would).  The
+    client side ignores C{style} (its association is always one-to-one).
     """
     import txsctp
 
-    return txsctp.connectSCTP(HOST, port, factory, timeout=timeout,
-                              tuning=tuning if tuning is not None else settings.tuning(),
-                              bundle=settings.bundle)
+    kwargs = {}
+    if stack is not None:
+        kwargs = dict(stack=stack, remoteUdpPort=remoteUdpPort)
+    return txsctp.connectSCTP(HOST, port, factory, tuning=tuning if tuning is not None else settings.tuning(),
+                              bundle=settings.bundle, **kwargs)
+
+
+def _freeUdpPort():
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
 
 
 def _factory(protocolClass, client=False):
@@ -62,7 +104,7 @@ def _factory(protocolClass, client=False):
     return f
 
 
-def oneway_recv(out, settings, size, style="one-to-one"):
+def oneway_recv(out, settings, size, **how):
     from txsctp import SCTPProtocol
 
     reactor = _reactor()
@@ -90,13 +132,13 @@ def oneway_recv(out, settings, size, style="one-to-one"):
             if reactor.running:
                 reactor.stop()
 
-    _listen(out, _factory(Receiver), settings, style)
+    _listen(out, _factory(Receiver), settings, **how)
     reactor.run()
     out.result(msgs=state["msgs"], bytes=state["bytes"], elapsed=max(state["t1"] - state["t0"], 0.0),
                expected=state["expected"], bad=state["bad"])
 
 
-def oneway_send(out, settings, port, size, duration, count, style="one-to-one", batch=False):
+def oneway_send(out, settings, port, size, duration, count, batch=False, **how):
     """
     The one-way sender: C{writeMessage} per message, or with C{batch} a
     C{writeMessages} per 64 (the callgrind table's extra row only).
@@ -149,12 +191,12 @@ def oneway_send(out, settings, port, size, duration, count, style="one-to-one", 
 
     f = _factory(Sender, client=True)
     f.clientConnectionFailed = lambda c, r: (out.line(f"connect failed: {r.value}"), reactor.stop())
-    _connect(port, f, settings)
+    _connect(port, f, settings, **how)
     reactor.run()
     out.result(sent=state["sent"], elapsed=time.perf_counter() - state["t0"])
 
 
-def pp_server(out, settings, style="one-to-one"):
+def pp_server(out, settings, **how):
     from txsctp import SCTPProtocol
 
     reactor = _reactor()
@@ -169,18 +211,15 @@ def pp_server(out, settings, style="one-to-one"):
             if reactor.running:
                 reactor.stop()
 
-    _listen(out, _factory(Echo), settings, style)
+    _listen(out, _factory(Echo), settings, **how)
     reactor.run()
     out.result(echoed=state["n"])
 
 
-def pp_client(out, settings, port, size, duration, count, style="one-to-one", connectTimeout=30):
+def pp_client(out, settings, port, size, duration, count, **how):
     """
-    The ping-pong client.  C{connectTimeout} is connectSCTP's C{timeout}:
-    its default (30 s) leaves a cancelled timer in the reactor's heap until
-    it would have fired, and while any timer is pending each reactor
-    iteration reads the clock twice more (benchmarks/split.py measures
-    C{None} beside it).
+    The ping-pong client (connectSCTP's default 30 s connect timeout, which
+    the connector retires once the association is up).
     """
     from txsctp import SCTPProtocol
 
@@ -216,12 +255,12 @@ def pp_client(out, settings, port, size, duration, count, style="one-to-one", co
             if reactor.running:
                 reactor.stop()
 
-    _connect(port, _factory(Client, client=True), settings, timeout=connectTimeout)
+    _connect(port, _factory(Client, client=True), settings, **how)
     reactor.run()
     latency_result(out, lat, state["t0"], warmup=1)
 
 
-def setup_server(out, settings, style="one-to-one"):
+def setup_server(out, settings, **how):
     from txsctp import SCTPProtocol
 
     reactor = _reactor()
@@ -242,26 +281,26 @@ def setup_server(out, settings, style="one-to-one"):
             if self.stop:
                 reactor.stop()
 
-    _listen(out, _factory(Server), settings, style)
+    _listen(out, _factory(Server), settings, **how)
     reactor.run()
     # Every association the client opened, less its final STOP one.  The
     # client only opens the next one after connectionLost of the previous.
     out.result(accepted=state["n"] - 1)
 
 
-def setup_client(out, settings, port, duration, style="one-to-one", connectTimeout=30):
+def setup_client(out, settings, port, duration, count=0, **how):
     """
     Set-up+teardown cycles in L{common.SetupLoop}: connectSCTP, and once
     the association is up loseConnection (which returns at once) and the
     next connectSCTP; each association's connectionLost (its SHUTDOWN_COMP
     read) comes in a later reactor wake-up, while the next one is being
     set up.  One factory for every association, as a client making many
-    keeps.  C{connectTimeout} is connectSCTP's C{timeout}
-    (benchmarks/split.py measures C{None}, as the other clients connect,
-    beside the default).
+    keeps; connectSCTP's default 30 s connect timeout.
     """
-    import txsctp._api  # noqa: F401 -- imported before the clock starts, not in the first cycle
+    import txsctp
     from txsctp import SCTPProtocol
+
+    txsctp.connectSCTP  # noqa: B018 -- imported before the clock starts, not in the first cycle
 
     class Client(SCTPProtocol):
         final = False
@@ -283,12 +322,12 @@ def setup_client(out, settings, port, duration, style="one-to-one", connectTimeo
     factory = _factory(Client, client=True)
     tuning = settings.tuning()
     loop = SetupLoop(out, _reactor(), duration,
-                     lambda: _connect(port, factory, settings, timeout=connectTimeout, tuning=tuning))
+                     lambda: _connect(port, factory, settings, tuning=tuning, **how), count)
     factory.clientConnectionFailed = loop.failed
     loop.run()
 
 
-def fanin_recv(out, settings, size, assocs, style="one-to-many"):
+def fanin_recv(out, settings, size, assocs, **how):
     from txsctp import SCTPProtocol
 
     reactor = _reactor()
@@ -312,13 +351,13 @@ def fanin_recv(out, settings, size, assocs, style="one-to-many"):
                 state["t1"] = time.perf_counter()
                 reactor.stop()
 
-    _listen(out, _factory(Receiver), settings, "one-to-many")
+    _listen(out, _factory(Receiver), settings, **dict(how, style="one-to-many"))
     reactor.run()
     out.result(msgs=state["msgs"], bytes=state["bytes"], elapsed=state["t1"] - state["t0"],
                expected=state["expected"], bad=state["bad"])
 
 
-def idle_server(out, settings, assocs, style="one-to-many"):
+def idle_server(out, settings, assocs, **how):
     """
     Hold ``assocs`` idle associations on one one-to-many port; report the
     Python heap (tracemalloc) and RSS they cost, per association.
@@ -353,7 +392,7 @@ def idle_server(out, settings, assocs, style="one-to-many"):
         reactor.stop()
 
     tracemalloc.start()
-    _listen(out, _factory(Idle), settings, "one-to-many")
+    _listen(out, _factory(Idle), settings, **dict(how, style="one-to-many"))
     gc.collect()
     base = (tracemalloc.get_traced_memory()[0], rss(), time.perf_counter())
     reactor.run()
@@ -396,3 +435,49 @@ def _callLater(f):
 
 def _Producer(sender):
     return _producer()(sender)
+
+
+def availableUserspace():
+    """
+    Whether txsctp has its userspace stack: C{listenSCTP} and
+    C{connectSCTP} take C{stack=}.
+    """
+    import inspect
+
+    ok, why = available()
+    if not ok:
+        return ok, why
+    import txsctp
+
+    for f in (txsctp.listenSCTP, txsctp.connectSCTP):
+        if "stack" not in inspect.signature(f).parameters:
+            return False, (f"txsctp has no userspace stack here ({f.__name__} takes no stack=); "
+                           "its rows appear once it does")
+    return True, ""
+
+
+_TRANSPORT_WORKLOADS = frozenset({"oneway100", "oneway16k", "pingpong", "setup"})
+
+CONTENDERS = [
+    Contender(
+        key="tx1to1", label="txsctp 1:1", rank=60, workloads=_TRANSPORT_WORKLOADS,
+        options={"style": "one-to-one"}, available=available, warm=warm,
+        measure=frozenset({"send", "recv", "echo", "setup", "syscalls"}),
+    ),
+    Contender(
+        # Fan-in and idle associations are about the one-to-many port.
+        key="tx1toM", label="txsctp 1:M", rank=61, workloads=_TRANSPORT_WORKLOADS | {"fanin", "idle"},
+        options={"style": "one-to-many"}, available=available, warm=warm,
+        measure=frozenset({"echo", "syscalls"}),
+    ),
+    # The slot for txsctp's userspace stack (usrsctp over UDP): it needs no
+    # kernel SCTP, so it runs in the native section beside usrsctp's own
+    # tsctp.  Its peer for per-operation counts is itself (the C program
+    # speaks kernel SCTP).
+    Contender(
+        key="txus", label="txsctp userspace", rank=70, section="native",
+        workloads=frozenset({"oneway100", "pingpong"}),
+        options={"style": "one-to-one", "stack": "userspace"}, available=availableUserspace, warm=warm,
+        peer="txus",
+    ),
+]
