@@ -6,9 +6,12 @@ own layer or those below (imports under C{if TYPE_CHECKING:} excepted:
 they never run).  On top of that:
 
   - the stack seam: the association transport reaches the stack carrying
-    it only through L{txsctp._carrier}; it imports no stack module, and
-    neither do Protocols, endpoints, the string parsers, twistd plugins
-    and L{txsctp.testing} -- none of them learns which stack carries an
+    it only through its carrier (L{txsctp._carrier}), and the carriers,
+    ports and connector reach theirs only through the stack object they
+    are given (L{txsctp._stack}); none of them imports a stack module, and
+    neither do Protocols, endpoints, the string parsers, twistd plugins,
+    reactors and L{txsctp.testing} -- only L{txsctp._api}, which picks the
+    stack, and the stacks themselves know which one carries an
     association;
   - the socket layer imports no Twisted;
   - no module imports the global reactor when it is imported;
@@ -43,11 +46,12 @@ LAYERS = [
     ("socket layer", {
         "txsctp.sctpsocket", "txsctp._sockopts", "txsctp._batch",
     }),
-    ("the seam and what every stack shares", {
-        "txsctp._carrier", "txsctp._assocoptions", "txsctp._portsupport", "txsctp._basecarrier",
+    ("the seams and what every stack shares", {
+        "txsctp._carrier", "txsctp._stack", "txsctp._assocoptions", "txsctp._portsupport",
+        "txsctp._basecarrier",
     }),
     ("stacks", {
-        "txsctp._descriptor",
+        "txsctp._kernelstack",
     }),
     ("association transport", {
         "txsctp._transport",
@@ -75,8 +79,7 @@ LAYERS = [
 STACK_MODULES = {
     "txsctp._build", "txsctp._build_socket", "txsctp._build_sctp", "txsctp._build_batch", "txsctp._buildenv",
     "txsctp._extension", "txsctp._sctp_cffi",
-    "txsctp.sctpsocket", "txsctp._sockopts", "txsctp._batch",
-    "txsctp._descriptor", "txsctp._onetoone", "txsctp._onetomany", "txsctp._connector",
+    "txsctp.sctpsocket", "txsctp._sockopts", "txsctp._batch", "txsctp._kernelstack",
 }
 
 SOCKET_LAYER = {
@@ -86,7 +89,8 @@ SOCKET_LAYER = {
 
 # Modules that must not learn which stack carries an association.
 STACK_BLIND = {
-    "txsctp._transport", "txsctp.protocol", "txsctp.endpoints", "txsctp._parser", "txsctp.tap",
+    "txsctp._carrier", "txsctp._stack", "txsctp._basecarrier", "txsctp._onetoone", "txsctp._onetomany",
+    "txsctp._connector", "txsctp._transport", "txsctp.protocol", "txsctp.endpoints", "txsctp._parser", "txsctp.tap",
     "txsctp.probe", "txsctp.client", "txsctp.testing", "txsctp._testing_transport", "txsctp._testing_peer",
     "txsctp._testing_pump", "txsctp.interfaces", "txsctp.reactors", "txsctp.reactors._mixin",
     "txsctp.reactors.default", "txsctp.reactors.epollreactor", "txsctp.reactors.pollreactor",
@@ -219,9 +223,8 @@ def test_importsOnlyGoDown():
 @pytest.mark.parametrize("module", sorted(STACK_BLIND))
 def test_stackBlind(module):
     """
-    The association transport, Protocols, endpoints, parsers, twistd
-    plugins and test doubles never import a stack's machinery: the stack
-    is reached through the carrier seam (L{txsctp._carrier}).
+    Nothing but L{txsctp._api} and the stacks imports a stack's
+    machinery: the rest reaches it through the seams.
     """
     path = _packageModules()[module]
     imported = _txsctpImports(path, set(_packageModules()) | {"txsctp._sctp_cffi"}, _lazyNames())

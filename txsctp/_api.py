@@ -13,6 +13,7 @@ from twisted.internet.interfaces import IConnector, IListeningPort
 
 from txsctp._assocoptions import AssociationOptions
 from txsctp._connector import Connector
+from txsctp._kernelstack import KernelStack
 from txsctp._consumer import DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_QUEUED_BYTES
 from txsctp._onetomany import OneToManyPort
 from txsctp._onetoone import OneToOnePort
@@ -106,7 +107,8 @@ def listenSCTP(
         prepareSocket=prepareSocket, bundle=bundle,
     )
     portClass = OneToManyPort if style == ONE_TO_MANY else OneToOnePort
-    p = portClass(port, factory, interface, backlog, _reactor(reactor), options, maxAssociations)
+    p = portClass(port, factory, interface, backlog, _reactor(reactor), options, maxAssociations,
+                  stack=KernelStack())
     p.startListening()
     return p
 
@@ -159,6 +161,6 @@ def connectSCTP(
         maxQueuedBytes=maxQueuedBytes, tuning=tuning, events=events,
         prepareSocket=prepareSocket, bundle=bundle,
     )
-    c = Connector(host, port, factory, timeout, bindAddress, _reactor(reactor), options)
+    c = Connector(host, port, factory, timeout, bindAddress, _reactor(reactor), options, stack=KernelStack())
     c.connect()
     return c

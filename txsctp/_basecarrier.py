@@ -4,9 +4,12 @@ does not depend on the stack -- dispatching what a socket reads to its
 associations, and handing their queues of whole messages to the socket in
 batches, round robin, waiting for room when it is full.
 
-A stack's carrier class adds what does depend on it (Twisted's
-C{abstract.FileDescriptor} for a kernel socket, the usrsctp socket for the
-userspace stack), through these members:
+A carrier is a C{twisted.internet.abstract.FileDescriptor}, whatever the
+stack: the kernel's registers it with the reactor, the userspace stack
+calls its C{doRead} and C{doWrite} from its own dispatch (see
+L{StackReadiness<txsctp._stack.StackReadiness>}).  Its stack
+(L{IStack<txsctp._stack.IStack>}) binds these members to the socket
+(L{IStack.attach<txsctp._stack.IStack.attach>}):
 
   - C{_receive()}: the next batch read, C{(count, payloads, records)}
     with records in L{txsctp._batch}'s layout; raises C{BlockingIOError}
@@ -19,12 +22,10 @@ userspace stack), through these members:
     C{_sendMany(payloads, metas, sizes)}: how many of a batch the stack
     took from the front (raises C{OSError} when none).
     C{_sendSpecial(entry)}: one queued entry with a destination override.
-  - C{_waitForRoom()}: the stack is full; call C{_flush} when it has room
-    again.  C{stopReading()}, C{startReading()}: stop and resume reading
-    the socket while too many received bytes are held for paused Protocols.
-  - The association-level calls of L{ICarrier<txsctp._carrier.ICarrier>}
-    (ending, aborting, peeling off, addresses, status), and
-    C{_lookup}/C{_buildAssociation} for the socket's style.
+
+Subclasses add what depends on the socket's style: C{_lookup},
+C{_buildAssociation} and the association-level calls of
+L{ICarrier<txsctp._carrier.ICarrier>} (ending, aborting, peeling off).
 """
 
 from __future__ import annotations
@@ -35,15 +36,22 @@ from typing import TYPE_CHECKING, Any, Deque, List, Optional, Tuple
 
 from zope.interface import implementer
 
-from twisted.internet import error
+from twisted.internet import abstract, error
 from twisted.logger import Logger
 from twisted.python import failure
 
 from txsctp._carrier import BATCH_SIZE, ICarrier, reading
 from txsctp._messageformats import MSG_EOR, MSG_NOTIFICATION
+from txsctp._stack import StackReadiness
 from txsctp.info import Message, RcvInfo
-from txsctp.notifications import AssociationChange, AssociationState, Notification, UnknownNotification
-from txsctp.options import ONE_TO_ONE
+from txsctp.notifications import (
+    AssociationChange,
+    AssociationState,
+    Notification,
+    NotificationType,
+    UnknownNotification,
+)
+from txsctp.options import ONE_TO_MANY, ONE_TO_ONE, PeerAddrInfo, Status
 
 if TYPE_CHECKING:
     from txsctp._transport import SCTPTransport
@@ -63,28 +71,27 @@ _MAX_BATCHES_PER_FLUSH = 16
 
 
 @implementer(ICarrier)
-class BaseCarrier:
+class BaseCarrier(StackReadiness, abstract.FileDescriptor):
     """
-    The stack-independent half of a carrier (see the module docstring).
+    A carrier (see the module docstring).
 
     @ivar options: the port's or connector's L{AssociationOptions
         <txsctp._assocoptions.AssociationOptions>}.
-    @ivar sock: the stack's socket.
+    @ivar sock: the stack's socket (C{None} until a client's is made).
     @ivar heldBytesLimit: received bytes held for paused Protocols above
         which the socket is not read (until half of it is left).
     """
 
     style = ONE_TO_ONE
     heldBytesLimit = 4 << 20
-    sendBufferHint: Optional[str] = None
     _pendingNote: Optional[bytes] = None
     _noteSource: Optional[Tuple[Any, int]] = None
     _receiveSource: Any = None
-    # Until the socket is there (a client's is made when it connects).
     sock: Any = None
-    disconnected: Any = False
 
-    def _initCarrier(self, options: Any) -> None:
+    def __init__(self, sock: Any, reactor: Any, options: Any, stack: Any) -> None:
+        abstract.FileDescriptor.__init__(self, reactor)
+        self._stack = stack
         self.options = options
         self._dirty: Deque[SCTPTransport] = deque()
         self._pendingLost: List[Tuple[SCTPTransport, failure.Failure]] = []
@@ -93,6 +100,17 @@ class BaseCarrier:
         self._heldTotal = 0
         self._readingStoppedForHeld = False
         self._maxSendSize = 0
+        if sock is not None:
+            self._setSocket(sock)
+
+    def _setSocket(self, sock: Any) -> None:
+        self.sock = sock
+        self._maxSendSize = 0
+        self._stack.attach(self, sock)
+
+    def fileno(self) -> int:
+        sock = self.sock
+        return -1 if sock is None else sock.fileno()
 
     @property
     def maxSendSize(self) -> int:
@@ -105,12 +123,37 @@ class BaseCarrier:
         return self._maxSendSize
 
     @property
+    def sendBufferHint(self) -> Optional[str]:
+        return self._stack.sendBufferHint
+
+    @property
     def socket(self) -> Any:
         """
         The stack's socket (C{ISCTPTransport.socket}, and
         C{ISCTPListeningPort.socket} for a one-to-many port).
         """
         return self.sock
+
+    @property
+    def addressFamily(self) -> int:
+        return self._stack.addressFamily(self.sock)
+
+    def doRead(self):
+        return self.readAvailable()
+
+    def doWrite(self):
+        self._stackFull = False
+        self._flush()
+        if not self._stackFull:
+            # Everything queued went (or waits for a flush already
+            # scheduled): stop watching for room.  While the stack stays
+            # full the descriptor stays watched -- no epoll_ctl to stop
+            # and another to start again at every wake-up of a bulk sender.
+            self.stopWriting()
+        return None
+
+    def _waitForRoom(self) -> None:
+        self.startWriting()
 
     # -- association lookup (overridden) ---------------------------------
 
@@ -488,3 +531,30 @@ class BaseCarrier:
 
     def peelOff(self, transport: SCTPTransport) -> None:
         raise ValueError("peelOff: only an association of a one-to-many port can be peeled off")
+
+    def _closeSocket(self) -> None:
+        sock = self.sock
+        if sock is not None:
+            sock.close()
+
+    # -- addresses, status, options ----------------------------------------
+
+    def localAddresses(self, assocId: int) -> List[Tuple[str, int]]:
+        return self.sock.getLocalAddresses(assocId)
+
+    def peerAddresses(self, assocId: int) -> List[Tuple[str, int]]:
+        return self.sock.getPeerAddresses(assocId)
+
+    def pathState(self, address: Tuple[str, int], assocId: int) -> PeerAddrInfo:
+        return self._stack.pathState(self.sock, address, assocId)
+
+    def setPrimaryAddress(self, address: Tuple[str, int], assocId: int) -> None:
+        self._stack.setPrimaryAddress(self.sock, address, assocId)
+
+    def status(self, assocId: int) -> Status:
+        return self.sock.getStatus(assocId)
+
+    def subscribeSenderDry(self, transport: SCTPTransport, on: bool) -> None:
+        # One-to-one sockets take 0 for "the socket's association".
+        assocId = transport.assocId if self.style == ONE_TO_MANY else 0
+        self.sock.subscribe([NotificationType.SENDER_DRY_EVENT], on, assocId)

@@ -6,11 +6,12 @@ L{txsctp._transport.SCTPTransport} is an SCTP association as Twisted sees
 it: a write queue of whole messages, flow control, delivery to the
 Protocol, closing.  It reaches the stack that carries the association only
 through its C{_handle}, an object providing L{ICarrier}: one per socket,
-shared by every association on a one-to-many socket.  The kernel stack's
-socket descriptor (L{txsctp._descriptor}) is one; the userspace stack's
-socket is the other.  Nothing above the transport -- Protocols, endpoints,
-string parsers, twistd plugins, L{txsctp.testing} -- learns which stack
-carries an association.
+shared by every association on a one-to-many socket: a
+L{BaseCarrier<txsctp._basecarrier.BaseCarrier>} of the socket's style,
+whose own stack (L{txsctp._stack}) is the kernel's or the userspace one.
+Nothing above the transport -- Protocols, endpoints, string parsers,
+twistd plugins, L{txsctp.testing} -- learns which stack carries an
+association.
 
 The contract runs both ways.  L{ICarrier} is what the transport calls.  In
 the other direction a carrier drives the transport through these members

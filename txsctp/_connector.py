@@ -1,5 +1,5 @@
 """
-The kernel stack's client side: L{Connector} (an C{IConnector}, after
+The client side, on any stack: L{Connector} (an C{IConnector}, after
 C{twisted.internet.tcp.Connector}) and the one-to-one socket it connects
 with, L{Client}.
 """
@@ -7,19 +7,16 @@ with, L{Client}.
 from __future__ import annotations
 
 import errno
-import socket as _stdsocket
-from typing import List, Optional, Sequence, Union
+from typing import Any, List, Optional, Sequence, Union
 
 from twisted.internet import base, defer, error
 from twisted.python import failure
 
-from txsctp import _addresses
 from txsctp._assocoptions import AssociationOptions
-from txsctp._descriptor import _OneToOneSocket, makeSocket
+from txsctp._onetoone import _OneToOneSocket
 from txsctp._portsupport import (
     bindList,
     connectError,
-    familyFor,
     hostList,
     isLiteral,
     retireTimer,
@@ -29,7 +26,6 @@ from txsctp._transport import SCTPTransport
 from txsctp.address import SCTPAddress
 from txsctp.errors import CannotStartAssociationError
 from txsctp.notifications import AssociationChange, AssociationState
-from txsctp.sctpsocket import ONE_TO_ONE
 
 __all__ = ["Client", "Connector"]
 
@@ -40,8 +36,8 @@ class Client(_OneToOneSocket):
     """
 
     def __init__(self, hosts: List[str], port: int, bindAddress, connector: "Connector", reactor,
-                 options: AssociationOptions) -> None:
-        _OneToOneSocket.__init__(self, None, reactor, options)
+                 options: AssociationOptions, stack: Any) -> None:
+        _OneToOneSocket.__init__(self, None, reactor, options, stack)
         self.connector = connector
         self.hosts = hosts
         self._knownPeer = (hosts[0], port)
@@ -72,20 +68,12 @@ class Client(_OneToOneSocket):
         if self._failed:
             return
         try:
-            bindPairs = bindList(self.bindAddress)
-            family = familyFor(list(hosts) + [h for h, _ in bindPairs])
-            sock = makeSocket(self.options, family, ONE_TO_ONE)
-            try:
-                if bindPairs:
-                    sock.bindx(bindPairs)
-                self._setSocket(sock)
-                self.assocId = sock.connectx(_addresses.normalizeAddresses(list(hosts), self.port))
-            except BaseException:
-                sock.close()
-                raise
+            sock, self.assocId = self._stack.connectClient(self.options, list(hosts), self.port,
+                                                           bindList(self.bindAddress))
         except Exception as e:
             self._failLater(connectError(e))
             return
+        self._setSocket(sock)
         self.startReading()
 
     def failIfNotConnected(self, err) -> None:
@@ -97,8 +85,6 @@ class Client(_OneToOneSocket):
         self._failed = True
         self.stopReading()
         self.stopWriting()
-        self.reactor.removeReader(self)
-        self.reactor.removeWriter(self)
         self._closeSocket()
         self.disconnected = 1
         if isinstance(err, failure.Failure):
@@ -129,7 +115,7 @@ class Client(_OneToOneSocket):
 
     def _cannotStart(self, note: AssociationChange) -> Exception:
         try:
-            err = self.sock._sock.getsockopt(_stdsocket.SOL_SOCKET, _stdsocket.SO_ERROR)
+            err = self._stack.socketError(self.sock)
         except OSError:
             err = 0
         if err == errno.ECONNREFUSED or note.info:
@@ -171,7 +157,8 @@ class Connector(base.BaseConnector):
     """
 
     def __init__(self, host: Union[str, Sequence[str]], port: int, factory, timeout: Optional[float],
-                 bindAddress, reactor, options: AssociationOptions) -> None:
+                 bindAddress, reactor, options: AssociationOptions, *, stack: Any) -> None:
+        self._stack = stack
         self.hosts = hostList(host, "host")
         validatePort(port)
         if port == 0:
@@ -183,7 +170,7 @@ class Connector(base.BaseConnector):
         base.BaseConnector.__init__(self, factory, timeout, reactor)
 
     def _makeTransport(self) -> Client:  # type: ignore[override]
-        return Client(self.hosts, self.port, self.bindAddress, self, self.reactor, self.options)
+        return Client(self.hosts, self.port, self.bindAddress, self, self.reactor, self.options, self._stack)
 
     def cancelTimeout(self) -> None:
         """

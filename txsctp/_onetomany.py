@@ -1,6 +1,6 @@
 """
-The kernel stack's one-to-many (C{SOCK_SEQPACKET}) port: L{OneToManyPort}
-is itself the descriptor of every association on its socket, gives each
+The one-to-many (C{SOCK_SEQPACKET}) port, on any stack: L{OneToManyPort}
+is itself the carrier of every association on its socket, gives each
 its own Protocol and transport, opens associations outward
 (C{associate}) and peels them off to sockets of their own.
 """
@@ -18,7 +18,8 @@ from twisted.python import failure
 
 from txsctp import _addresses
 from txsctp._assocoptions import AssociationOptions
-from txsctp._descriptor import _PeeledSocket, _SocketDescriptor, bindListening
+from txsctp._basecarrier import BaseCarrier
+from txsctp._onetoone import _PeeledSocket
 from txsctp._portsupport import (
     checkOptionalSize,
     connectError,
@@ -33,7 +34,7 @@ from txsctp.address import SCTPAddress
 from txsctp.errors import AssociationClosedError, CannotStartAssociationError
 from txsctp.interfaces import ISCTPListeningPort
 from txsctp.notifications import AssociationChange, AssociationState
-from txsctp.sctpsocket import ONE_TO_MANY
+from txsctp.options import ONE_TO_MANY
 
 __all__ = ["OneToManyPort"]
 
@@ -41,7 +42,7 @@ _log = Logger()
 
 
 @implementer(interfaces.IListeningPort, ISCTPListeningPort)
-class OneToManyPort(_SocketDescriptor):
+class OneToManyPort(BaseCarrier):
     """
     A one-to-many (C{SOCK_SEQPACKET}) SCTP socket: every association lives
     on this one socket and gets its own Protocol from the factory and its
@@ -56,9 +57,9 @@ class OneToManyPort(_SocketDescriptor):
 
     def __init__(self, port: int, factory, interface: Union[str, Sequence[str]] = "",
                  backlog: int = 128, reactor=None, options: Optional[AssociationOptions] = None,
-                 maxAssociations: Optional[int] = None) -> None:
+                 maxAssociations: Optional[int] = None, *, stack: Any) -> None:
         options = options or AssociationOptions()
-        _SocketDescriptor.__init__(self, None, reactor, options)
+        BaseCarrier.__init__(self, None, reactor, options, stack)
         validatePort(port)
         self.port = port
         self.factory = factory
@@ -76,11 +77,11 @@ class OneToManyPort(_SocketDescriptor):
 
     def startListening(self) -> None:
         try:
-            sock = bindListening(self.interface, self.port, self.options, ONE_TO_MANY, self.backlog)
+            sock = self._stack.listen(self.interface, self.port, self.options, ONE_TO_MANY, self.backlog)
         except (OSError, ValueError, TypeError) as e:
             raise error.CannotListenError(describeInterface(self.interface), self.port, e) from None
         self._setSocket(sock)
-        self._realPortNumber = sock.getsockname()[1]
+        self._realPortNumber = self._stack.localPort(sock)
         _log.info("{factory} starting on SCTP {port} (one-to-many)",
                   factory=type(self.factory).__name__, port=self._realPortNumber)
         self.factory.doStart()
@@ -96,7 +97,7 @@ class OneToManyPort(_SocketDescriptor):
 
     def doRead(self):
         try:
-            return _SocketDescriptor.doRead(self)
+            return BaseCarrier.doRead(self)
         finally:
             if self._peeledThisRead:
                 self._peeledThisRead.clear()
@@ -160,7 +161,7 @@ class OneToManyPort(_SocketDescriptor):
                 return
             if item.state in (AssociationState.COMM_LOST, AssociationState.SHUTDOWN_COMP):
                 return  # one we aborted or refused
-        _SocketDescriptor._orphan(self, item)
+        BaseCarrier._orphan(self, item)
 
     def _abortId(self, assocId: int) -> None:
         try:
@@ -184,7 +185,7 @@ class OneToManyPort(_SocketDescriptor):
         if not self._listening:
             return defer.fail(AssociationClosedError("associate"))
         try:
-            assocId = self.sock.connectx(addrs)
+            assocId = self._stack.connect(self.sock, addrs)
         except (OSError, ValueError) as e:
             return defer.fail(connectError(e))
         d: defer.Deferred = defer.Deferred(lambda d: self._cancelOutward(assocId))
@@ -228,7 +229,7 @@ class OneToManyPort(_SocketDescriptor):
         self.sock.sendMessage(b"", abort=True, assocId=transport.assocId)
 
     def peelOff(self, transport: SCTPTransport) -> None:
-        newSock = self.sock.peeloff(transport.assocId, blocking=False)
+        newSock = self._stack.peelOff(self.sock, transport.assocId)
         try:
             if self.options.tuning is not None:
                 newSock.applyTuning(self.options.tuning)
@@ -238,7 +239,7 @@ class OneToManyPort(_SocketDescriptor):
             newSock.close()
             transport._lost(failure.Failure(e))
             raise
-        handle = _PeeledSocket(newSock, self.reactor, self.options)
+        handle = _PeeledSocket(newSock, self.reactor, self.options, self._stack)
         handle.transport = transport
         handle.connected = 1
         del self._associations[transport.assocId]

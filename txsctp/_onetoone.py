@@ -1,32 +1,166 @@
 """
-The kernel stack's one-to-one (C{SOCK_STREAM}) port: L{OneToOnePort}
-accepts each association onto a socket of its own (L{_AcceptedSocket}).
-After C{twisted.internet.tcp.Port}.
+One-to-one (C{SOCK_STREAM}) carriers and port, on any stack: a socket
+that carries exactly one association (L{_OneToOneSocket}: accepted,
+peeled off or a client's), and L{OneToOnePort}, which accepts each
+association onto a socket of its own (L{_AcceptedSocket}).  After
+C{twisted.internet.tcp.Port}.
 """
 
 from __future__ import annotations
 
 import errno
-from typing import Dict, List, Optional, Sequence, Union
+import socket as _stdsocket
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from zope.interface import implementer
 
-from twisted.internet import base, defer, error, interfaces
+from twisted.internet import abstract, base, defer, error, interfaces
 from twisted.logger import Logger
 from twisted.python import failure
 
 from txsctp._assocoptions import AssociationOptions
-from txsctp._descriptor import _OneToOneSocket, _SocketDescriptor, bindListening
+from txsctp._basecarrier import _KEEP_READING, BaseCarrier
 from txsctp._portsupport import checkOptionalSize, describeInterface, portStopped, validatePort
+from txsctp._stack import StackReadiness
 from txsctp._transport import SCTPTransport
 from txsctp.address import SCTPAddress
+from txsctp.errors import CommunicationLostError, PeerAbortedError
 from txsctp.interfaces import ISCTPListeningPort
 from txsctp.notifications import AssociationChange, AssociationState
-from txsctp.sctpsocket import ONE_TO_ONE, SCTPSocket
+from txsctp.options import ONE_TO_ONE
 
 __all__ = ["OneToOnePort"]
 
 _log = Logger()
+
+
+class _OneToOneSocket(BaseCarrier):
+    """
+    A socket carrying exactly one association (accepted, peeled off, or a
+    client's).
+    """
+
+    def __init__(self, sock: Any, reactor: Any, options: AssociationOptions, stack: Any) -> None:
+        BaseCarrier.__init__(self, sock, reactor, options, stack)
+        self.transport: Optional[SCTPTransport] = None
+        self._pendingUp: Optional[AssociationChange] = None
+
+    def _lookup(self, assocId: int) -> Optional[SCTPTransport]:
+        return self.transport
+
+    def _carry(self, transport: SCTPTransport) -> None:
+        """
+        Carry C{transport}, built by the port or connector for this
+        socket's association.
+        """
+        self.transport = transport
+        self.connected = 1
+
+    _knownPeer: Optional[Tuple[str, int]] = None
+
+    def _peerAddress(self, assocId: int) -> SCTPAddress:
+        """
+        The peer's addresses; if the association has already ended (its
+        COMM_UP read after it went away), the address it was accepted from
+        or connected to, so that the Protocol still sees it come and go.
+        """
+        try:
+            return SCTPAddress.fromPairs(self.sock.getPeerAddresses(0), assocId)
+        except (OSError, ValueError):
+            pass
+        known = self._knownPeer
+        if known is None:
+            # (Without an association getpeername fails too: ENOTCONN.)
+            try:
+                known = self._stack.peerName(self.sock)
+            except OSError:
+                known = ("0.0.0.0", 0)
+        host, port = known
+        return SCTPAddress(host, port, (host,), assocId)
+
+    _socketError: Optional[OSError] = None
+
+    def _readError(self, e: OSError):
+        # The kernel reports a dead association's error (ECONNRESET after an
+        # ABORT, ETIMEDOUT...) before the notification queued with it: note
+        # it and read on, so the notification tells the Protocol first.
+        if e.errno in (errno.ECONNRESET, errno.ECONNABORTED, errno.ETIMEDOUT, errno.EPIPE,
+                       errno.ECONNREFUSED, errno.EHOSTUNREACH, errno.ENETUNREACH):
+            if self._socketError is None:
+                self._socketError = e
+                return _KEEP_READING
+        return self._gone()
+
+    def _gone(self):
+        transport = self.transport
+        if transport is not None and (transport._ending or transport._aborting):
+            return None  # its end is being reported (see doRead, abortConnection)
+        if transport is not None and not transport.disconnected:
+            e = self._socketError
+            if e is None:
+                reason = failure.Failure(error.ConnectionDone())
+            elif e.errno in (errno.ECONNRESET, errno.ECONNABORTED, errno.EPIPE):
+                reason = failure.Failure(PeerAbortedError(0, f": {e.strerror}"))
+            else:
+                reason = failure.Failure(CommunicationLostError(e.errno or 0))
+            transport._lost(reason)
+            return None
+        if self._socketError is not None:
+            return failure.Failure(self._socketError)
+        return failure.Failure(error.ConnectionDone())
+
+    def _readEOF(self):
+        # EOF on a one-to-one socket: the association is gone (if its
+        # SHUTDOWN_COMP or COMM_LOST notification was read, the transport
+        # has already ended).
+        return self._gone()
+
+    def _drained(self):
+        if self._socketError is not None:
+            return self._gone()
+        return None
+
+    def associationPaused(self, transport: SCTPTransport) -> None:
+        self.stopReading()
+
+    def associationResumed(self, transport: SCTPTransport) -> None:
+        self._readIfWanted()
+
+    def _readIfWanted(self) -> None:
+        """
+        Be read, unless the association has ended or its
+        reading is stopped: by its Protocol (C{pauseProducing}) or while
+        too many read messages are held.
+        """
+        transport = self.transport
+        if self.disconnected or self._readingStoppedForHeld or (transport is not None and transport._readingPaused):
+            return
+        self.startReading()
+
+    def associationLost(self, transport: SCTPTransport) -> None:
+        self.stopReading()
+        self.stopWriting()
+        self.disconnected = 1
+        self.connected = 0
+        self._closeSocket()
+
+    def shutdownAssociation(self, transport: SCTPTransport) -> None:
+        self.sock.shutdown(_stdsocket.SHUT_WR)
+
+    def abortAssociation(self, transport: SCTPTransport) -> None:
+        # One-to-one sockets refuse SCTP_ABORT in sendmsg: linger 0 makes
+        # the close that follows (in associationLost) send the ABORT.
+        self.sock.setLinger(True, 0)
+
+    def connectionLost(self, reason):
+        """
+        The reactor dropped us (an error escaped doRead/doWrite).
+        """
+        if self.transport is not None and not self.transport.disconnected:
+            self.transport._lost(reason)
+        else:
+            abstract.FileDescriptor.connectionLost(self, reason)
+            self._closeSocket()
 
 
 class _AcceptedSocket(_OneToOneSocket):
@@ -35,8 +169,8 @@ class _AcceptedSocket(_OneToOneSocket):
     port's factory when C{COMM_UP} is read.
     """
 
-    def __init__(self, sock: SCTPSocket, port: "OneToOnePort") -> None:
-        _OneToOneSocket.__init__(self, sock, port.reactor, port.options)
+    def __init__(self, sock: Any, port: "OneToOnePort") -> None:
+        _OneToOneSocket.__init__(self, sock, port.reactor, port.options, port._stack)
         self.port = port
 
     def _buildAssociation(self, notification: AssociationChange) -> None:
@@ -65,11 +199,11 @@ class _AcceptedSocket(_OneToOneSocket):
             self.associationLost(None)  # type: ignore[arg-type]
             self.port._acceptedGone(self)
             return
-        _SocketDescriptor._orphan(self, item)
+        BaseCarrier._orphan(self, item)
 
 
 @implementer(interfaces.IListeningPort, ISCTPListeningPort)
-class OneToOnePort(base.BasePort):
+class OneToOnePort(StackReadiness, base.BasePort):
     """
     A listening one-to-one (C{SOCK_STREAM}) SCTP socket: each association
     is accepted onto a socket of its own.
@@ -79,16 +213,17 @@ class OneToOnePort(base.BasePort):
     _acceptBatch = 64
 
     @property
-    def socket(self) -> Optional[SCTPSocket]:
+    def socket(self) -> Any:
         """
-        The listening L{SCTPSocket} (C{ISCTPListeningPort.socket}).
+        The listening socket (C{ISCTPListeningPort.socket}).
         """
         return self.sock
 
     def __init__(self, port: int, factory, interface: Union[str, Sequence[str]] = "",
                  backlog: int = 128, reactor=None, options: Optional[AssociationOptions] = None,
-                 maxAssociations: Optional[int] = None) -> None:
+                 maxAssociations: Optional[int] = None, *, stack: Any) -> None:
         base.BasePort.__init__(self, reactor=reactor)
+        self._stack = stack
         validatePort(port)
         self.port = port
         self.factory = factory
@@ -98,7 +233,7 @@ class OneToOnePort(base.BasePort):
         checkOptionalSize("maxAssociations", maxAssociations)
         self.maxAssociations = maxAssociations
         self._accepted: Dict[int, _AcceptedSocket] = {}
-        self.sock: Optional[SCTPSocket] = None
+        self.sock: Any = None
 
     def __repr__(self) -> str:
         port = self._realPortNumber if self.sock is not None else self.port
@@ -111,11 +246,10 @@ class OneToOnePort(base.BasePort):
         @raise CannotListenError: on any failure.
         """
         try:
-            self.sock = bindListening(self.interface, self.port, self.options, ONE_TO_ONE, self.backlog)
+            self.sock = self._stack.listen(self.interface, self.port, self.options, ONE_TO_ONE, self.backlog)
         except (OSError, ValueError, TypeError) as e:
             raise error.CannotListenError(describeInterface(self.interface), self.port, e) from None
-        self._realPortNumber = self.sock.getsockname()[1]
-        self._fd = self.sock.fileno()
+        self._realPortNumber = self._stack.localPort(self.sock)
         _log.info("{factory} starting on SCTP {port}", factory=type(self.factory).__name__,
                   port=self._realPortNumber)
         self.factory.doStart()
@@ -131,7 +265,7 @@ class OneToOnePort(base.BasePort):
                 # Stopped from a Protocol just built (as tcp.Port checks).
                 return None
             try:
-                newSock, addr = self.sock.accept()
+                newSock, addr = self._stack.accept(self.sock)
             except (BlockingIOError, InterruptedError):
                 return None
             except OSError as e:
@@ -179,8 +313,8 @@ class OneToOnePort(base.BasePort):
             return
         if why:
             # (Registered only if the read itself resumed reading.)
-            self.reactor.removeReader(accepted)
-            self.reactor.removeWriter(accepted)
+            accepted.stopReading()
+            accepted.stopWriting()
             accepted.connectionLost(why if isinstance(why, failure.Failure) else failure.Failure(why))
             return
         accepted._readIfWanted()
@@ -224,3 +358,15 @@ class OneToOnePort(base.BasePort):
 
     def logPrefix(self) -> str:
         return f"{type(self.factory).__name__} (SCTP)"
+
+
+class _PeeledSocket(_OneToOneSocket):
+    """
+    The socket an association of a one-to-many port was peeled off to.
+    """
+
+    def shutdownAssociation(self, transport: SCTPTransport) -> None:
+        self._stack.shutdownPeeled(self.sock)
+
+    def _buildAssociation(self, notification: AssociationChange) -> None:
+        self._orphan(notification)
