@@ -1,0 +1,211 @@
+"""
+A small driver for the userspace stack's socket layer in tests: UDP
+sockets on 127.0.0.1, a loop that moves packets, ticks usrsctp's timers
+with the real clock and records what each socket reports.  No Twisted.
+"""
+
+from __future__ import annotations
+
+import select
+import socket
+import time
+from collections import defaultdict
+from typing import Callable, Dict, List, Optional
+
+from txsctp._usrsctp import EVENT_READ, EVENT_WRITE, ONE_TO_MANY, ONE_TO_ONE, UsrsctpStack
+from txsctp.info import Message
+from txsctp.notifications import AssociationChange, NotificationType
+
+ALL_EVENTS = [
+    NotificationType.ASSOC_CHANGE,
+    NotificationType.PEER_ADDR_CHANGE,
+    NotificationType.REMOTE_ERROR,
+    NotificationType.SHUTDOWN_EVENT,
+    NotificationType.SENDER_DRY_EVENT,
+    NotificationType.SEND_FAILED_EVENT,
+    NotificationType.PARTIAL_DELIVERY_EVENT,
+]
+
+
+def udpSocket(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
+    s = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind((host, port))
+    s.setblocking(False)
+    return s
+
+
+class Net:
+    """
+    UDP sockets, usrsctp sockets and the loop between them.
+
+    @ivar items: per socket, what it received (messages reassembled whole,
+        notifications) in order.
+    @ivar accepted: per listening one-to-one socket, accepted sockets.
+    @ivar writable: sockets that reported EVENT_WRITE (cleared by tests).
+    @ivar autoAccept: register a handle for datagrams from unknown
+        endpoints (what a server does).
+    """
+
+    def __init__(self) -> None:
+        self.stack = UsrsctpStack.get()
+        self.udp: List[socket.socket] = []
+        self.sockets = []
+        self.handles: List[int] = []
+        self.items: Dict[object, list] = defaultdict(list)
+        self.accepted: Dict[object, list] = defaultdict(list)
+        self.writable = set()
+        self.pieces: Dict[tuple, List[bytes]] = {}
+        self.autoAccept = True
+        self.reading = set()   # sockets whose data is read (all by default)
+        self.paused = set()    # sockets not read while paused
+        self.unknown: List[tuple] = []
+        self.listeners: list = []
+        self._last = time.monotonic()
+        self._carry = 0.0
+
+    # set-up
+    def udpSocket(self, host: str = "127.0.0.1") -> socket.socket:
+        s = udpSocket(host)
+        self.udp.append(s)
+        return s
+
+    def peer(self, local: socket.socket, remote) -> int:
+        if isinstance(remote, socket.socket):
+            remote = remote.getsockname()[:2]
+        h = self.stack.findPeer(local.fileno(), remote[0], remote[1])
+        if h is None:
+            h = self.stack.addPeer(local.fileno(), remote[0], remote[1])
+            self.handles.append(h)
+        return h
+
+    def socket(self, style=ONE_TO_ONE, events=ALL_EVENTS):
+        s = self.stack.socket(style)
+        self.sockets.append(s)
+        if events:
+            s.subscribe(events)
+        return s
+
+    def close(self) -> None:
+        for s in self.sockets + [a for l in self.accepted.values() for a in l]:
+            if not s.closed:
+                s.setLinger(True, 0)
+                s.close()
+        self.run(lambda: False, timeout=0.05)
+        for h in self.handles:
+            try:
+                self.stack.removePeer(h)
+            except KeyError:
+                pass
+        self.stack.flush()
+        for u in self.udp:
+            u.close()
+
+    # the loop
+    def tick(self) -> None:
+        now = time.monotonic()
+        self._carry += (now - self._last) * 1000
+        self._last = now
+        ms = int(self._carry)
+        if ms:
+            self._carry -= ms
+            if self.stack.handleTimers(ms):
+                self._handle(self.stack.collect(all=True))
+
+    def step(self, wait: float = 0.0) -> bool:
+        """
+        One round: read every UDP socket, report, flush.  Returns whether
+        anything happened.
+        """
+        busy = False
+        if wait:
+            select.select(self.udp, [], [], wait)
+        for u in self.udp:
+            while True:
+                n, unknown = self.stack.receiveDatagrams(u.fileno())
+                if not n:
+                    break
+                busy = True
+                for (host, port), data in unknown:
+                    self.unknown.append((u, (host, port), data))
+                    if self.autoAccept:
+                        h = self.stack.findPeer(u.fileno(), host, port)
+                        if h is None:
+                            h = self.peer(u, (host, port))
+                        self.stack.input(h, data)
+        self.tick()
+        ready = self.stack.collect()
+        if ready:
+            busy = True
+            self._handle(ready)
+        self.stack.flush()
+        return busy
+
+    def _handle(self, ready) -> None:
+        for sock, events in ready:
+            if events & EVENT_WRITE:
+                self.writable.add(sock)
+            if events & 1:
+                self.read(sock)
+
+    def read(self, sock) -> None:
+        if sock in self.paused:
+            return
+        while True:
+            if sock in self.listeners:
+                try:
+                    new, handle, port = sock.accept()
+                except BlockingIOError:
+                    return
+                self.accepted[sock].append(new)
+                continue
+            try:
+                got = sock.receiveBatch()
+            except BlockingIOError:
+                return
+            except OSError as e:
+                # A one-to-one socket whose association failed: usrsctp
+                # reports its error once everything queued has been read.
+                self.items[sock].append(e)
+                self.paused.add(sock)
+                return
+            if not got:
+                self.items[sock].append("EOF")
+                return
+            for item in got:
+                if isinstance(item, Message):
+                    key = (sock, item.info.assocId, item.info.stream)
+                    self.pieces.setdefault(key, []).append(item.data)
+                    if item.complete:
+                        data = b"".join(self.pieces.pop(key))
+                        self.items[sock].append(item._replace(data=data))
+                else:
+                    self.items[sock].append(item)
+
+    def run(self, until: Callable[[], bool], timeout: float = 10.0) -> bool:
+        end = time.monotonic() + timeout
+        while True:
+            if until():
+                return True
+            if time.monotonic() > end:
+                return False
+            if not self.step():
+                self.step(wait=0.005)
+
+    # helpers
+    def listen(self, port: int, style=ONE_TO_ONE, backlog: int = 128):
+        s = self.socket(style)
+        s.bind(port)
+        s.listen(backlog)
+        if style == ONE_TO_ONE:
+            self.listeners.append(s)
+        return s
+
+    def messages(self, sock) -> List[Message]:
+        return [i for i in self.items[sock] if isinstance(i, Message)]
+
+    def notes(self, sock, kind=None):
+        return [i for i in self.items[sock] if not isinstance(i, (Message, str, OSError)) and
+                (kind is None or isinstance(i, kind))]
+
+    def assocChanges(self, sock) -> list:
+        return [n.state for n in self.notes(sock, AssociationChange)]
