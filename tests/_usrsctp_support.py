@@ -6,11 +6,14 @@ with the real clock and records what each socket reports.  No Twisted.
 
 from __future__ import annotations
 
+import os
 import select
 import socket
 import time
 from collections import defaultdict
 from typing import Callable, Dict, List, Optional
+
+import pytest
 
 from txsctp._usrsctp import EVENT_READ, EVENT_WRITE, ONE_TO_MANY, ONE_TO_ONE, UsrsctpStack
 from txsctp.info import Message
@@ -60,6 +63,8 @@ class Net:
         self.paused = set()    # sockets not read while paused
         self.unknown: List[tuple] = []
         self.listeners: list = []
+        self.echoing: Dict[object, Callable[[bytes], bytes]] = {}
+        self.echoQueue: List[tuple] = []
         self._last = time.monotonic()
         self._carry = 0.0
 
@@ -133,6 +138,7 @@ class Net:
                             h = self.peer(u, (host, port))
                         self.stack.input(h, data)
         self.tick()
+        self.sendEchoes()
         ready = self.stack.collect()
         if ready:
             busy = True
@@ -157,6 +163,9 @@ class Net:
                 except BlockingIOError:
                     return
                 self.accepted[sock].append(new)
+                if sock in self.echoing:
+                    self.echoing[new] = self.echoing[sock]
+                self.read(new)
                 continue
             try:
                 got = sock.receiveBatch()
@@ -177,7 +186,10 @@ class Net:
                     self.pieces.setdefault(key, []).append(item.data)
                     if item.complete:
                         data = b"".join(self.pieces.pop(key))
-                        self.items[sock].append(item._replace(data=data))
+                        message = item._replace(data=data)
+                        self.items[sock].append(message)
+                        if sock in self.echoing:
+                            self.echoQueue.append((sock, message))
                 else:
                     self.items[sock].append(item)
 
@@ -190,6 +202,24 @@ class Net:
                 return False
             if not self.step():
                 self.step(wait=0.005)
+
+    def echo(self, sock, transform: Callable[[bytes], bytes] = lambda d: d) -> None:
+        """
+        Send every whole message C{sock} (or, for a listener, any socket
+        it accepts) receives back on its stream, with its PPID and
+        unordered flag.
+        """
+        self.echoing[sock] = transform
+
+    def sendEchoes(self) -> None:
+        while self.echoQueue:
+            sock, m = self.echoQueue[0]
+            try:
+                sock.sendMessage(self.echoing[sock](m.data), m.info.stream, m.info.ppid,
+                                 unordered=m.info.unordered, assocId=m.info.assocId)
+            except BlockingIOError:
+                return
+            self.echoQueue.pop(0)
 
     # helpers
     def listen(self, port: int, style=ONE_TO_ONE, backlog: int = 128):
@@ -209,3 +239,31 @@ class Net:
 
     def assocChanges(self, sock) -> list:
         return [n.state for n in self.notes(sock, AssociationChange)]
+
+
+_ports = iter(range(20000 + os.getpid() % 1000 * 20, 65000))
+
+
+def nextPort() -> int:
+    """
+    An SCTP port no other test of this process has used: usrsctp's port
+    space is the process's, shared by every test.
+    """
+    return next(_ports)
+
+
+@pytest.fixture
+def net():
+    """
+    A L{Net}, closed after the test; the test fails if it left sockets open
+    in the stack.
+    """
+    n = Net()
+    try:
+        yield n
+    finally:
+        n.close()
+    stack = n.stack
+    assert not stack.sockets(), stack.sockets()
+    n.run(lambda: not stack._closing, timeout=5)
+    assert not stack._closing
