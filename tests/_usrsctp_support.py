@@ -63,6 +63,8 @@ class Net:
         self.paused = set()    # sockets not read while paused
         self.unknown: List[tuple] = []
         self.listeners: list = []
+        self.filter: Optional[Callable[[int, bytes], Optional[bytes]]] = None
+        self.sentPackets: List[tuple] = []
         self.echoing: Dict[object, Callable[[bytes], bytes]] = {}
         self.echoQueue: List[tuple] = []
         self._last = time.monotonic()
@@ -95,6 +97,7 @@ class Net:
             if not s.closed:
                 s.setLinger(True, 0)
                 s.close()
+        self.filter = None
         self.run(lambda: False, timeout=0.05)
         for h in self.handles:
             try:
@@ -143,8 +146,25 @@ class Net:
         if ready:
             busy = True
             self._handle(ready)
-        self.stack.flush()
+        self.flush()
         return busy
+
+    def flush(self) -> None:
+        """
+        Send what usrsctp queued; through L{filter} when one is set (it
+        returns the packet to send, or C{None} to lose it).
+        """
+        if self.filter is None:
+            self.stack.flush()
+            return
+        byFd = {u.fileno(): u for u in self.udp}
+        for handle, packet in self.stack.takeOutput():
+            self.sentPackets.append((handle, packet))
+            packet = self.filter(handle, packet)
+            if packet is None:
+                continue
+            endpoint = self.stack.peerEndpoint(handle)
+            byFd[endpoint.fd].sendto(packet, (endpoint.host, endpoint.port))
 
     def _handle(self, ready) -> None:
         for sock, events in ready:
@@ -267,3 +287,48 @@ def net():
     assert not stack.sockets(), stack.sockets()
     n.run(lambda: not stack._closing, timeout=5)
     assert not stack._closing
+
+
+def _crcTable():
+    table = []
+    for i in range(256):
+        c = i
+        for _ in range(8):
+            c = (c >> 1) ^ 0x82F63B78 if c & 1 else c >> 1
+        table.append(c)
+    return table
+
+
+_CRC_TABLE = _crcTable()
+
+
+def crc32c(data: bytes) -> int:
+    """
+    CRC32c (Castagnoli), written out here to check usrsctp's independently.
+    """
+    crc = 0xFFFFFFFF
+    for b in data:
+        crc = _CRC_TABLE[(crc ^ b) & 0xFF] ^ (crc >> 8)
+    return crc ^ 0xFFFFFFFF
+
+
+def withChecksum(packet: bytes) -> bytes:
+    """
+    C{packet} with a correct SCTP checksum (RFC 9260 appendix A: the CRC's
+    bytes in little-endian order at offset 8).
+    """
+    zeroed = packet[:8] + b"\0\0\0\0" + packet[12:]
+    return packet[:8] + crc32c(zeroed).to_bytes(4, "little") + packet[12:]
+
+
+def chunks(packet: bytes):
+    """
+    The chunks of an SCTP packet: C{(type, flags, value)} each.
+    """
+    offset = 12
+    while offset + 4 <= len(packet):
+        kind, flags, length = packet[offset], packet[offset + 1], int.from_bytes(packet[offset + 2:offset + 4], "big")
+        if length < 4:
+            break
+        yield kind, flags, packet[offset + 4:offset + length]
+        offset += (length + 3) & ~3
