@@ -331,6 +331,31 @@ class UsrsctpStack:
         n = lib.txu_peer_list(out, len(out))
         return [out[i] for i in range(n)]
 
+    def handlesInUse(self) -> Dict[int, int]:
+        """
+        The handles that associations use (on open sockets and on closed
+        ones still shutting down), with how many use each.  A handle not
+        listed and idle (L{PeerEndpoint.lastActivity}) for longer than the
+        cookie lifetime (60 s by default) can be removed: any handshake
+        through it has expired.
+        """
+        self._checkThread("handlesInUse")
+        ptrs = [s._ptr for s in self._sockets.values() if s._ptr is not None] + list(self._closing.values())
+        counts: Dict[int, int] = {}
+        out = ffi.new("struct txu_addr[]", 64)
+        for ptr in ptrs:
+            if lib.txu_assoc_count(ptr) <= 0:
+                continue
+            try:
+                assocIds = UsrsctpSocket._assocIdsOf(ptr)
+            except OSError:
+                assocIds = [0]   # one-to-one
+            for assocId in assocIds:
+                for i in range(max(0, lib.txu_getaddrs(ptr, assocId, 1, out, 64))):
+                    if out[i].family == lib.AF_CONN:
+                        counts[out[i].conn] = counts.get(out[i].conn, 0) + 1
+        return counts
+
     def mapAddress(self, handle: int, port: int) -> Optional[HostPort]:
         """
         C{(host, port)} for an AF_CONN address: the handle's remote UDP
@@ -1188,6 +1213,10 @@ class UsrsctpSocket:
         return self._assocIds(self._check("getAssocIds"))
 
     def _assocIds(self, ptr) -> List[int]:
+        return self._assocIdsOf(ptr)
+
+    @staticmethod
+    def _assocIdsOf(ptr) -> List[int]:
         so = lib.txu_so(ptr)
         count = max(1, lib.txu_assoc_count(ptr))
         size = ffi.sizeof("struct sctp_assoc_ids") + 4 * count
