@@ -312,3 +312,19 @@ def test_notificationParsing():
         assert isinstance(_usrsctp_values.parseNotification(junk), UnknownNotification)
     for _ in range(1000):
         assert isinstance(_usrsctp_values.parseNotification(os.urandom(os.urandom(1)[0] * 2)), Notification)
+
+
+def test_noTwisted():
+    """
+    The userspace stack's lower half imports no Twisted (the Twisted side is
+    built on top of it).
+    """
+    import ast
+
+    for name in ("_usrsctp.py", "_usrsctp_values.py", "_usrsctp_extension.py", "_usrsctp_build.py"):
+        path = os.path.join(REPO, "txsctp", name)
+        with open(path) as f:
+            tree = ast.parse(f.read(), path)
+        imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+        imported |= {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+        assert not {m for m in imported if m.split(".")[0] == "twisted"}, (name, imported)

@@ -1,0 +1,123 @@
+"""
+The userspace stack's socket layer against usrsctp's own example programs
+(Debian's libusrsctp-examples), which nobody here wrote: they run their own
+usrsctp with its own UDP thread, natively.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import socket
+import subprocess
+import time
+
+import pytest
+
+from _usrsctp_support import net, nextPort  # noqa: F401 (fixture)
+from txsctp.notifications import AssociationState
+
+PROGRAMS = "/usr/lib/usrsctp"
+needsPrograms = pytest.mark.skipif(
+    not os.path.exists(os.path.join(PROGRAMS, "echo_server")),
+    reason=f"usrsctp's example programs are not installed in {PROGRAMS} (Debian: libusrsctp-examples)")
+
+
+def freeUdpPort() -> int:
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def waitForUdpPort(port: int, proc: subprocess.Popen, timeout: float = 10) -> None:
+    """
+    Wait until some process has bound UDP C{port} (the program is ready).
+    """
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        assert proc.poll() is None, proc.communicate()
+        s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+        try:
+            s.bind(("::", port))
+        except OSError as e:
+            if e.errno == errno.EADDRINUSE:
+                return
+            raise
+        finally:
+            s.close()
+        time.sleep(0.02)
+    raise AssertionError(f"nothing bound UDP port {port}")
+
+
+@needsPrograms
+def test_clientAgainstEchoServer(net):
+    """
+    Our client against usrsctp's echo_server (SCTP port 7 over its UDP
+    port): streams, PPIDs and the unordered flag come back as sent, and the
+    association shuts down cleanly.
+    """
+    udpPort = freeUdpPort()
+    proc = subprocess.Popen([os.path.join(PROGRAMS, "echo_server"), str(udpPort)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        waitForUdpPort(udpPort, proc)
+        udp = net.udpSocket()
+        client = net.socket()
+        client.connect(net.peer(udp, ("127.0.0.1", udpPort)), 7)
+        assert net.run(lambda: AssociationState.COMM_UP in net.assocChanges(client))
+        sent = []
+        for i in range(10):
+            data = b"message %d" % i + b"!" * (i * 300)
+            client.sendMessage(data, stream=i % 5, ppid=0x4000 + i, unordered=i % 4 == 0)
+            sent.append((data, i % 5, 0x4000 + i, i % 4 == 0))
+        assert net.run(lambda: len(net.messages(client)) == 10)
+        got = [(m.data, m.info.stream, m.info.ppid, m.info.unordered) for m in net.messages(client)]
+        assert sorted(got) == sorted(sent)
+        # echo_server replied to the UDP port we sent from: nothing came
+        # from an unknown endpoint.
+        assert net.unknown == []
+        client.shutdown()
+        assert net.run(lambda: AssociationState.SHUTDOWN_COMP in net.assocChanges(client))
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+@needsPrograms
+def test_clientProgramAgainstOurServer(net):
+    """
+    usrsctp's client program against our one-to-one echo server: it sends
+    its stdin lines, prints what comes back (upper-cased by us), shuts down
+    at the end of its input and exits once the association is closed.
+    """
+    port = nextPort()
+    serverUdp = net.udpSocket()
+    listener = net.listen(port)
+    net.echo(listener, lambda d: d.upper())
+    clientUdpPort = freeUdpPort()
+    proc = subprocess.Popen(
+        [os.path.join(PROGRAMS, "client"), "127.0.0.1", str(port), "0", str(clientUdpPort),
+         str(serverUdp.getsockname()[1])],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        waitForUdpPort(clientUdpPort, proc)
+        assert net.run(lambda: net.accepted[listener] and AssociationState.COMM_UP in net.assocChanges(
+            net.accepted[listener][0]), timeout=15)
+        server = net.accepted[listener][0]
+        proc.stdin.write(b"hello\nsctp over udp\n")
+        proc.stdin.close()
+        assert net.run(lambda: AssociationState.SHUTDOWN_COMP in net.assocChanges(server), timeout=15)
+        assert net.run(lambda: proc.poll() is not None, timeout=15)
+        out = proc.stdout.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+    assert b"HELLO\nSCTP OVER UDP\n" in out
+    received = net.messages(server)
+    assert b"".join(m.data for m in received) == b"hello\nsctp over udp\n"
+    assert {(m.info.stream, m.info.ppid) for m in received} == {(0, 0)}
+    # It came from the UDP port it was told to use, and we answered there.
+    assert [net.stack.peerEndpoint(h).port for h in net.handles] == [clientUdpPort]
