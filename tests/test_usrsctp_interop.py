@@ -64,9 +64,18 @@ def test_clientAgainstEchoServer(net):
     try:
         waitForUdpPort(udpPort, proc)
         udp = net.udpSocket()
-        client = net.socket()
-        client.connect(net.peer(udp, ("127.0.0.1", udpPort)), 7)
-        assert net.run(lambda: AssociationState.COMM_UP in net.assocChanges(client))
+        handle = net.peer(udp, ("127.0.0.1", udpPort))
+        for attempt in range(20):
+            # Its UDP port is bound before its SCTP port listens: an INIT
+            # in between is aborted.  Try again.
+            client = net.socket()
+            client.connect(handle, 7)
+            assert net.run(lambda: {AssociationState.COMM_UP, AssociationState.CANT_STR_ASSOC} & set(
+                net.assocChanges(client)))
+            if AssociationState.COMM_UP in net.assocChanges(client):
+                break
+            client.close()
+            time.sleep(0.05)
         sent = []
         for i in range(10):
             data = b"message %d" % i + b"!" * (i * 300)
@@ -106,11 +115,24 @@ def test_clientProgramAgainstOurServer(net):
         assert net.run(lambda: net.accepted[listener] and AssociationState.COMM_UP in net.assocChanges(
             net.accepted[listener][0]), timeout=15)
         server = net.accepted[listener][0]
+        os.set_blocking(proc.stdout.fileno(), False)
+        out = b""
+
+        def printed() -> bytes:
+            nonlocal out
+            out += proc.stdout.read() or b""
+            return out
+
         proc.stdin.write(b"hello\nsctp over udp\n")
+        proc.stdin.flush()
+        # Its input ends only once the echo is back: the program shuts down
+        # at the end of its input, and data sent after that is refused.
+        assert net.run(lambda: b"HELLO\nSCTP OVER UDP\n" in printed(), timeout=15)
         proc.stdin.close()
         assert net.run(lambda: AssociationState.SHUTDOWN_COMP in net.assocChanges(server), timeout=15)
         assert net.run(lambda: proc.poll() is not None, timeout=15)
-        out = proc.stdout.read()
+        os.set_blocking(proc.stdout.fileno(), True)
+        out += proc.stdout.read()
     finally:
         if proc.poll() is None:
             proc.kill()
