@@ -328,3 +328,105 @@ def test_noTwisted():
         imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
         imported |= {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
         assert not {m for m in imported if m.split(".")[0] == "twisted"}, (name, imported)
+
+
+def test_oneThreadOfUsrsctpsOwn():
+    """
+    usrsctp_init_nothreads starts no timer or receive thread, but usrsctp
+    0.9.5 still starts its iterator thread: one thread more, which runs
+    only for address changes and SCTP_SENDALL (neither sends for AF_CONN).
+    """
+    code = (
+        "import os\n"
+        "before = len(os.listdir('/proc/self/task'))\n"
+        "from txsctp._usrsctp import UsrsctpStack\n"
+        "UsrsctpStack.get()\n"
+        "UsrsctpStack.get()\n"
+        "print(before, len(os.listdir('/proc/self/task')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60)
+    before, after = map(int, out.stdout.split())
+    assert after == before + 1
+
+
+def test_sackImmediately(net):
+    """
+    SCTP_SACK_IMMEDIATELY (the I bit) gets the DATA acknowledged without
+    waiting for the receiver's SACK delay.
+    """
+    client, server, _ = up(net)
+    # A SACK every 10 packets at most, or after 200 ms (no ticks come).
+    server.setDelayedSack(DelayedSack(200, 10))
+    client.setNodelay(True)
+    net.paused.add(server)
+    net.filter = lambda handle, packet: packet
+    net.tick = lambda: None
+    client.sendMessage(b"first")
+    assert net.run(lambda: any(k == SACK for _, p in net.sentPackets for k, _, _ in chunks(p)))
+    net.sentPackets.clear()
+    client.sendMessage(b"later")
+    assert net.run(lambda: False, timeout=0.2) is False
+    assert not any(k == SACK for _, p in net.sentPackets for k, _, _ in chunks(p))
+    client.sendMessage(b"now", sackImmediately=True)
+    assert net.run(lambda: any(k == SACK for _, p in net.sentPackets for k, _, _ in chunks(p)), timeout=2)
+
+
+def test_oneToManyEofAndBatch(net):
+    """
+    On a one-to-many socket: a batch send that fills the buffer says how
+    many it took; EOF after the last message shuts that association down
+    once everything is delivered.
+    """
+    client, server, _ = up(net, serverStyle=ONE_TO_MANY)
+    assocId = net.notes(server, AssociationChange)[0].assocId
+    server.setSendBufferSize(20000)
+    net.paused.add(client)
+    batch = [(b"%04d" % i + b"b" * 996, 0, 5, 0, assocId, 0) for i in range(100)]
+    taken = server.sendBatch(batch)
+    assert 0 < taken < 100
+    net.paused.discard(client)
+    net.read(client)
+    while taken < 100:
+        try:
+            taken += server.sendBatch(batch[taken:])
+        except BlockingIOError:
+            net.step(0.01)
+    server.sendMessage(b"bye", assocId=assocId, eof=True)
+    assert net.run(lambda: AssociationState.SHUTDOWN_COMP in net.assocChanges(client))
+    assert [m.data[:4] for m in net.messages(client)] == [b"%04d" % i for i in range(100)] + [b"bye"]
+    assert net.run(lambda: AssociationState.SHUTDOWN_COMP in net.assocChanges(server))
+    assert server.getAssocIds() == []
+
+
+def test_timersWithoutAssociations(net):
+    """
+    With no association, the only timer left is each endpoint's cookie
+    secret change (hourly): it runs when ticked, changes no socket, and
+    needsTimers does not ask for it.
+    """
+    stack = net.stack
+    listener = net.listen(nextPort())
+    assert net.run(lambda: not stack.needsTimers(), timeout=5)
+    before = stack.stats()
+    assert stack.handleTimers(3_600_000 + 1) is False
+    after = stack.stats()
+    assert after["usrsctp_timosecret"] > before["usrsctp_timosecret"]
+    assert after["queued_packets"] == before["queued_packets"]
+    assert not stack.needsTimers()
+    assert listener.getLocalPort()
+
+
+def test_localAddresses(net):
+    """
+    Local addresses are the local UDP socket's host with the SCTP port
+    (usrsctp's own list names every registered handle).
+    """
+    client, server, listener = up(net)
+    (handle, port), = client.getPeerHandles()
+    local = [u for u in net.udp if u.fileno() == stack_fd(net, handle)][0].getsockname()[0]
+    assert client.getLocalAddresses() == [(local, client.getLocalPort())]
+    assert server.getLocalAddresses() == [("127.0.0.1", listener.getLocalPort())]
+
+
+def stack_fd(net, handle):
+    return net.stack.peerEndpoint(handle).fd

@@ -600,7 +600,8 @@ class UsrsctpStack:
         lib.usrsctp_get_stat(us)
         for name in ("currestab", "activeestab", "passiveestab", "aborted", "shutdown", "outoftheblue",
                      "checksumerrors", "recvpackets", "recvdatagrams", "sendpackets", "sendswcrc",
-                     "sendhwcrc", "hdrops", "badsum", "noport", "badvtag", "timoinpkill", "timoassockill"):
+                     "sendhwcrc", "hdrops", "badsum", "noport", "badvtag", "timoinpkill", "timoassockill",
+                     "timosecret", "timoiterator"):
             out["usrsctp_" + name] = getattr(us, "sctps_" + name)
         return out
 
@@ -633,6 +634,7 @@ class UsrsctpSocket:
         self.style = style
         self.events: Tuple[int, ...] = ()
         self._abortOnClose = False
+        self._port = 0
 
     def __repr__(self) -> str:
         kind = "one-to-one" if self.style == ONE_TO_ONE else "one-to-many"
@@ -660,6 +662,7 @@ class UsrsctpSocket:
         _checkUint("port", port, 16)
         if lib.txu_bind(ptr, handle, port) < 0:
             raise fromErrno(ffi.errno, "bind", f"port {port}")
+        self._port = port
 
     def bindx(self, *args, **kwargs) -> None:
         raise StackFeatureError("binding several addresses (bindx, multi-homing)")
@@ -1263,10 +1266,33 @@ class UsrsctpSocket:
         """
         return [a for _, _, a in self._addresses(assocId, True, "getPeerAddresses") if a is not None]
 
+    def getLocalAddresses(self, assocId: int = 0) -> List[HostPort]:
+        """
+        The association's local addresses as C{(UDP host, SCTP port)}: the
+        local address of the UDP socket each of its peer handles uses.
+        (usrsctp's own list, C{usrsctp_getladdrs}, names every registered
+        handle for a socket bound to the wildcard, so it says nothing.)
+        """
+        port = self.getLocalPort()
+        storage = ffi.new("struct sockaddr_storage *")
+        length = ffi.new("socklen_t *")
+        found = []
+        for handle, _ in self.getPeerHandles(assocId):
+            if lib.txu_peer_local(handle, storage, length) == 0:
+                address = _unpackAddress(storage)
+                if address is not None and (address[0], port) not in found:
+                    found.append((address[0], port))
+        return found
+
     def getLocalPort(self) -> int:
         """
         The local SCTP port (0 while unbound).
         """
+        if self._port:
+            self._check("getLocalPort")
+            return self._port
+        # Chosen by usrsctp (connect without bind): its address list has it
+        # once some handle is registered.
         found = self._addresses(0, False, "getLocalPort")
         return found[0][1] if found else 0
 

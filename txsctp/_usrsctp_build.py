@@ -258,6 +258,7 @@ struct sctpstat {
     uint32_t sctps_timosack; uint32_t sctps_timoshutdown;
     uint32_t sctps_timoheartbeat; uint32_t sctps_timocookie;
     uint32_t sctps_timosecret; uint32_t sctps_timoassockill;
+    uint32_t sctps_timoiterator;
     uint32_t sctps_timoinpkill; uint32_t sctps_hdrops;
     uint32_t sctps_badsum; uint32_t sctps_noport; uint32_t sctps_badvtag;
     uint32_t sctps_nomem;
@@ -335,6 +336,8 @@ int txu_peer_get(uintptr_t id, int *fd, struct sockaddr_storage *addr,
                  socklen_t *addrlen, uint64_t *packets_in,
                  uint64_t *packets_out, double *last_activity);
 int txu_peer_list(uintptr_t *out, unsigned max);
+int txu_peer_local(uintptr_t id, struct sockaddr_storage *out,
+                   socklen_t *outlen);
 
 int txu_conninput(uintptr_t id, const char *data, size_t len);
 int txu_udp_receive(int fd, unsigned max, char *unknown_buf,
@@ -811,6 +814,24 @@ int txu_peer_list(uintptr_t *out, unsigned max)
             out[n++] = txu_peers[i]->id;
     pthread_mutex_unlock(&txu_lock);
     return (int)n;
+}
+
+/* The local address of the UDP socket a handle's packets leave from. */
+int txu_peer_local(uintptr_t id, struct sockaddr_storage *out,
+                   socklen_t *outlen)
+{
+    struct txu_peer *p;
+    int fd;
+    pthread_mutex_lock(&txu_lock);
+    p = txu_peer_by_id(id);
+    fd = p ? p->fd : -1;
+    pthread_mutex_unlock(&txu_lock);
+    if (fd < 0) {
+        errno = ENOENT;
+        return -1;
+    }
+    *outlen = sizeof(*out);
+    return getsockname(fd, (struct sockaddr *)out, outlen);
 }
 
 /* The address txsctp shows for a conn address: the peer's UDP host with
