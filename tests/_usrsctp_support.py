@@ -15,7 +15,7 @@ from typing import Callable, Dict, List, Optional
 
 import pytest
 
-from txsctp._usrsctp import EVENT_READ, EVENT_WRITE, ONE_TO_MANY, ONE_TO_ONE, UsrsctpStack
+from txsctp._usrsctp import EVENT_READ, EVENT_WRITE, ONE_TO_ONE, UsrsctpStack
 from txsctp.info import Message
 from txsctp.notifications import AssociationChange, NotificationType
 
@@ -170,7 +170,7 @@ class Net:
         for sock, events in ready:
             if events & EVENT_WRITE:
                 self.writable.add(sock)
-            if events & 1:
+            if events & EVENT_READ:
                 self.read(sock)
 
     def read(self, sock) -> None:

@@ -17,7 +17,7 @@ import struct
 
 import pytest
 
-from _usrsctp_support import Net, chunks, net, nextPort, withChecksum  # noqa: F401 (fixture)
+from _usrsctp_support import chunks, net, nextPort, withChecksum  # noqa: F401 (fixture)
 from txsctp._usrsctp import ONE_TO_MANY, ONE_TO_ONE
 from txsctp.info import Message
 from txsctp.options import AssocState

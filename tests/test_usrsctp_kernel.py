@@ -20,7 +20,7 @@ import time
 import pytest
 
 from _support import needsKernel
-from _usrsctp_support import Net, net, nextPort  # noqa: F401 (fixture)
+from _usrsctp_support import net, nextPort  # noqa: F401 (fixture)
 from txsctp.notifications import AssociationState
 
 pytestmark = needsKernel

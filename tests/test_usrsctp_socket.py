@@ -12,10 +12,9 @@ import socket
 
 import pytest
 
-from _usrsctp_support import ALL_EVENTS, Net, net, nextPort  # noqa: F401 (fixture)
+from _usrsctp_support import ALL_EVENTS, net, nextPort  # noqa: F401 (fixture)
 from txsctp._usrsctp import ONE_TO_MANY, ONE_TO_ONE
 from txsctp.errors import MessageTooLongError, StackFeatureError
-from txsctp.info import Message
 from txsctp.notifications import (
     AssociationChange,
     AssociationState,

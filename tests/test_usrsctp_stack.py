@@ -14,7 +14,7 @@ import threading
 import pytest
 
 from _support import REPO
-from _usrsctp_support import Net, chunks, crc32c, net, nextPort, withChecksum  # noqa: F401 (fixture)
+from _usrsctp_support import chunks, net, nextPort, withChecksum  # noqa: F401 (fixture)
 from txsctp import _usrsctp_values
 from txsctp._extension import lib as linux
 from txsctp._usrsctp import ONE_TO_MANY, UsrsctpStack, lib

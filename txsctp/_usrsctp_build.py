@@ -27,6 +27,11 @@ per-message work out of Python:
 usrsctp's own headers use FreeBSD values for flags and states; the
 C{TXU_L_*} constants are the Linux (RFC 6458 as Linux implements it)
 values txsctp's value types use, and the helpers translate between them.
+
+Longer than a module should be, and on purpose: four fifths of it is the
+helpers' C source, kept here (as L{txsctp._build} keeps the kernel
+binding's) so that one file is compiled, shipped and hashed
+(L{sourceDigest}) and a checkout can never run C older than its Python.
 """
 
 import hashlib

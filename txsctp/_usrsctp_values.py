@@ -8,7 +8,9 @@ C{SCTP_ACTIVE} at 1, not 2; notification types count from 1, not from
 C{1 << 15}) and partly other struct layouts.  txsctp's value types
 (L{txsctp.notifications}, L{txsctp.options}, L{txsctp.info}) carry the
 Linux numbers, so that a Protocol never learns which stack it runs on.
-This module translates, and nothing else: no I/O, no state.
+This module translates, and nothing else: no I/O, no state (it also
+packs and unpacks the IP socket addresses of the UDP side, and checks
+integer arguments).
 
 Addresses in usrsctp's notifications and options are AF_CONN addresses
 (a conn-address handle and an SCTP port); the caller passes a function
@@ -44,9 +46,13 @@ from txsctp.notifications import (
     StreamReset,
     UnknownNotification,
 )
+from txsctp.errors import AddressFamilyError
 from txsctp.options import AssocState, PathState
 
 __all__ = [
+    "packAddress",
+    "unpackAddress",
+    "checkUint",
     "parseNotification",
     "EVENT_TYPES",
     "assocState",
@@ -54,7 +60,8 @@ __all__ = [
     "AddressMapper",
 ]
 
-AddressMapper = Callable[[object], Optional[Tuple[str, int]]]
+HostPort = Tuple[str, int]
+AddressMapper = Callable[[object], Optional[HostPort]]
 """Maps a C{struct sockaddr_storage *} from usrsctp to C{(host, port)}."""
 
 # Linux notification type -> usrsctp's, for SCTP_EVENT.
@@ -336,3 +343,62 @@ def parseNotification(data: bytes, mapAddress: AddressMapper = _noAddress) -> No
     except Exception as e:  # pragma: no cover - a parser bug must not kill the reader
         return UnknownNotification(assocId=0, flags=snFlags, notificationType=snType, raw=data,
                                    reason=f"usrsctp notification type {snType} could not be parsed: {e!r}")
+
+
+# -- addresses and values -------------------------------------------------
+
+def packAddress(host: str, port: int):
+    """
+    A C{struct sockaddr_in(6)} for an IP literal (no name resolution).
+    """
+    if not isinstance(host, str):
+        raise TypeError(f"host must be a str IP address literal, not {type(host).__name__}")
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 0xFFFF:
+        raise ValueError(f"port must be an int in 0..65535, not {port!r}")
+    try:
+        packed = socket.inet_pton(socket.AF_INET, host)
+    except OSError:
+        pass
+    else:
+        sin = ffi.new("struct sockaddr_in *")
+        sin.sin_family = socket.AF_INET
+        sin.sin_port = socket.htons(port)
+        ffi.memmove(ffi.addressof(sin.sin_addr), packed, 4)
+        return sin, ffi.sizeof("struct sockaddr_in")
+    hostPart, _, scope = host.partition("%")
+    try:
+        packed = socket.inet_pton(socket.AF_INET6, hostPart)
+    except OSError:
+        raise AddressFamilyError(f"{host!r} is not an IPv4 or IPv6 address literal") from None
+    sin6 = ffi.new("struct sockaddr_in6 *")
+    sin6.sin6_family = socket.AF_INET6
+    sin6.sin6_port = socket.htons(port)
+    ffi.memmove(sin6.sin6_addr.s6_addr, packed, 16)
+    if scope:
+        sin6.sin6_scope_id = int(scope) if scope.isdigit() else socket.if_nametoindex(scope)
+    return sin6, ffi.sizeof("struct sockaddr_in6")
+
+
+def unpackAddress(ptr) -> Optional[HostPort]:
+    """
+    C{(host, port)} of a C{struct sockaddr_in(6)} (C{None} for another
+    family).
+    """
+    family = ffi.cast("struct sockaddr *", ptr).sa_family
+    if family == socket.AF_INET:
+        sin = ffi.cast("struct sockaddr_in *", ptr)
+        host = socket.inet_ntop(socket.AF_INET, ffi.buffer(ffi.addressof(sin.sin_addr), 4)[:])
+        return host, socket.ntohs(sin.sin_port)
+    if family == socket.AF_INET6:
+        sin6 = ffi.cast("struct sockaddr_in6 *", ptr)
+        host = socket.inet_ntop(socket.AF_INET6, ffi.buffer(sin6.sin6_addr.s6_addr, 16)[:])
+        if host.startswith("::ffff:") and "." in host:
+            host = host[7:]
+        return host, socket.ntohs(sin6.sin6_port)
+    return None
+
+
+def checkUint(name: str, value: object, bits: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < (1 << bits):
+        raise ValueError(f"{name} must be an int in 0..{(1 << bits) - 1}, not {value!r}")
+    return value
