@@ -409,3 +409,51 @@ def test_unsupportedFeaturesNameThemselves(net):
         client.bindx([("127.0.0.1", 1)])
     with pytest.raises(StackFeatureError, match="SCTP_GET_ASSOC_STATS"):
         client.getAssocStats()
+
+
+def test_sendRetryOneToMany(net):
+    """
+    A one-to-many socket that refused a send for lack of room is reported
+    with EVENT_SEND_RETRY once packets come in, until a send goes through,
+    even with no notification subscribed (usrsctp itself reports nothing: the socket
+    never counts as writable, and nothing became readable).
+    """
+    from txsctp._usrsctp import EVENT_SEND_RETRY
+    from txsctp.notifications import NotificationType
+
+    port = nextPort()
+    serverUdp, clientUdp = net.udpSocket(), net.udpSocket()
+    server = net.listen(port, ONE_TO_MANY)
+    client = net.socket(ONE_TO_MANY, events=[NotificationType.ASSOC_CHANGE])
+    assocId = client.connect(net.peer(clientUdp, serverUdp), port)
+    assert net.run(lambda: UP in net.assocChanges(client) and UP in net.assocChanges(server))
+    client.setSendBufferSize(20000)
+    reported = []
+    handle = net._handle
+
+    def record(ready):
+        reported.extend(events for sock, events in ready if sock is client)
+        handle(ready)
+
+    net._handle = record
+    sent = 0
+    with pytest.raises(BlockingIOError):
+        while True:
+            client.sendMessage(b"z" * 1000, assocId=assocId)
+            sent += 1
+    retries = 0
+    while True:
+        # Each refusal is followed by a retry hint once packets come in.
+        assert net.run(lambda: any(e & EVENT_SEND_RETRY for e in reported))
+        reported.clear()
+        retries += 1
+        try:
+            client.sendMessage(b"z" * 1000, assocId=assocId)
+        except BlockingIOError:
+            continue
+        break
+    assert retries < 50
+    assert net.run(lambda: len(net.messages(server)) == sent + 1)
+    # Once a send went through, no more hints.
+    net.run(lambda: False, timeout=0.3)
+    assert not any(e & EVENT_SEND_RETRY for e in reported)

@@ -84,6 +84,7 @@ __all__ = [
     "EVENT_READ",
     "EVENT_WRITE",
     "EVENT_ERROR",
+    "EVENT_SEND_RETRY",
     "FUTURE_ASSOC",
     "CURRENT_ASSOC",
     "ALL_ASSOC",
@@ -94,6 +95,7 @@ ONE_TO_MANY = lib.SOCK_SEQPACKET
 EVENT_READ = lib.SCTP_EVENT_READ
 EVENT_WRITE = lib.SCTP_EVENT_WRITE
 EVENT_ERROR = lib.SCTP_EVENT_ERROR
+EVENT_SEND_RETRY = lib.TXU_EVENT_SEND_RETRY
 FUTURE_ASSOC = lib.SCTP_FUTURE_ASSOC
 CURRENT_ASSOC = lib.SCTP_CURRENT_ASSOC
 ALL_ASSOC = lib.SCTP_ALL_ASSOC
@@ -409,10 +411,13 @@ class UsrsctpStack:
         L{handleTimers} returned C{True}).
 
         @return: C{(socket, events)} pairs, C{events} made of
-            L{EVENT_READ}, L{EVENT_WRITE} and L{EVENT_ERROR}.  A
-            one-to-many socket never reports L{EVENT_WRITE} (usrsctp counts
-            it as never connected): retry a refused send whenever it shows
-            up here instead.
+            L{EVENT_READ}, L{EVENT_WRITE}, L{EVENT_ERROR} and
+            L{EVENT_SEND_RETRY}.  The last is this layer's: the socket
+            refused a send for lack of room (L{BlockingIOError}) and
+            packets have come in or timers have run since, so it may take
+            it now.  Resume a paused writer on it: usrsctp reports
+            L{EVENT_WRITE} only for one-to-one sockets, and only when a
+            packet for that socket also made it readable or writable.
         """
         self._checkThread("collect")
         n = lib.txu_collect(self._ids, self._events, lib.TXU_COLLECT_MAX, 1 if all else 0)

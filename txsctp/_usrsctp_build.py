@@ -109,7 +109,7 @@ _INT_CONSTANTS = """
     TXU_L_MSG_NOTIFICATION TXU_L_UNORDERED TXU_L_ADDR_OVER TXU_L_ABORT
     TXU_L_SACK_IMMEDIATELY TXU_L_SENDALL TXU_L_EOF TXU_L_PR_TTL
     TXU_L_PR_RTX TXU_L_PR_PRIO TXU_L_PR_MASK
-    TXU_MAX_BATCH TXU_COLLECT_MAX TXU_SLOT_BITS TXU_ERR_UNKNOWN_PEER TXU_ERR_BAD_META
+    TXU_EVENT_SEND_RETRY TXU_MAX_BATCH TXU_COLLECT_MAX TXU_SLOT_BITS TXU_ERR_UNKNOWN_PEER TXU_ERR_BAD_META
 """.split()
 
 TYPES = r"""
@@ -399,6 +399,11 @@ CUSTOMIZATIONS = r"""
 #define TXU_L_PR_PRIO 0x0030
 #define TXU_L_PR_MASK 0x0030
 
+/* Reported by txu_collect for a socket that refused a send for lack of
+   room (EWOULDBLOCK) and may take it now: packets came in (a SACK frees
+   room without an upcall when nothing becomes readable, and a one-to-many
+   socket never reports SCTP_EVENT_WRITE), or timers ran. */
+#define TXU_EVENT_SEND_RETRY 0x100
 #define TXU_MAX_BATCH 64
 /* Sockets one txu_collect reports at most (the rest stay marked). */
 #define TXU_COLLECT_MAX 4096
@@ -484,6 +489,8 @@ static pthread_mutex_t txu_lock = PTHREAD_MUTEX_INITIALIZER;
 static int txu_ready_state;
 static pthread_t txu_owner;
 static struct txu_stats txu_st;
+
+static void txu_wake_blocked(void);
 
 static double txu_now(void)
 {
@@ -1056,6 +1063,7 @@ int txu_conninput(uintptr_t id, const char *data, size_t len)
     if (p == NULL)
         return TXU_ERR_UNKNOWN_PEER;
     usrsctp_conninput((void *)id, data, len, 0);
+    txu_wake_blocked();
     return 0;
 }
 
@@ -1145,6 +1153,7 @@ int txu_udp_receive(int fd, unsigned max, char *unknown_buf,
             pthread_mutex_unlock(&txu_lock);
         }
     }
+    txu_wake_blocked();
     return r;
 }
 
@@ -1157,12 +1166,45 @@ struct txu_sock {
     int flagged;       /* on the ready list */
     int type;
     unsigned epoch;    /* the txu_collect that last reported it */
+    int send_blocked;  /* a send failed with EWOULDBLOCK since last reported */
+    int retry;         /* report TXU_EVENT_SEND_RETRY with its events */
 };
 static struct txu_sock **txu_socks;     /* changed on the owner thread only */
 static unsigned txu_nsocks, txu_socks_cap;
 static struct txu_sock **txu_ready;
 static unsigned txu_nready, txu_ready_cap;
 static unsigned txu_epoch;
+static unsigned txu_nblocked;          /* sockets with send_blocked set */
+
+static void txu_flag_locked(struct txu_sock *s);
+
+/* Packets came in or timers ran: every socket that refused a send for
+   lack of room is reported, so that its owner tries again. */
+static void txu_wake_blocked(void)
+{
+    unsigned i;
+    if (txu_nblocked == 0)
+        return;
+    pthread_mutex_lock(&txu_lock);
+    for (i = 0; i < txu_nsocks; i++) {
+        struct txu_sock *s = txu_socks[i];
+        if (s->send_blocked) {
+            s->send_blocked = 0;
+            s->retry = 1;
+            txu_flag_locked(s);
+        }
+    }
+    txu_nblocked = 0;
+    pthread_mutex_unlock(&txu_lock);
+}
+
+static void txu_note_send_error(struct txu_sock *s, int err)
+{
+    if ((err == EWOULDBLOCK || err == EAGAIN) && !s->send_blocked) {
+        s->send_blocked = 1;
+        txu_nblocked++;
+    }
+}
 
 static void txu_flag_locked(struct txu_sock *s)
 {
@@ -1270,6 +1312,8 @@ int txu_close(struct txu_sock *s)
                 txu_ready[i] = NULL;
     }
     pthread_mutex_unlock(&txu_lock);
+    if (s->send_blocked && txu_nblocked > 0)
+        txu_nblocked--;
     txu_nsocks--;
     if ((unsigned)s->index != txu_nsocks) {
         txu_socks[s->index] = txu_socks[txu_nsocks];
@@ -1405,6 +1449,8 @@ long txu_send(struct txu_sock *s, const char *data, size_t len,
     r = usrsctp_sendv(s->so, data, len, NULL, 0, &spa, sizeof(spa),
                       SCTP_SENDV_SPA, 0);
     saved = errno;
+    if (r < 0)
+        txu_note_send_error(s, saved);
     txu_mark(s);
     errno = saved;
     return (long)r;
@@ -1429,6 +1475,7 @@ static int txu_send_many(struct txu_sock *s, const char *blob,
                           SCTP_SENDV_SPA, 0);
         if (r < 0) {
             *err = errno;
+            txu_note_send_error(s, *err);
             break;
         }
         off += lens[i];
@@ -1564,6 +1611,10 @@ int txu_collect(uint64_t *ids, int *events, unsigned max, int all)
         taken[i]->epoch = txu_epoch;
         ids[i] = taken[i]->id;
         events[i] = usrsctp_get_events(taken[i]->so);
+        if (taken[i]->retry) {
+            taken[i]->retry = 0;
+            events[i] |= TXU_EVENT_SEND_RETRY;
+        }
     }
     if (all) {
         for (i = 0; i < txu_nsocks && n < max; i++) {
@@ -1711,6 +1762,8 @@ int txu_handle_timers(uint32_t elapsed_ms)
 {
     uint64_t before = txu_event_timer_count();
     usrsctp_handle_timers(elapsed_ms);
+    if (elapsed_ms)
+        txu_wake_blocked();
     return txu_event_timer_count() != before;
 }
 """
