@@ -276,7 +276,7 @@ def nextPort() -> int:
 def net():
     """
     A L{Net}, closed after the test; the test fails if it left sockets open
-    in the stack.
+    in the stack, or if usrsctp called its output from another thread.
     """
     n = Net()
     try:
@@ -287,6 +287,8 @@ def net():
     assert not stack.sockets(), stack.sockets()
     n.run(lambda: not stack._closing, timeout=5)
     assert not stack._closing
+    # usrsctp's own (iterator) thread never sent a packet.
+    assert stack.stats()["foreign_thread_outputs"] == 0
 
 
 def _crcTable():

@@ -411,12 +411,12 @@ class UsrsctpStack:
         L{handleTimers} returned C{True}).
 
         @return: C{(socket, events)} pairs, C{events} made of
-            L{EVENT_READ}, L{EVENT_WRITE}, L{EVENT_ERROR} and
-            L{EVENT_SEND_RETRY}.  The last is this layer's: the socket
+            C{EVENT_READ}, C{EVENT_WRITE}, C{EVENT_ERROR} and
+            C{EVENT_SEND_RETRY}.  The last is this layer's: the socket
             refused a send for lack of room (L{BlockingIOError}) and
             packets have come in or timers have run since, so it may take
             it now.  Resume a paused writer on it: usrsctp reports
-            L{EVENT_WRITE} only for one-to-one sockets, and only when a
+            C{EVENT_WRITE} only for one-to-one sockets, and only when a
             packet for that socket also made it readable or writable.
         """
         self._checkThread("collect")
@@ -750,12 +750,12 @@ class UsrsctpSocket(UsrsctpOptions):
         @param abort: abort the association; C{data} becomes the ABORT's
             user-initiated cause.
         @param ttl: PR-SCTP: give up after C{ttl} ms (C{prPolicy=TTL}).
-        @param prPolicy: L{PRPolicy.TTL} (ms) or L{PRPolicy.RTX}
+        @param prPolicy: C{PRPolicy.TTL} (ms) or C{PRPolicy.RTX}
             (retransmissions); C{PRIO} has no usrsctp equivalent.
         @return: C{len(data)}.
         @raise BlockingIOError: the send buffer has no room for it now.
         @raise MessageTooLongError: it is larger than the send buffer
-            (L{getSendBufferSize}), which is the largest message usrsctp
+            (C{getSendBufferSize}), which is the largest message usrsctp
             takes.
         @raise StackFeatureError: C{sendAll}, C{to}, C{dstAddresses},
             C{authKey} or the PRIO policy.

@@ -1,5 +1,5 @@
 """
-cffi build script for L{txsctp._usrsctp_cffi}: the binding to the system's
+cffi build script for C{txsctp._usrsctp_cffi}: the binding to the system's
 usrsctp (the FreeBSD SCTP stack as a library) that L{txsctp._usrsctp}
 drives.
 
@@ -14,13 +14,13 @@ kernel stack works, and importing L{txsctp._usrsctp} says what to install.
 Besides declarations this file holds C helpers that keep per-packet and
 per-message work out of Python:
   - the packet queue behind usrsctp's C{conn_output} callback, drained by
-    one call (L{txu_flush} sends with C{sendmmsg} on each peer's UDP
-    socket; L{txu_take_output} hands the packets to the caller);
+    one call (C{txu_flush} sends with C{sendmmsg} on each peer's UDP
+    socket; C{txu_take_output} hands the packets to the caller);
   - the table of conn-address handles (one per remote UDP endpoint) and
-    batched UDP receiving that feeds usrsctp (L{txu_udp_receive});
-  - readiness: the socket upcall only marks the socket; L{txu_collect}
+    batched UDP receiving that feeds usrsctp (C{txu_udp_receive});
+  - readiness: the socket upcall only marks the socket; C{txu_collect}
     reports the marked sockets with their events in one call;
-  - batched send (L{txu_send_batch}) and receive (L{txu_recv_batch}) with
+  - batched send (C{txu_send_batch}) and receive (C{txu_recv_batch}) with
     txsctp's record layout (L{txsctp._batch.RECORD}) and Linux flag
     values, so the layers above can share the kernel stack's logic.
 

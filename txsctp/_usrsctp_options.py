@@ -86,7 +86,7 @@ class UsrsctpOptions:
     @property
     def maxMessageSize(self) -> int:
         """
-        The largest message L{sendMessage} accepts: the send buffer size.
+        The largest message C{sendMessage} accepts: the send buffer size.
         """
         return self.getSendBufferSize()
 
