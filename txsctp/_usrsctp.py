@@ -3,9 +3,10 @@ The userspace SCTP stack's socket layer: usrsctp (the FreeBSD SCTP stack
 as a library) carrying SCTP inside UDP (RFC 6951), with no Twisted.
 
 One L{UsrsctpStack} per process drives usrsctp, initialised with
-C{usrsctp_init_nothreads}: usrsctp runs no timer or receive thread, and
-every call into it happens on the thread that created the stack (any
-other raises L{WrongThreadError}).  usrsctp sees only C{AF_CONN}
+C{usrsctp_init_nothreads}: usrsctp runs no timer or receive thread (only
+its iterator thread, which sends nothing for AF_CONN addresses), and every
+call into it happens on the thread that created the stack (any other
+raises L{WrongThreadError}).  usrsctp sees only C{AF_CONN}
 addresses; the caller owns the UDP sockets and moves the packets:
 
   - B{Handles.}  Each remote UDP endpoint (local UDP socket, remote host,
@@ -42,7 +43,8 @@ values: Linux's flag and state numbers, PPIDs in host order, the records
 of L{txsctp._batch} and the types of L{txsctp.info},
 L{txsctp.notifications} and L{txsctp.options}, so the layers above share
 the kernel stack's logic.  Addresses are C{(host, port)}: the peer's UDP
-host with the SCTP port.
+host with the SCTP port.  Its option getters and setters live in
+L{txsctp._usrsctp_options}.
 
 Where kernel SCTP has a feature usrsctp lacks (multi-homing, PR-SCTP
 priority, per-message destinations or keys, association statistics), the
