@@ -6,6 +6,7 @@ processes (as tsctp runs), Nagle off.
 
 Usage: .venv/bin/python benchmarks/usrsctp_probe.py [--count N] [--size B]
                                                     [--repeat R] [--no-tsctp]
+                                                    [--pingpong]
 
 Prints messages per second for each run and each contender, and the
 median.  The receiver's clock runs from its first message to its last.
@@ -171,6 +172,92 @@ def sender(udpPort: int, count: int, size: int) -> None:
         loop.turn(0.005)
 
 
+def echoer(udpPort: int) -> None:
+    """
+    Ping-pong server: every message back at once, until the peer closes.
+    """
+    from txsctp._batch import R_INFO, R_LEN, R_MSG_FLAGS
+    from txsctp._usrsctp import ONE_TO_ONE
+
+    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    udp.bind(("127.0.0.1", udpPort))
+    udp.setblocking(False)
+    loop = Loop(udp)
+    listener = loop.stack.socket(ONE_TO_ONE)
+    listener.bind(SCTP_PORT)
+    listener.listen()
+    print("ready", flush=True)
+    conn = None
+    while True:
+        for sock, events in loop.turn(0.01):
+            if sock is listener:
+                conn, _, _ = listener.accept()
+                conn.setNodelay(True)
+        if conn is None:
+            continue
+        while True:
+            try:
+                datas, records = conn.receiveRecords()
+            except BlockingIOError:
+                break
+            except OSError:
+                return
+            if not records:
+                return
+            for data, r in zip(datas, records):
+                if not r[R_MSG_FLAGS] & 0x8000 and r[R_LEN]:
+                    conn.sendMessage(data, r[R_INFO][0], r[R_INFO][3])
+        loop.stack.flush()
+
+
+def pinger(udpPort: int, count: int, size: int) -> None:
+    from txsctp._usrsctp import ONE_TO_ONE
+
+    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    udp.bind(("127.0.0.1", 0))
+    udp.setblocking(False)
+    loop = Loop(udp)
+    stack = loop.stack
+    client = stack.socket(ONE_TO_ONE)
+    client.setNodelay(True)
+    client.connect(stack.addPeer(udp.fileno(), "127.0.0.1", udpPort), SCTP_PORT)
+    while not any(events & 2 for sock, events in loop.turn(0.01) if sock is client):
+        pass
+    payload = b"p" * size
+    start = time.perf_counter()
+    for _ in range(count):
+        client.sendMessage(payload)
+        stack.flush()
+        got = False
+        while not got:
+            loop.turn(0.001)
+            try:
+                datas, records = client.receiveRecords()
+            except BlockingIOError:
+                continue
+            got = bool(records)
+    elapsed = time.perf_counter() - start
+    print(f"roundtrips {count} {elapsed:.6f}", flush=True)
+    client.setLinger(True, 0)
+    client.close()
+    loop.turn(0)
+
+
+def runPingPong(count: int, size: int) -> float:
+    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    udp.bind(("127.0.0.1", 0))
+    port = udp.getsockname()[1]
+    udp.close()
+    server = subprocess.Popen([sys.executable, __file__, "--role", "echoer", "--udp", str(port)],
+                              stdout=subprocess.PIPE, text=True)
+    assert server.stdout.readline().strip() == "ready"
+    out = subprocess.run([sys.executable, __file__, "--role", "pinger", "--udp", str(port), "--count",
+                          str(count), "--size", str(size)], stdout=subprocess.PIPE, text=True, timeout=300).stdout
+    server.wait(60)
+    n, seconds = out.split()[1:]
+    return int(n) / float(seconds)
+
+
 def runUsrsctp(count: int, size: int) -> float:
     udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     udp.bind(("127.0.0.1", 0))
@@ -257,12 +344,14 @@ def runTsctp(count: int, size: int, tsctp: str = TSCTP) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--role", choices=["receiver", "sender"])
+    parser.add_argument("--role", choices=["receiver", "sender", "echoer", "pinger"])
     parser.add_argument("--udp", type=int)
     parser.add_argument("--count", type=int, default=200000)
     parser.add_argument("--size", type=int, default=100)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-tsctp", action="store_true")
+    parser.add_argument("--pingpong", action="store_true",
+                        help="round trips of one message instead (the socket layer only: tsctp has no such mode)")
     parser.add_argument("--tsctp-nodebug", metavar="PATH",
                         help="also run a tsctp built without SCTP_DEBUG (see the module docstring)")
     args = parser.parse_args()
@@ -270,6 +359,16 @@ def main() -> None:
         return receiver(args.udp, args.count)
     if args.role == "sender":
         return sender(args.udp, args.count, args.size)
+    if args.role == "echoer":
+        return echoer(args.udp)
+    if args.role == "pinger":
+        return pinger(args.udp, args.count, args.size)
+    if args.pingpong:
+        rates = [runPingPong(args.count, args.size) for _ in range(args.repeat)]
+        print(f"{args.count} round trips of {args.size} B, 127.0.0.1, one process per side")
+        print(f"  {'txsctp socket layer (usrsctp)':32s} median {statistics.median(rates):>9,.0f} round trips/s   "
+              "runs: " + ", ".join(f"{v:,.0f}" for v in rates))
+        return None
     results = {"txsctp socket layer (usrsctp)": [], "tsctp as packaged": [], "tsctp without debug log": []}
     for _ in range(args.repeat):
         results["txsctp socket layer (usrsctp)"].append(runUsrsctp(args.count, args.size))
