@@ -37,14 +37,16 @@ LAYERS = [
     ("cffi modules", {
         "txsctp._build", "txsctp._build_socket", "txsctp._build_sctp", "txsctp._build_batch",
         "txsctp._buildenv", "txsctp._extension", "txsctp._sctp_cffi",
+        "txsctp._usrsctp_build", "txsctp._usrsctp_extension", "txsctp._usrsctp_cffi",
     }),
     ("value types", {
         "txsctp._messageformats", "txsctp._addresses", "txsctp.errors", "txsctp.info",
         "txsctp.options", "txsctp.notifications", "txsctp.address", "txsctp._validate",
         "txsctp._assembly", "txsctp._consumer", "txsctp.interfaces",
     }),
-    ("socket layer", {
+    ("socket layers", {
         "txsctp.sctpsocket", "txsctp._sockopts", "txsctp._batch",
+        "txsctp._usrsctp", "txsctp._usrsctp_options", "txsctp._usrsctp_values",
     }),
     ("the seams and what every stack shares", {
         "txsctp._carrier", "txsctp._stack", "txsctp._assocoptions", "txsctp._portsupport",
@@ -80,11 +82,15 @@ STACK_MODULES = {
     "txsctp._build", "txsctp._build_socket", "txsctp._build_sctp", "txsctp._build_batch", "txsctp._buildenv",
     "txsctp._extension", "txsctp._sctp_cffi",
     "txsctp.sctpsocket", "txsctp._sockopts", "txsctp._batch", "txsctp._kernelstack",
+    "txsctp._usrsctp_build", "txsctp._usrsctp_extension", "txsctp._usrsctp_cffi", "txsctp._usrsctp",
+    "txsctp._usrsctp_options", "txsctp._usrsctp_values",
 }
 
 SOCKET_LAYER = {
     "txsctp._build", "txsctp._build_socket", "txsctp._build_sctp", "txsctp._build_batch", "txsctp._buildenv",
     "txsctp._extension", "txsctp._messageformats", "txsctp.sctpsocket", "txsctp._sockopts", "txsctp._batch",
+    "txsctp._usrsctp_build", "txsctp._usrsctp_extension", "txsctp._usrsctp", "txsctp._usrsctp_options",
+    "txsctp._usrsctp_values",
 }
 
 # Modules that must not learn which stack carries an association.

@@ -27,6 +27,9 @@ __all__ = [
     "PeerAbortedError",
     "CommunicationLostError",
     "CannotStartAssociationError",
+    "UserspaceStackUnavailableError",
+    "WrongThreadError",
+    "StackFeatureError",
     "fromErrno",
 ]
 
@@ -231,6 +234,49 @@ class CannotStartAssociationError(_twerror.ConnectError, SCTPError):
     The association could not be set up: INIT retransmissions exhausted,
     or the peer answered with ABORT.
     """
+
+
+class UserspaceStackUnavailableError(SCTPError, ImportError):
+    """
+    The userspace SCTP stack (usrsctp over UDP) is not available: txsctp
+    was built without usrsctp, so its binding (C{txsctp._usrsctp_cffi})
+    is missing.
+    """
+
+    HINT = (
+        "txsctp's userspace SCTP stack needs the usrsctp library and its "
+        "headers when txsctp is built: install them (Debian/Ubuntu: "
+        "libusrsctp-dev, Fedora: usrsctp-devel, Homebrew: usrsctp), then "
+        "rebuild txsctp so that it compiles its usrsctp binding "
+        "(from its source directory: pip install --force-reinstall .)"
+    )
+
+    def __init__(self, detail: str = "") -> None:
+        more = f" ({detail})" if detail else ""
+        super().__init__(f"{self.HINT}{more}")
+
+
+class WrongThreadError(SCTPError, RuntimeError):
+    """
+    The userspace SCTP stack was called from a thread other than the one
+    that started it (the reactor's): usrsctp runs without threads of its
+    own, and every call must come from that one thread.
+    """
+
+
+class StackFeatureError(SCTPError, NotImplementedError):
+    """
+    A feature of kernel SCTP that the SCTP stack in use has no equivalent
+    for (for example multi-homing on the userspace stack).
+
+    @ivar feature: what was asked for.
+    """
+
+    def __init__(self, feature: str, stack: str = "the userspace SCTP stack (usrsctp)",
+                 detail: str = "") -> None:
+        self.feature = feature
+        more = f": {detail}" if detail else ""
+        super().__init__(f"{feature} is not supported by {stack}{more}")
 
 
 def fromErrno(err: int, call: str, detail: str = "") -> OSError:
