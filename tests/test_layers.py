@@ -37,7 +37,7 @@ LAYERS = [
     ("cffi modules", {
         "txsctp._build", "txsctp._build_socket", "txsctp._build_sctp", "txsctp._build_batch",
         "txsctp._buildenv", "txsctp._extension", "txsctp._sctp_cffi",
-        "txsctp._usrsctp_build", "txsctp._usrsctp_extension", "txsctp._usrsctp_cffi",
+        "txsctp._usrsctp_build", "txsctp._usrsctp_cffi",
     }),
     ("value types", {
         "txsctp._messageformats", "txsctp._addresses", "txsctp.errors", "txsctp.info",
@@ -46,7 +46,7 @@ LAYERS = [
     }),
     ("socket layers", {
         "txsctp.sctpsocket", "txsctp._sockopts", "txsctp._batch",
-        "txsctp._usrsctp", "txsctp._usrsctp_options", "txsctp._usrsctp_values",
+        "txsctp._usrsctp_extension", "txsctp._usrsctp", "txsctp._usrsctp_options", "txsctp._usrsctp_values",
     }),
     ("the seams and what every stack shares", {
         "txsctp._carrier", "txsctp._stack", "txsctp._assocoptions", "txsctp._portsupport",
