@@ -311,6 +311,11 @@ def connectProtocol(reactor, host: str, port: int, build: Callable[[], protocol.
             if not d.called:
                 d.errback(reason)
 
+    import conftest
+
+    if conftest.STACK == "userspace":
+        kwargs.setdefault("stack", "userspace")
+        kwargs.setdefault("remoteUdpPort", conftest.SHARED_UDP_PORT)
     d.connector = connectSCTP(host, port, _Factory(), reactor=reactor, **kwargs)  # type: ignore[attr-defined]
     return d
 

@@ -35,6 +35,11 @@ if REACTOR_NAME not in _REACTORS:
     raise RuntimeError(
         f"TXSCTP_TEST_REACTOR={REACTOR_NAME!r}: choose one of {', '.join(_REACTORS)}"
     )
+# The stack the listen and connect fixtures use: tests/test_userspace.py
+# runs the transport's own tests on the userspace stack with this set.
+STACK = os.environ.get("TXSCTP_TEST_STACK", "kernel")
+if STACK not in ("kernel", "userspace"):
+    raise RuntimeError(f"TXSCTP_TEST_STACK={STACK!r}: choose kernel or userspace")
 
 
 def _installChosenReactor() -> None:
@@ -53,7 +58,7 @@ def pytest_report_header(config) -> List[str]:
 
     kernel = os.uname().release
     return [
-        f"txsctp: reactor={REACTOR_NAME}, kernel {kernel}, "
+        f"txsctp: reactor={REACTOR_NAME}, stack={STACK}, kernel {kernel}, "
         f"SCTP {'available' if kernelSupportsSCTP() else 'NOT available'}"
     ]
 
@@ -106,10 +111,42 @@ def sysctl():
 @pytest.fixture
 def bigBuffers(sysctl):
     """
-    A tuned host: socket buffer caps raised to 16 MiB.
+    A tuned host: socket buffer caps raised to 16 MiB (the kernel stack's
+    send buffer caps a message's size; the userspace stack's has no host
+    cap, and the host's settings are left alone).
     """
+    if STACK == "userspace":
+        return
     sysctl("net.core.rmem_max", 16 << 20)
     sysctl("net.core.wmem_max", 16 << 20)
+
+
+def _freeUdpPort() -> int:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# With the userspace stack, the listen fixture's ports share one UDP port,
+# which the connect fixture's clients and the ports' own outward
+# associations send to (as peers of the kernel stack share an IP address).
+SHARED_UDP_PORT = _freeUdpPort() if STACK == "userspace" else None
+
+
+def pytest_configure(config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "kernelStackOnly(reason): a test of a kernel SCTP feature the userspace stack does not have; "
+        "skipped, with the reason, when the suite runs on the userspace stack",
+    )
+
+
+def pytest_runtest_setup(item) -> None:
+    marker = item.get_closest_marker("kernelStackOnly")
+    if marker is not None and STACK == "userspace":
+        pytest.skip(f"kernel SCTP only: {marker.args[0]}")
 
 
 @pytest.fixture
@@ -124,6 +161,10 @@ def listen(reactor):
 
     def start(factory, port: int = 0, **kwargs):
         kwargs.setdefault("interface", "127.0.0.1")
+        if STACK == "userspace":
+            kwargs.setdefault("stack", "userspace")
+            kwargs.setdefault("udpPort", SHARED_UDP_PORT)
+            kwargs.setdefault("remoteUdpPort", SHARED_UDP_PORT)
         p = listenSCTP(port, factory, reactor=reactor, **kwargs)
         ports.append(p)
         return p
@@ -168,6 +209,9 @@ def connect(reactor):
 
     def start(port: int, build, host="127.0.0.1", **kwargs):
         d: defer.Deferred = defer.Deferred()
+        if STACK == "userspace":
+            kwargs.setdefault("stack", "userspace")
+            kwargs.setdefault("remoteUdpPort", SHARED_UDP_PORT)
         connectSCTP(host, port, _Factory(build, d), reactor=reactor, **kwargs)
         return d
 

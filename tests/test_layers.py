@@ -53,7 +53,7 @@ LAYERS = [
         "txsctp._basecarrier",
     }),
     ("stacks", {
-        "txsctp._kernelstack",
+        "txsctp._kernelstack", "txsctp._userspace",
     }),
     ("association transport", {
         "txsctp._transport",
@@ -83,7 +83,7 @@ STACK_MODULES = {
     "txsctp._extension", "txsctp._sctp_cffi",
     "txsctp.sctpsocket", "txsctp._sockopts", "txsctp._batch", "txsctp._kernelstack",
     "txsctp._usrsctp_build", "txsctp._usrsctp_extension", "txsctp._usrsctp_cffi", "txsctp._usrsctp",
-    "txsctp._usrsctp_options", "txsctp._usrsctp_values",
+    "txsctp._usrsctp_options", "txsctp._usrsctp_values", "txsctp._userspace",
 }
 
 SOCKET_LAYER = {

@@ -478,6 +478,7 @@ def test_full_kernel_stays_watched_until_the_queue_drains(listen, connect, react
     assert handle not in reactor.getWriters()
 
 
+@pytest.mark.kernelStackOnly("bundle=True fills packets with MSG_MORE, and the test counts packets with the association statistics (SCTP_GET_ASSOC_STATS)")
 @pytest.mark.parametrize("bundle", [False, True], ids=["one-packet-each", "bundled"])
 @pytest.mark.parametrize("style", STYLES)
 @pytest_twisted.inlineCallbacks
@@ -758,6 +759,7 @@ def test_connection_refused(connect):
         yield connect(1, Recorder)
 
 
+@pytest.mark.kernelStackOnly("multi-homing (an association over UDP has one path)")
 @pytest_twisted.inlineCallbacks
 def test_multihomed_addresses_and_paths(listen, connect):
     """
@@ -967,20 +969,19 @@ def test_failed_peeloff_ends_the_association_visibly(listen, connect, monkeypatc
     """
     import errno
 
-    from txsctp.sctpsocket import SCTPSocket
-
     factory = RecordingFactory(Recorder)
     port = listen(factory, style="one-to-many")
     client = yield withDeadline(connect(port.getHost().port, Recorder), 30, "the association")
     server = yield withDeadline(factory.connected, 10, "the server side")
-    original = SCTPSocket.applyTuning
+    SocketClass = type(port.socket)  # the stack's socket class
+    original = SocketClass.applyTuning
 
     def failing(self, tuning):
         if self.peeledOff:
             raise OSError(errno.ENOBUFS, "no buffer space (injected by the test)")
         return original(self, tuning)
 
-    monkeypatch.setattr(SCTPSocket, "applyTuning", failing)
+    monkeypatch.setattr(SocketClass, "applyTuning", failing)
     with pytest.raises(OSError) as raised:
         server.transport.peelOff()
     assert raised.value.errno == errno.ENOBUFS
@@ -1074,6 +1075,7 @@ def test_abort_from_messageReceived_is_not_reentrant(listen, connect, style):
     assert client.reason.check(PeerAbortedError)
 
 
+@pytest.mark.kernelStackOnly("per-message destinations among several peer addresses (multi-homing)")
 @pytest.mark.parametrize("style", STYLES)
 @pytest_twisted.inlineCallbacks
 def test_destination_gone_by_flush_time_fails_only_that_message(listen, connect, reactor, style, monkeypatch):

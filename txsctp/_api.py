@@ -31,6 +31,32 @@ def _reactor(reactor):
     return reactor
 
 
+def _stack(name: str, reactor, udpPort: Optional[int], remoteUdpPort: Optional[int], listening: bool):
+    """
+    The stack a port or connector asked for by name.  Nothing falls back
+    from one stack to the other: their wire formats differ.
+
+    @raise ValueError: an unknown stack, or UDP ports the stack cannot use.
+    @raise UserspaceStackUnavailableError: C{"userspace"} where txsctp was
+        built without usrsctp.
+    """
+    if name == "kernel":
+        if udpPort is not None:
+            raise ValueError(
+                "udpPort is for stack='userspace': the kernel receives SCTP over UDP on one "
+                "host-wide port, the sysctl net.sctp.udp_port")
+        return KernelStack(remoteUdpPort=remoteUdpPort)
+    if name == "userspace":
+        # Imported here: without usrsctp this raises the error that names
+        # the package to install, and the kernel stack is not affected.
+        from txsctp._userspace import DEFAULT_UDP_PORT, UserspaceStack
+
+        if udpPort is None:
+            udpPort = DEFAULT_UDP_PORT if listening else 0
+        return UserspaceStack(reactor, udpPort, DEFAULT_UDP_PORT if remoteUdpPort is None else remoteUdpPort)
+    raise ValueError(f"stack must be 'kernel' or 'userspace', not {name!r}")
+
+
 def listenSCTP(
     port: int,
     factory,
@@ -51,6 +77,9 @@ def listenSCTP(
     events: Sequence[int] = DEFAULT_EVENTS,
     prepareSocket: Optional[Callable[[SCTPSocket], None]] = None,
     bundle: bool = False,
+    stack: str = "kernel",
+    udpPort: Optional[int] = None,
+    remoteUdpPort: Optional[int] = None,
 ) -> IListeningPort:
     """
     Listen for SCTP associations.
@@ -95,8 +124,21 @@ def listenSCTP(
         is at least 256 KiB.  Off by default: fewer, larger packets leave
         the repair of losses at a receiver that falls behind to timers
         (see the tuning notes).
+    @param stack: C{"kernel"} (the kernel's SCTP) or C{"userspace"}
+        (usrsctp in this process, SCTP carried in UDP, RFC 6951: for hosts
+        whose kernel has no SCTP).  Nothing falls back from one to the
+        other.
+    @param udpPort: C{"userspace"} only: the UDP port to receive on
+        (default 9899, the port IANA assigned to SCTP over UDP).
+    @param remoteUdpPort: the peer's UDP port for associations this port
+        starts with C{associate} (C{"userspace"}, default 9899); with the
+        kernel stack, UDP-encapsulate the port's associations to this
+        remote UDP port (C{SCTP_REMOTE_UDP_ENCAPS_PORT}; the host must
+        receive SCTP over UDP: C{net.sctp.udp_port}).
     @return: an L{ISCTPListeningPort}, already listening.
     @raise CannotListenError: binding or listening failed.
+    @raise UserspaceStackUnavailableError: C{stack="userspace"} where
+        txsctp was built without usrsctp (the error says what to install).
     """
     if style not in (ONE_TO_ONE, ONE_TO_MANY):
         raise ValueError(f"style must be {ONE_TO_ONE!r} or {ONE_TO_MANY!r}, not {style!r}")
@@ -106,9 +148,10 @@ def listenSCTP(
         maxQueuedBytes=maxQueuedBytes, tuning=tuning, events=events,
         prepareSocket=prepareSocket, bundle=bundle,
     )
+    reactor = _reactor(reactor)
     portClass = OneToManyPort if style == ONE_TO_MANY else OneToOnePort
-    p = portClass(port, factory, interface, backlog, _reactor(reactor), options, maxAssociations,
-                  stack=KernelStack())
+    p = portClass(port, factory, interface, backlog, reactor, options, maxAssociations,
+                  stack=_stack(stack, reactor, udpPort, remoteUdpPort, listening=True))
     p.startListening()
     return p
 
@@ -132,6 +175,9 @@ def connectSCTP(
     events: Sequence[int] = DEFAULT_EVENTS,
     prepareSocket: Optional[Callable[[SCTPSocket], None]] = None,
     bundle: bool = False,
+    stack: str = "kernel",
+    udpPort: Optional[int] = None,
+    remoteUdpPort: Optional[int] = None,
 ) -> IConnector:
     """
     Connect to an SCTP peer (a one-to-one socket per association).
@@ -152,8 +198,17 @@ def connectSCTP(
         (SCTP-AUTH chunks and keys, RTO, peer address parameters).
     @param bundle: bundle small messages into full packets, as for
         L{listenSCTP}.
+    @param stack: C{"kernel"} or C{"userspace"}, as for L{listenSCTP}.
+    @param udpPort: C{"userspace"} only: the local UDP port (default 0, any
+        free one).
+    @param remoteUdpPort: the peer's UDP port: for C{"userspace"} (default
+        9899), and with the kernel stack to UDP-encapsulate the association
+        (C{SCTP_REMOTE_UDP_ENCAPS_PORT}; replies arrive on the host's
+        C{net.sctp.udp_port}, which must be set).
     @return: an C{IConnector}, connecting.
     @raise AddressFamilyError: a malformed or mixed-up address list.
+    @raise UserspaceStackUnavailableError: C{stack="userspace"} where
+        txsctp was built without usrsctp.
     """
     options = AssociationOptions(
         outStreams=outStreams, inStreams=inStreams, maxAttempts=maxAttempts,
@@ -161,6 +216,8 @@ def connectSCTP(
         maxQueuedBytes=maxQueuedBytes, tuning=tuning, events=events,
         prepareSocket=prepareSocket, bundle=bundle,
     )
-    c = Connector(host, port, factory, timeout, bindAddress, _reactor(reactor), options, stack=KernelStack())
+    reactor = _reactor(reactor)
+    c = Connector(host, port, factory, timeout, bindAddress, reactor, options,
+                  stack=_stack(stack, reactor, udpPort, remoteUdpPort, listening=False))
     c.connect()
     return c

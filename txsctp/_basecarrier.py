@@ -138,9 +138,6 @@ class BaseCarrier(StackReadiness, abstract.FileDescriptor):
     def addressFamily(self) -> int:
         return self._stack.addressFamily(self.sock)
 
-    def doRead(self):
-        return self.readAvailable()
-
     def doWrite(self):
         self._stackFull = False
         self._flush()
@@ -187,7 +184,7 @@ class BaseCarrier(StackReadiness, abstract.FileDescriptor):
 
     _inRead = False
 
-    def readAvailable(self):
+    def doRead(self):
         """
         Read everything queued (up to a bound per wake-up), in batches, and
         dispatch it: whole messages straight to their Protocol, pieces to
@@ -195,7 +192,7 @@ class BaseCarrier(StackReadiness, abstract.FileDescriptor):
         Associations that ended during the read get C{connectionLost} at its
         end, after everything the read found for them.
 
-        @return: what C{doRead} returns: C{None}, or why the socket is lost.
+        @return: C{None}, or why the socket is lost.
         """
         self._inRead = True
         reading.depth += 1
@@ -538,6 +535,13 @@ class BaseCarrier(StackReadiness, abstract.FileDescriptor):
             sock.close()
 
     # -- addresses, status, options ----------------------------------------
+
+    def packParameters(self, stream: int, ppid: int, flags: int, assocId: int, context: int,
+                       prPolicy: int, prValue: int) -> bytes:
+        return self._stack.packParameters(stream, ppid, flags, assocId, context, prPolicy, prValue)
+
+    def hostAddress(self, assocId: int) -> Any:
+        return self._stack.localAddress(self.sock, assocId)
 
     def localAddresses(self, assocId: int) -> List[Tuple[str, int]]:
         return self.sock.getLocalAddresses(assocId)

@@ -144,6 +144,9 @@ struct sctp_setpeerprim {
 struct sctp_prim {
     sctp_assoc_t ssp_assoc_id; struct sockaddr_storage ssp_addr; ...;
 };
+struct sctp_udpencaps {
+    sctp_assoc_t sue_assoc_id; struct sockaddr_storage sue_address; uint16_t sue_port; ...;
+};
 struct sctp_setadaptation { uint32_t ssb_adaptation_ind; ...; };
 struct sctp_paddrparams {
     sctp_assoc_t spp_assoc_id; struct sockaddr_storage spp_address;
@@ -258,7 +261,7 @@ CONSTANTS = """
     SCTP_STREAM_SCHEDULER_VALUE SCTP_INTERLEAVING_SUPPORTED
     SCTP_SENDMSG_CONNECT SCTP_EVENT SCTP_ASCONF_SUPPORTED
     SCTP_AUTH_SUPPORTED SCTP_ECN_SUPPORTED
-    SCTP_EXPOSE_POTENTIALLY_FAILED_STATE SCTP_PR_SCTP_NONE SCTP_PR_SCTP_TTL
+    SCTP_EXPOSE_POTENTIALLY_FAILED_STATE SCTP_REMOTE_UDP_ENCAPS_PORT SCTP_PR_SCTP_NONE SCTP_PR_SCTP_TTL
     SCTP_PR_SCTP_RTX SCTP_PR_SCTP_PRIO SCTP_ENABLE_RESET_STREAM_REQ
     SCTP_ENABLE_RESET_ASSOC_REQ SCTP_ENABLE_CHANGE_ASSOC_REQ
     SCTP_STREAM_RESET_INCOMING SCTP_STREAM_RESET_OUTGOING SCTP_UNORDERED

@@ -98,6 +98,16 @@ class ICarrier(Interface):
 
     # -- handing over queued messages -----------------------------------
 
+    def packParameters(stream, ppid, flags, assocId, context, prPolicy, prValue):
+        """
+        One message's send parameters, checked (values are in range
+        already) and packed (L{txsctp._messageformats}), for a message's
+        queue entry.
+
+        @raise StackFeatureError: the stack cannot send with them (a
+            partial-reliability policy it lacks).
+        """
+
     def scheduleFlush(transport):
         """
         C{transport} has messages queued: take them (up to a batch per call
@@ -118,8 +128,9 @@ class ICarrier(Interface):
 
     def flushPending():
         """
-        Flush now if a flush is scheduled (called when the outermost read
-        ends, for carriers on L{reading}'s list).
+        Flush now if a flush is scheduled (when the outermost read ends, for
+        carriers on L{reading}'s list: L{ReadDispatch.flushWrites} does
+        this itself, through C{_flushScheduled} and C{_flush}).
         """
 
     # -- ending, aborting, peeling off -----------------------------------
@@ -185,6 +196,12 @@ class ICarrier(Interface):
 
     # -- addresses, status, options --------------------------------------
 
+    def hostAddress(assocId):
+        """
+        This end of the association as an L{SCTPAddress
+        <txsctp.address.SCTPAddress>}.
+        """
+
     def localAddresses(assocId):
         """
         This end's addresses in the association, C{[(host, port), ...]}.
@@ -244,7 +261,11 @@ class ReadDispatch:
         """
         flushAfter = self.flushAfter
         while flushAfter:
-            flushAfter.pop(0).flushPending()
+            # (ICarrier.flushPending, inlined: this runs after every read
+            # that wrote.)
+            carrier = flushAfter.pop(0)
+            if carrier._flushScheduled:
+                carrier._flush()
 
 
 reading = ReadDispatch()

@@ -19,9 +19,11 @@ from txsctp import _addresses
 from txsctp._assocoptions import AssociationOptions
 from txsctp._batch import lastSendError, sendBlob, sharedReceiver
 from txsctp._extension import lib
-from txsctp._messageformats import unpackMeta
+from txsctp._messageformats import packMeta, unpackMeta
 from txsctp._portsupport import familyFor, hostList
 from txsctp._stack import IStack
+from txsctp.address import SCTPAddress
+from txsctp.errors import StackFeatureError
 from txsctp.notifications import parseNotification
 from txsctp.options import PeerAddrInfo
 from txsctp.sctpsocket import ONE_TO_MANY, ONE_TO_ONE, SCTPSocket
@@ -90,19 +92,53 @@ def bindListening(interface, port: int, options: AssociationOptions, style: str,
     return sock
 
 
+def _readUdpPort() -> int:
+    try:
+        with open("/proc/sys/net/sctp/udp_port") as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
 @implementer(IStack)
 class KernelStack:
     """
     The kernel's SCTP for one port or connector.
+
+    @ivar remoteUdpPort: the peer's UDP port to encapsulate this port's or
+        connector's associations to (RFC 6951), or C{None} for SCTP
+        directly over IP.
     """
 
     name = "kernel"
     sendBufferHint: Optional[str] = None
 
+    def __init__(self, remoteUdpPort: Optional[int] = None) -> None:
+        if remoteUdpPort is not None:
+            if isinstance(remoteUdpPort, bool) or not isinstance(remoteUdpPort, int):
+                raise TypeError(f"remoteUdpPort must be an int, not {type(remoteUdpPort).__name__}")
+            if not 1 <= remoteUdpPort <= 0xFFFF:
+                raise ValueError(f"remoteUdpPort {remoteUdpPort} is out of range 1..65535")
+            if not _readUdpPort():
+                raise StackFeatureError(
+                    "SCTP over UDP (remoteUdpPort)", "this host's kernel SCTP",
+                    "the kernel sends and receives SCTP in UDP only once net.sctp.udp_port is set "
+                    "(as root: sysctl -w net.sctp.udp_port=9899)")
+        self.remoteUdpPort = remoteUdpPort
+
+    def _encapsulate(self, sock: SCTPSocket) -> SCTPSocket:
+        if self.remoteUdpPort is not None:
+            try:
+                sock.setRemoteUdpEncapsPort(self.remoteUdpPort)
+            except BaseException:
+                sock.close()
+                raise
+        return sock
+
     # -- sockets -----------------------------------------------------------
 
     def listen(self, interface, port: int, options: AssociationOptions, style: str, backlog: int) -> SCTPSocket:
-        return bindListening(interface, port, options, style, backlog)
+        return self._encapsulate(bindListening(interface, port, options, style, backlog))
 
     def localPort(self, sock: SCTPSocket) -> int:
         return sock.getsockname()[1]
@@ -116,7 +152,7 @@ class KernelStack:
     def connectClient(self, options: AssociationOptions, hosts: Sequence[str], port: int,
                       bindAddresses: List[Tuple[str, int]]) -> Tuple[SCTPSocket, int]:
         family = familyFor(list(hosts) + [h for h, _ in bindAddresses])
-        sock = makeSocket(options, family, ONE_TO_ONE)
+        sock = self._encapsulate(makeSocket(options, family, ONE_TO_ONE))
         try:
             if bindAddresses:
                 sock.bindx(bindAddresses)
@@ -142,6 +178,8 @@ class KernelStack:
         return sock._sock.getsockopt(_stdsocket.SOL_SOCKET, _stdsocket.SO_ERROR)
 
     # -- carriers ----------------------------------------------------------
+
+    packParameters = staticmethod(packMeta)
 
     def attach(self, carrier: Any, sock: SCTPSocket) -> None:
         fd = sock.fileno()
@@ -195,6 +233,12 @@ class KernelStack:
 
     def pathState(self, sock: SCTPSocket, address: Tuple[str, int], assocId: int) -> PeerAddrInfo:
         return sock.getPeerAddrInfo(address, assocId)
+
+    def localAddress(self, sock: SCTPSocket, assocId: int) -> SCTPAddress:
+        return SCTPAddress.fromPairs(sock.getLocalAddresses(assocId), assocId)
+
+    def peerAddress(self, sock: SCTPSocket, assocId: int) -> SCTPAddress:
+        return SCTPAddress.fromPairs(sock.getPeerAddresses(assocId), assocId)
 
     def setPrimaryAddress(self, sock: SCTPSocket, address: Tuple[str, int], assocId: int) -> None:
         sock.setPrimaryAddress(address, assocId)

@@ -120,7 +120,7 @@ class OneToManyPort(BaseCarrier):
             self._abortId(assocId)
             return
         try:
-            peer = SCTPAddress.fromPairs(self.sock.getPeerAddresses(assocId), assocId)
+            peer = self._stack.peerAddress(self.sock, assocId)
         except (OSError, ValueError):
             # Already gone (its end is queued behind this COMM_UP): the
             # Protocol still sees it come and go, with the address the
@@ -296,7 +296,7 @@ class OneToManyPort(BaseCarrier):
         portStopped(self)
 
     def getHost(self) -> SCTPAddress:
-        return SCTPAddress.fromPairs(self.sock.getLocalAddresses())
+        return self._stack.localAddress(self.sock, 0)
 
     def logPrefix(self) -> str:
         return f"{type(self.factory).__name__} (SCTP one-to-many)"

@@ -65,7 +65,7 @@ class _OneToOneSocket(BaseCarrier):
         or connected to, so that the Protocol still sees it come and go.
         """
         try:
-            return SCTPAddress.fromPairs(self.sock.getPeerAddresses(0), assocId)
+            return self._stack.peerAddress(self.sock, assocId)
         except (OSError, ValueError):
             pass
         known = self._knownPeer
@@ -354,7 +354,7 @@ class OneToOnePort(StackReadiness, base.BasePort):
         portStopped(self)
 
     def getHost(self) -> SCTPAddress:
-        return SCTPAddress.fromPairs(self.sock.getLocalAddresses())
+        return self._stack.localAddress(self.sock, 0)
 
     def logPrefix(self) -> str:
         return f"{type(self.factory).__name__} (SCTP)"

@@ -15,6 +15,7 @@ Server descriptions::
         [:outStreams=N][:inStreams=N][:maxAttempts=N][:maxMessageSize=SIZE]
         [:maxAssociations=N][:bundle=BOOL][:nodelay=BOOL][:sendBufferSize=SIZE]
         [:receiveBufferSize=SIZE][:sackFrequency=N][:sackDelay=MS]
+        [:stack=kernel|userspace][:udpPort=PORT][:remoteUdpPort=PORT]
 
 C{port=PORT} may be given as a keyword instead.
 
@@ -25,6 +26,7 @@ Client descriptions::
         [:outStreams=N][:inStreams=N][:maxAttempts=N][:maxMessageSize=SIZE]
         [:bundle=BOOL][:nodelay=BOOL][:sendBufferSize=SIZE][:receiveBufferSize=SIZE]
         [:sackFrequency=N][:sackDelay=MS]
+        [:stack=kernel|userspace][:udpPort=PORT][:remoteUdpPort=PORT]
 
 C{host} and C{port} may also be given positionally (C{sctp:HOST:PORT}).
 C{bindPort} fixes the client's local port (on the C{bindAddress} addresses,
@@ -32,7 +34,11 @@ or on the wildcard address without them), as M3UA and Diameter peers often
 expect.  The tuning keywords override fields of
 L{txsctp.options.DEFAULT_TUNING}; C{bundle} is the C{bundle} argument of
 L{txsctp.listenSCTP} / L{txsctp.connectSCTP} (batches of small messages
-bundled into full packets).
+bundled into full packets).  C{stack}, C{udpPort} and C{remoteUdpPort} are
+theirs too: C{stack=userspace} runs SCTP in this process over UDP
+(C{udpPort}: the local UDP port, default 9899 for a server and any free
+one for a client; C{remoteUdpPort}: the peer's, default 9899); with the
+kernel stack C{remoteUdpPort} UDP-encapsulates the associations.
 
 Local addresses (C{interface}, C{bindAddress}) are IP literals; a client's
 C{host} may also be a DNS name, resolved when connecting.  A list is
@@ -76,6 +82,9 @@ __all__ = [
 STYLES = ("one-to-one", "one-to-many")
 """The socket styles a server description may ask for."""
 
+STACKS = ("kernel", "userspace")
+"""The SCTP stacks a description may ask for."""
+
 _TUNING_KEYWORDS = (
     "nodelay",
     "sendBufferSize",
@@ -89,6 +98,9 @@ _COMMON_KEYWORDS = (
     "maxAttempts",
     "maxMessageSize",
     "bundle",
+    "stack",
+    "udpPort",
+    "remoteUdpPort",
 ) + _TUNING_KEYWORDS
 _SERVER_KEYWORDS = (
     "port",
@@ -284,6 +296,18 @@ def _common(kwargs: Dict[str, str], into: Dict[str, Any]) -> None:
         into["maxMessageSize"] = _size("maxMessageSize", kwargs["maxMessageSize"])
     if "bundle" in kwargs:
         into["bundle"] = _boolean("bundle", kwargs["bundle"])
+    if "stack" in kwargs:
+        stack = kwargs["stack"].strip().lower()
+        if stack not in STACKS:
+            raise ValueError(f"stack must be kernel or userspace, not {kwargs['stack']!r}")
+        into["stack"] = stack
+    if "udpPort" in kwargs:
+        if into.get("stack", "kernel") != "userspace":
+            raise ValueError("udpPort needs stack=userspace (the kernel receives SCTP over UDP on its "
+                             "host-wide port, the sysctl net.sctp.udp_port)")
+        into["udpPort"] = _port("udpPort", kwargs["udpPort"])
+    if "remoteUdpPort" in kwargs:
+        into["remoteUdpPort"] = _integer("remoteUdpPort", kwargs["remoteUdpPort"], 1, 65535)
     tuning: Dict[str, Any] = {}
     if "nodelay" in kwargs:
         tuning["nodelay"] = _boolean("nodelay", kwargs["nodelay"])

@@ -635,6 +635,30 @@ class _SocketOptions:
         self._storageInit("ssp_addr", "ssp_assoc_id", assocId, address)(value)
         self._setopt(lib.SCTP_PRIMARY_ADDR, value, ffi.sizeof("struct sctp_prim"), "SCTP_PRIMARY_ADDR")
 
+    def getRemoteUdpEncapsPort(self, address: Optional[HostPort] = None, assocId: int = 0) -> int:
+        """
+        C{SCTP_REMOTE_UDP_ENCAPS_PORT}: the peer's UDP port this socket's
+        (or association's, or path's) SCTP packets are encapsulated to
+        (RFC 6951; 0: not encapsulated).
+        """
+        v = self._getopt(lib.SCTP_REMOTE_UDP_ENCAPS_PORT, "struct sctp_udpencaps", "SCTP_REMOTE_UDP_ENCAPS_PORT",
+                         self._storageInit("sue_address", "sue_assoc_id", assocId, address))
+        return _stdsocket.ntohs(v.sue_port)
+
+    def setRemoteUdpEncapsPort(self, port: int, address: Optional[HostPort] = None, assocId: int = 0) -> None:
+        """
+        C{SCTP_REMOTE_UDP_ENCAPS_PORT}: carry the SCTP packets of this socket
+        (C{assocId} 0 on a listening or not yet connected socket: its future
+        associations), association or path (C{address}) inside UDP to the
+        peer's UDP port C{port} (RFC 6951; 0 stops it).  The kernel sends
+        from, and receives on, the host's C{net.sctp.udp_port}.
+        """
+        value = ffi.new("struct sctp_udpencaps *")
+        self._storageInit("sue_address", "sue_assoc_id", assocId, address)(value)
+        value.sue_port = _stdsocket.htons(_checkU16("port", port))
+        self._setopt(lib.SCTP_REMOTE_UDP_ENCAPS_PORT, value, ffi.sizeof("struct sctp_udpencaps"),
+                     "SCTP_REMOTE_UDP_ENCAPS_PORT")
+
     def requestPeerPrimary(self, localAddress: HostPort, assocId: int = 0) -> None:
         """
         C{SCTP_SET_PEER_PRIMARY_ADDR}: ask the peer (via ASCONF) to use this

@@ -112,6 +112,12 @@ class IStack(Interface):
 
     # -- carriers ----------------------------------------------------------
 
+    def packParameters(stream, ppid, flags, assocId, context, prPolicy, prValue):
+        """
+        L{ICarrier.packParameters<txsctp._carrier.ICarrier.packParameters>}
+        for this stack.
+        """
+
     def attach(carrier, sock):
         """
         Bind C{carrier}'s I/O primitives to C{sock} (see
@@ -152,6 +158,21 @@ class IStack(Interface):
         """
         The L{txsctp.options.PeerAddrInfo} of peer C{address} of the
         association.
+        """
+
+    def localAddress(sock, assocId):
+        """
+        The L{SCTPAddress<txsctp.address.SCTPAddress>} of this end: of the
+        socket (C{assocId} 0 on a listening or one-to-one socket) or of one
+        association.
+        """
+
+    def peerAddress(sock, assocId):
+        """
+        The L{SCTPAddress<txsctp.address.SCTPAddress>} of the peer of the
+        association, read now.
+
+        @raise OSError: the association is gone (or C{ValueError}).
         """
 
     def setPrimaryAddress(sock, address, assocId):

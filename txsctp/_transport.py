@@ -31,7 +31,7 @@ from txsctp._assembly import MessageAssembler
 from txsctp._assocoptions import AssociationOptions
 from txsctp._carrier import BATCH_SIZE, reading
 from txsctp._consumer import DEFAULT_BUFFER_SIZE, ProducerRegistration, fireClosed
-from txsctp._messageformats import packMeta, unpackMeta
+from txsctp._messageformats import unpackMeta
 from txsctp._validate import checkBatchSizes, checkMessage, checkPayloads
 from txsctp.address import SCTPAddress
 from txsctp.errors import (
@@ -241,7 +241,7 @@ class SCTPTransport(ProducerRegistration):
         """
         This end's addresses for the association.
         """
-        return SCTPAddress.fromPairs(self.getLocalAddresses(), self.assocId)
+        return self._handle.hostAddress(self.assocId)
 
     def getPeer(self) -> SCTPAddress:
         """
@@ -492,7 +492,7 @@ class SCTPTransport(ProducerRegistration):
             if not (0 <= stream < self._outboundStreams and 0 <= ppid <= 0xFFFFFFFF
                     and 0 <= context <= 0xFFFFFFFF):
                 checkMessage(data, stream, ppid, context, self._outboundStreams)
-            meta = packMeta(stream, ppid, flags, self.assocId, context, prPolicy, prValue)  # type: ignore[arg-type]
+            meta = self._handle.packParameters(stream, ppid, flags, self.assocId, context, prPolicy, prValue)
         elif key is None:
             # Packed before, nothing new to remember (partial reliability's
             # every write comes here).

@@ -57,7 +57,7 @@ import errno
 import socket as _stdsocket
 import threading
 from array import array
-from typing import Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple, Union
+from typing import Callable, Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple, Union
 
 from txsctp import _usrsctp_values as _values
 from txsctp._usrsctp_options import UsrsctpOptions
@@ -75,7 +75,7 @@ from txsctp.errors import (
 )
 from txsctp.info import Message, RcvInfo
 from txsctp.notifications import Notification
-from txsctp.options import PRPolicy
+from txsctp.options import ONE_TO_MANY, ONE_TO_ONE, PRPolicy
 
 __all__ = [
     "UsrsctpStack",
@@ -92,8 +92,8 @@ __all__ = [
     "ALL_ASSOC",
 ]
 
-ONE_TO_ONE = lib.SOCK_STREAM
-ONE_TO_MANY = lib.SOCK_SEQPACKET
+# The socket styles, as the kernel socket layer names them.
+_STYLE_CODES = {ONE_TO_ONE: lib.SOCK_STREAM, ONE_TO_MANY: lib.SOCK_SEQPACKET}
 EVENT_READ = lib.SCTP_EVENT_READ
 EVENT_WRITE = lib.SCTP_EVENT_WRITE
 EVENT_ERROR = lib.SCTP_EVENT_ERROR
@@ -163,6 +163,12 @@ class UsrsctpStack:
     """
 
     _instance: Optional["UsrsctpStack"] = None
+    closeHook: Optional[Callable[[], None]] = None
+    """
+    Called after a socket is closed (its associations may still be shutting
+    down, and usrsctp has cleanup to do: a caller that stopped ticking
+    timers should start again).
+    """
 
     @classmethod
     def get(cls) -> "UsrsctpStack":
@@ -491,7 +497,7 @@ class UsrsctpStack:
 
     # -- sockets -------------------------------------------------------
 
-    def socket(self, style: int = ONE_TO_ONE) -> "UsrsctpSocket":
+    def socket(self, style: str = ONE_TO_ONE) -> "UsrsctpSocket":
         """
         A new non-blocking AF_CONN socket, C{SCTP_RECVRCVINFO} on.
 
@@ -499,9 +505,9 @@ class UsrsctpStack:
         """
         self._checkThread("socket")
         if style not in (ONE_TO_ONE, ONE_TO_MANY):
-            raise ValueError(f"style must be ONE_TO_ONE or ONE_TO_MANY, not {style!r}")
+            raise ValueError(f"style must be {ONE_TO_ONE!r} or {ONE_TO_MANY!r}, not {style!r}")
         sid = self._newId()
-        ptr = lib.txu_socket(style, sid)
+        ptr = lib.txu_socket(_STYLE_CODES[style], sid)
         if ptr == ffi.NULL:
             raise fromErrno(ffi.errno, "usrsctp_socket")
         return self._adopt(ptr, sid, style)
@@ -528,6 +534,8 @@ class UsrsctpStack:
         else:
             lib.txu_close(ptr)
             self._cleanupUntil = self.clock + CLEANUP_MS
+        if self.closeHook is not None:
+            self.closeHook()
 
     def sockets(self) -> List["UsrsctpSocket"]:
         """
@@ -584,15 +592,30 @@ class UsrsctpSocket(UsrsctpOptions):
         self.events: Tuple[int, ...] = ()
         self._abortOnClose = False
         self._port = 0
+        self.peeledOff = False
 
     def __repr__(self) -> str:
-        kind = "one-to-one" if self.style == ONE_TO_ONE else "one-to-many"
+        kind = self.style
         state = " closed" if self._ptr is None else ""
         return f"<UsrsctpSocket {self.id} {kind}{state}>"
 
     @property
     def closed(self) -> bool:
         return self._ptr is None
+
+    def getsockname(self) -> HostPort:
+        """
+        C{("0.0.0.0", port)}: the local SCTP port (0 while unbound); the
+        local address is its UDP socket's (see L{getLocalAddresses}).
+        """
+        return ("0.0.0.0", self.getLocalPort())
+
+    def fileno(self) -> int:
+        """
+        -1: a usrsctp socket has no file descriptor (its packets travel
+        through the UDP sockets of its handles).
+        """
+        return -1
 
     def _check(self, call: str):
         self._stack._checkThread(call)
@@ -670,6 +693,7 @@ class UsrsctpSocket(UsrsctpOptions):
         if new == ffi.NULL:
             raise fromErrno(ffi.errno, "peeloff", f"association {assocId}")
         sock = self._stack._adopt(new, sid, ONE_TO_ONE)
+        sock.peeledOff = True
         if self.events:
             sock.subscribe(self.events)
         return sock
@@ -982,6 +1006,19 @@ class UsrsctpSocket(UsrsctpOptions):
         current = set(self.events)
         (current.update if on else current.difference_update)(events)
         self.events = tuple(sorted(current))
+
+    def isSubscribed(self, event: int, assocId: int = FUTURE_ASSOC) -> bool:
+        """
+        Whether notifications of type C{event} (a L{NotificationType},
+        Linux number) are subscribed to (C{SCTP_EVENT}, read back).
+        """
+        self._check("isSubscribed")
+        if int(event) not in _values.EVENT_TYPES:
+            raise ValueError(f"unknown notification type {event}")
+        value = self._getopt(lib.IPPROTO_SCTP, lib.SCTP_EVENT, "struct sctp_event", "SCTP_EVENT",
+                             lambda v: (setattr(v, "se_assoc_id", assocId),
+                                        setattr(v, "se_type", _values.EVENT_TYPES[int(event)])))
+        return bool(value.se_on)
 
 def usrsctpDefaults() -> Dict[str, int]:
     """

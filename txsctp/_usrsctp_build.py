@@ -316,6 +316,7 @@ uint32_t usrsctp_crc32c(void *, size_t);
 char *usrsctp_dumppacket(const void *, size_t, int);
 void usrsctp_freedumpbuffer(char *);
 int usrsctp_sysctl_set_sctp_blackhole(uint32_t value);
+int usrsctp_sysctl_set_sctp_default_ss_module(uint32_t value);
 uint32_t usrsctp_sysctl_get_sctp_blackhole(void);
 uint32_t usrsctp_sysctl_get_sctp_sendspace(void);
 uint32_t usrsctp_sysctl_get_sctp_recvspace(void);
@@ -1720,10 +1721,14 @@ int txu_init(void)
         return 0;
     txu_owner = pthread_self();
     usrsctp_init_nothreads(0, txu_conn_output, NULL);
-    /* No ABORT for packets nobody listens for: what the kernel does with
-       net.sctp... is a matter of taste, but a flood of junk must not make
-       us answer every datagram. */
-    usrsctp_sysctl_set_sctp_blackhole(2);
+    /* As Linux does: an INIT for a port nobody listens on is answered with
+       an ABORT (the peer sees the association refused at once, not after
+       its INIT retransmissions), and the streams of an association share
+       it first come, first served (usrsctp's default is round robin).
+       Only datagrams from endpoints a UDP port accepted reach usrsctp at
+       all, and an ABORT is smaller than what it answers. */
+    usrsctp_sysctl_set_sctp_blackhole(0);
+    usrsctp_sysctl_set_sctp_default_ss_module(SCTP_SS_FIRST_COME);
     txu_ready_state = 1;
     return 1;
 }

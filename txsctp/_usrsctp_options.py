@@ -18,7 +18,7 @@ from txsctp import _usrsctp_values as _values
 from txsctp._usrsctp_extension import ffi, lib
 from txsctp._usrsctp_values import HostPort, checkUint, unpackAddress
 from txsctp.errors import StackFeatureError, fromErrno
-from txsctp.options import AssocParams, DelayedSack, InitMsg, PeerAddrInfo, RTOInfo, Status
+from txsctp.options import AssocParams, DelayedSack, InitMsg, PeerAddrInfo, RTOInfo, Status, Tuning
 
 __all__ = ["UsrsctpOptions"]
 
@@ -54,6 +54,27 @@ class UsrsctpOptions:
     def _setInt(self, level: int, name: int, value: int, what: str) -> None:
         self._check(what)
         self._setopt(level, name, ffi.new("int *", value), ffi.sizeof("int"), what)
+
+    def applyTuning(self, tuning: Tuning) -> None:
+        """
+        Apply a L{Tuning}: nodelay, buffer sizes, delayed SACK (as
+        C{SCTPSocket.applyTuning}; usrsctp takes buffer sizes as given).
+        """
+        self.setNodelay(tuning.nodelay)
+        if tuning.sendBufferSize is not None:
+            self.setSendBufferSize(tuning.sendBufferSize)
+        if tuning.receiveBufferSize is not None:
+            self.setReceiveBufferSize(tuning.receiveBufferSize)
+        if tuning.sackFrequency is not None or tuning.sackDelay is not None:
+            current = self.getDelayedSack()
+            self.setDelayedSack(DelayedSack(delay=tuning.sackDelay or current.delay,
+                                            freq=tuning.sackFrequency or current.freq))
+
+    def getSocketError(self) -> int:
+        """
+        The socket's pending error (C{SO_ERROR}), an errno or 0.
+        """
+        return self._getInt(lib.SOL_SOCKET, lib.SO_ERROR, "SO_ERROR")
 
     def getNodelay(self) -> bool:
         return bool(self._getInt(lib.IPPROTO_SCTP, lib.SCTP_NODELAY, "SCTP_NODELAY"))
@@ -291,5 +312,8 @@ class UsrsctpOptions:
             return self._port
         # Chosen by usrsctp (connect without bind): its address list has it
         # once some handle is registered.
-        found = self._addresses(0, False, "getLocalPort")
+        try:
+            found = self._addresses(0, False, "getLocalPort")
+        except OSError:
+            return 0  # neither bound nor connected
         return found[0][1] if found else 0

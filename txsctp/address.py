@@ -8,7 +8,7 @@ one first).
 
 from __future__ import annotations
 
-from typing import Tuple
+from typing import Optional, Tuple
 
 import attr
 from zope.interface import implementer
@@ -30,12 +30,16 @@ class SCTPAddress:
     @ivar addresses: every address of the endpoint, primary first.
     @ivar assocId: the association id this address was read for (0 for a
         socket's own endpoint).
+    @ivar udpPort: the UDP port the SCTP packets travel in (SCTP over UDP,
+        RFC 6951: the userspace stack), or C{None} for SCTP directly over
+        IP.
     """
 
     host: str
     port: int
     addresses: Tuple[str, ...] = attr.ib(default=(), converter=tuple)
     assocId: int = 0
+    udpPort: Optional[int] = None
     type: str = attr.ib(default="SCTP", init=False)
 
     def __attrs_post_init__(self) -> None:
@@ -43,7 +47,7 @@ class SCTPAddress:
             object.__setattr__(self, "addresses", (self.host,))
 
     @classmethod
-    def fromPairs(cls, pairs, assocId: int = 0) -> "SCTPAddress":
+    def fromPairs(cls, pairs, assocId: int = 0, udpPort: Optional[int] = None) -> "SCTPAddress":
         """
         Build from a list of C{(host, port)} pairs as the socket layer
         returns them (primary first).
@@ -58,8 +62,9 @@ class SCTPAddress:
         for h, _ in pairs:
             if h not in hosts:
                 hosts.append(h)
-        return cls(host=host, port=port, addresses=tuple(hosts), assocId=assocId)
+        return cls(host=host, port=port, addresses=tuple(hosts), assocId=assocId, udpPort=udpPort)
 
     def __str__(self) -> str:
         hosts = ",".join(f"[{h}]" if ":" in h else h for h in self.addresses)
-        return f"sctp:{hosts}:{self.port}"
+        over = "" if self.udpPort is None else f" over udp:{self.udpPort}"
+        return f"sctp:{hosts}:{self.port}{over}"

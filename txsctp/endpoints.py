@@ -77,6 +77,9 @@ class SCTPServerEndpoint:
         maxAssociations: Optional[int] = None,
         bundle: Optional[bool] = None,
         tuning: Any = None,
+        stack: Optional[str] = None,
+        udpPort: Optional[int] = None,
+        remoteUdpPort: Optional[int] = None,
     ) -> None:
         """
         @param reactor: the reactor to listen with.
@@ -96,6 +99,9 @@ class SCTPServerEndpoint:
         @param bundle: bundle batches of small messages into full packets
             (C{None}: the transport's default, off; see L{txsctp.listenSCTP}).
         @param tuning: a L{txsctp.options.Tuning} for the socket.
+        @param stack: C{"kernel"} or C{"userspace"} (C{None}: the kernel);
+            see L{txsctp.listenSCTP}, as for C{udpPort} and
+            C{remoteUdpPort}.
         """
         self._reactor = reactor
         self._port = port
@@ -110,6 +116,9 @@ class SCTPServerEndpoint:
             maxAssociations=maxAssociations,
             bundle=bundle,
             tuning=tuning,
+            stack=stack,
+            udpPort=udpPort,
+            remoteUdpPort=remoteUdpPort,
         )
 
     def __repr__(self) -> str:
@@ -288,6 +297,9 @@ class SCTPClientEndpoint:
         maxMessageSize: Optional[int] = None,
         bundle: Optional[bool] = None,
         tuning: Any = None,
+        stack: Optional[str] = None,
+        udpPort: Optional[int] = None,
+        remoteUdpPort: Optional[int] = None,
     ) -> None:
         """
         @param reactor: the reactor to connect with.
@@ -304,6 +316,9 @@ class SCTPClientEndpoint:
         @param bundle: bundle batches of small messages into full packets
             (C{None}: the transport's default, off; see L{txsctp.connectSCTP}).
         @param tuning: a L{txsctp.options.Tuning} for the socket.
+        @param stack: C{"kernel"} or C{"userspace"} (C{None}: the kernel);
+            see L{txsctp.listenSCTP}, as for C{udpPort} and
+            C{remoteUdpPort}.
         """
         self._reactor = reactor
         self._host = host
@@ -317,6 +332,9 @@ class SCTPClientEndpoint:
             maxMessageSize=maxMessageSize,
             bundle=bundle,
             tuning=tuning,
+            stack=stack,
+            udpPort=udpPort,
+            remoteUdpPort=remoteUdpPort,
         )
 
     def __repr__(self) -> str:

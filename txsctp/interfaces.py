@@ -352,6 +352,9 @@ class IReactorSCTP(Interface):
         events: Sequence[int] = ...,
         prepareSocket: Callable[[SCTPSocket], None] | None = None,
         bundle: bool = False,
+        stack: str = "kernel",
+        udpPort: int | None = None,
+        remoteUdpPort: int | None = None,
     ) -> ISCTPListeningPort:
         """
         Listen for SCTP associations: see L{txsctp.listenSCTP}, whose
@@ -376,6 +379,10 @@ class IReactorSCTP(Interface):
         @param prepareSocket: called with the new socket before it is
             bound.
         @param bundle: fill packets with the small messages of a batch.
+        @param stack: C{"kernel"} or C{"userspace"} (usrsctp over UDP).
+        @param udpPort: the UDP port to receive on (userspace stack).
+        @param remoteUdpPort: the peer's UDP port for outward associations
+            (userspace), or to UDP-encapsulate to (kernel).
         @return: the port, already listening.
         @raise twisted.internet.error.CannotListenError: binding or
             listening failed.
@@ -399,6 +406,9 @@ class IReactorSCTP(Interface):
         events: Sequence[int] = ...,
         prepareSocket: Callable[[SCTPSocket], None] | None = None,
         bundle: bool = False,
+        stack: str = "kernel",
+        udpPort: int | None = None,
+        remoteUdpPort: int | None = None,
     ) -> IConnector:
         """
         Connect to an SCTP peer: see L{txsctp.connectSCTP}, whose
@@ -424,6 +434,10 @@ class IReactorSCTP(Interface):
         @param prepareSocket: called with the new socket before it is
             bound and connected.
         @param bundle: fill packets with the small messages of a batch.
+        @param stack: C{"kernel"} or C{"userspace"} (usrsctp over UDP).
+        @param udpPort: the local UDP port (userspace stack).
+        @param remoteUdpPort: the peer's UDP port (userspace), or to
+            UDP-encapsulate to (kernel).
         @return: the connector, connecting.
         @raise txsctp.errors.AddressFamilyError: a malformed or mixed-up
             address list.

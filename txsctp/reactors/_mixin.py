@@ -54,6 +54,9 @@ class SCTPReactorMixin:
         events: Sequence[int] = DEFAULT_EVENTS,
         prepareSocket: Callable[[Any], None] | None = None,
         bundle: bool = False,
+        stack: str = "kernel",
+        udpPort: int | None = None,
+        remoteUdpPort: int | None = None,
     ) -> ISCTPListeningPort:
         """
         See L{IReactorSCTP.listenSCTP} and L{txsctp.listenSCTP}.
@@ -64,7 +67,8 @@ class SCTPReactorMixin:
             maxInitTimeout=maxInitTimeout, maxMessageSize=maxMessageSize,
             maxAssociations=maxAssociations, bufferSize=bufferSize,
             maxQueuedBytes=maxQueuedBytes, tuning=tuning, events=events,
-            prepareSocket=prepareSocket, bundle=bundle,
+            prepareSocket=prepareSocket, bundle=bundle, stack=stack, udpPort=udpPort,
+            remoteUdpPort=remoteUdpPort,
         )
         return ISCTPListeningPort(listening)
 
@@ -87,6 +91,9 @@ class SCTPReactorMixin:
         events: Sequence[int] = DEFAULT_EVENTS,
         prepareSocket: Callable[[Any], None] | None = None,
         bundle: bool = False,
+        stack: str = "kernel",
+        udpPort: int | None = None,
+        remoteUdpPort: int | None = None,
     ) -> IConnector:
         """
         See L{IReactorSCTP.connectSCTP} and L{txsctp.connectSCTP}.
@@ -96,5 +103,6 @@ class SCTPReactorMixin:
             outStreams=outStreams, inStreams=inStreams, maxAttempts=maxAttempts,
             maxInitTimeout=maxInitTimeout, maxMessageSize=maxMessageSize,
             bufferSize=bufferSize, maxQueuedBytes=maxQueuedBytes, tuning=tuning,
-            events=events, prepareSocket=prepareSocket, bundle=bundle,
+            events=events, prepareSocket=prepareSocket, bundle=bundle, stack=stack,
+            udpPort=udpPort, remoteUdpPort=remoteUdpPort,
         )
