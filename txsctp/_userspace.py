@@ -50,7 +50,7 @@ from txsctp._messageformats import packMeta
 from txsctp._stack import IStack
 from txsctp.address import SCTPAddress
 from txsctp.errors import StackFeatureError
-from txsctp.options import ONE_TO_MANY, ONE_TO_ONE, PeerAddrInfo, PRPolicy
+from txsctp.options import ONE_TO_ONE, PeerAddrInfo, PRPolicy
 
 __all__ = ["UserspaceStack", "DEFAULT_UDP_PORT", "MAX_NEW_HANDLES"]
 
@@ -250,7 +250,11 @@ class _Driver:
         self._endpoints.pop(fd, None)
         if self._shared.get((ep.interface, ep.port)) is ep:
             del self._shared[(ep.interface, ep.port)]
-        ep.stopListening()
+        # Closed now, not in the next reactor iteration (stopListening): a
+        # new port may want its UDP port at once.
+        ep.stopReading()
+        ep.stopWriting()
+        ep.connectionLost()
 
     # -- packets -------------------------------------------------------------
 
@@ -417,13 +421,13 @@ class _Driver:
         if ms > 0 and self.usrsctp.handleTimers(min(ms, 0xFFFFFFFF)):
             self._collectAll = True
         self.service()
-        if self.usrsctp.needsTimers():
-            if now >= self._nextSweep:
-                self._sweep()
-                self._nextSweep = now + _SWEEP_EVERY
-            self._ticker = self.reactor.callLater(_TICK, self._tick)
-        else:
+        if now >= self._nextSweep or not self.usrsctp.needsTimers():
+            # (Last, when usrsctp has nothing left: what is closed now may
+            # give it cleanup to do again, checked below.)
             self._sweep()
+            self._nextSweep = now + _SWEEP_EVERY
+        if self.usrsctp.needsTimers() and self._ticker is None:
+            self._ticker = self.reactor.callLater(_TICK, self._tick)
 
     def _sweep(self) -> None:
         """
