@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import errno
 from collections import deque
-from typing import TYPE_CHECKING, Any, Deque, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Deque, Iterable, List, Optional, Sequence, Tuple, Union
 
 from zope.interface import implementer
 
@@ -47,6 +47,9 @@ from txsctp.options import ONE_TO_ONE
 
 if TYPE_CHECKING:
     from txsctp._transport import SCTPTransport
+    from txsctp.options import PeerAddrInfo, Status
+
+    HostPort = Tuple[str, int]
 
 __all__ = ["BaseCarrier"]
 
@@ -84,6 +87,43 @@ class BaseCarrier:
     sock: Any = None
     disconnected: Any = False
 
+    if TYPE_CHECKING:
+        # What a stack's carrier class provides (see the module docstring),
+        # besides the association-level calls below that raise
+        # NotImplementedError.
+        reactor: Any
+        _receive: Callable[[], Tuple[int, List[bytes], List[tuple]]]
+        _parseNotification: Callable[[bytes], Notification]
+        _sendOne: Callable[[bytes, int, bytes], int]
+
+        def _lastSendError(self) -> OSError: ...
+
+        def _sendMany(self, datas: Sequence[bytes], metas: Sequence[bytes],
+                      sizes: Optional[Sequence[int]]) -> int: ...
+
+        def _sendSpecial(self, entry: tuple) -> int: ...
+
+        def _waitForRoom(self) -> None: ...
+
+        def stopReading(self) -> None: ...
+
+        def startReading(self) -> None: ...
+
+        @property
+        def addressFamily(self) -> int: ...
+
+        def localAddresses(self, assocId: int) -> List[HostPort]: ...
+
+        def peerAddresses(self, assocId: int) -> List[HostPort]: ...
+
+        def pathState(self, address: HostPort, assocId: int) -> PeerAddrInfo: ...
+
+        def setPrimaryAddress(self, address: HostPort, assocId: int) -> None: ...
+
+        def status(self, assocId: int) -> Status: ...
+
+        def subscribeSenderDry(self, transport: SCTPTransport, on: bool) -> None: ...
+
     def _initCarrier(self, options: Any) -> None:
         self.options = options
         self._dirty: Deque[SCTPTransport] = deque()
@@ -120,7 +160,7 @@ class BaseCarrier:
     def _buildAssociation(self, notification: AssociationChange) -> None:
         raise NotImplementedError()
 
-    def _orphan(self, item) -> None:
+    def _orphan(self, item: Union[Message, Notification]) -> None:
         """
         A message or notification for no known association.
         """
@@ -144,7 +184,7 @@ class BaseCarrier:
 
     _inRead = False
 
-    def readAvailable(self):
+    def readAvailable(self) -> Optional[failure.Failure]:
         """
         Read everything queued (up to a bound per wake-up), in batches, and
         dispatch it: whole messages straight to their Protocol, pieces to
@@ -167,7 +207,7 @@ class BaseCarrier:
             if not reading.depth and reading.flushAfter:
                 reading.flushWrites()
 
-    def _readAvailable(self):
+    def _readAvailable(self) -> Optional[failure.Failure]:
         receive = self._receive
         parse = self._parseNotification
         lookup = self._lookup
@@ -179,7 +219,7 @@ class BaseCarrier:
             except InterruptedError:
                 continue
             except OSError as e:
-                result = self._readError(e)
+                result: Optional[failure.Failure] = self._readError(e)
                 if result is _KEEP_READING:
                     continue
                 return result
@@ -235,13 +275,14 @@ class BaseCarrier:
         else:
             transport._notify(n)
 
-    def _readError(self, e: OSError):
+    def _readError(self, e: OSError) -> Any:
+        # A Failure (the socket is lost), None, or _KEEP_READING.
         return failure.Failure(e)
 
-    def _readEOF(self):
+    def _readEOF(self) -> Optional[failure.Failure]:
         return failure.Failure(error.ConnectionDone())
 
-    def _drained(self):
+    def _drained(self) -> Optional[failure.Failure]:
         """
         Nothing more to read for now.
         """
@@ -285,6 +326,9 @@ class BaseCarrier:
         """
         if self._stackFull or self.disconnected or transport._sendBroken is not None or len(self._dirty) != 1:
             return
+        datas: Sequence[bytes]
+        metas: Sequence[bytes]
+        sizes: Optional[Sequence[int]]
         batch = transport._plainBatch()
         if batch is None:
             datas, metas = self._collectBatch([transport])[:2]
@@ -403,7 +447,7 @@ class BaseCarrier:
             self._stackFull = False
 
     @staticmethod
-    def _collectBatch(dirty) -> Tuple[List[bytes], List[bytes], List[SCTPTransport]]:
+    def _collectBatch(dirty: Iterable[SCTPTransport]) -> Tuple[List[bytes], List[bytes], List[SCTPTransport]]:
         """
         The next batch, round robin over the associations with messages
         queued, entry by entry: C{(datas, metas, owners)}, with one owner
