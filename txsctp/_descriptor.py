@@ -21,7 +21,7 @@ from __future__ import annotations
 import errno
 import socket as _stdsocket
 from functools import partial
-from typing import TYPE_CHECKING, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, List, Optional, Sequence, Tuple, Union
 
 from twisted.internet import abstract, error
 from twisted.logger import Logger
@@ -31,8 +31,8 @@ from txsctp._assocoptions import AssociationOptions
 from txsctp._basecarrier import _KEEP_READING, BaseCarrier
 from txsctp._batch import lastSendError, sendBlob, sharedReceiver
 from txsctp._extension import lib
-from txsctp._portsupport import familyFor, hostList
 from txsctp._messageformats import unpackMeta
+from txsctp._portsupport import familyFor, hostList
 from txsctp.address import SCTPAddress
 from txsctp.errors import CommunicationLostError, PeerAbortedError
 from txsctp.notifications import (
@@ -63,7 +63,7 @@ _FLAG_UNORDERED = lib.SCTP_UNORDERED
 # _batch.sendOne without its check of the packed parameters (always
 # packMeta's here) or its exception: 1, or -1 with lastSendError().  On the
 # one-message flush a Python frame costs as much as the send's own work.
-_sendOneRaw = lib.txsctp_sendmeta1_nosignal
+_sendOneRaw: Callable[[int, bytes, int, bytes], int] = lib.txsctp_sendmeta1_nosignal
 _FLAG_SACK_IMMEDIATELY = lib.SCTP_SACK_IMMEDIATELY
 
 
@@ -85,13 +85,14 @@ def makeSocket(options: AssociationOptions, family: int, style: str) -> SCTPSock
     return sock
 
 
-def bindListening(interface, port: int, options: AssociationOptions, style: str, backlog: int) -> SCTPSocket:
+def bindListening(interface: Union[str, Sequence[str]], port: int, options: AssociationOptions, style: str,
+                  backlog: int) -> SCTPSocket:
     """
     A new kernel socket of C{style} bound to C{interface} (the wildcard,
     one address, or several with bindx) and C{port}, listening.
     """
     if isinstance(interface, str) and interface in ("", "0.0.0.0", "::"):
-        family = _stdsocket.AF_INET6 if interface == "::" else _stdsocket.AF_INET
+        family: int = _stdsocket.AF_INET6 if interface == "::" else _stdsocket.AF_INET
         sock = makeSocket(options, family, style)
         try:
             sock.bind((interface, port))
@@ -125,8 +126,10 @@ class _SocketDescriptor(BaseCarrier, abstract.FileDescriptor):
     """
 
     _parseNotification = staticmethod(parseNotification)
+    # From _setSocket on (a client's socket is made when it connects).
+    sock: SCTPSocket
 
-    def __init__(self, sock: Optional[SCTPSocket], reactor, options: AssociationOptions) -> None:
+    def __init__(self, sock: Optional[SCTPSocket], reactor: Any, options: AssociationOptions) -> None:
         abstract.FileDescriptor.__init__(self, reactor)
         self._initCarrier(options)
         if sock is not None:
@@ -150,10 +153,10 @@ class _SocketDescriptor(BaseCarrier, abstract.FileDescriptor):
         sock = self.sock
         return -1 if sock is None else sock.fileno()
 
-    def doRead(self):
+    def doRead(self) -> Optional[failure.Failure]:
         return self.readAvailable()
 
-    def doWrite(self):
+    def doWrite(self) -> None:
         self._stackFull = False
         self._flush()
         if not self._stackFull:
@@ -170,7 +173,7 @@ class _SocketDescriptor(BaseCarrier, abstract.FileDescriptor):
     def _lastSendError() -> OSError:
         return lastSendError()
 
-    def _sendMany(self, datas, metas, sizes) -> int:
+    def _sendMany(self, datas: Sequence[bytes], metas: Sequence[bytes], sizes: Optional[Sequence[int]]) -> int:
         return sendBlob(self._fd, datas, metas, bundle=self._bundling(), sizes=sizes)
 
     def _bundling(self) -> bool:
@@ -246,7 +249,7 @@ class _OneToOneSocket(_SocketDescriptor):
     client's).
     """
 
-    def __init__(self, sock: Optional[SCTPSocket], reactor, options: AssociationOptions) -> None:
+    def __init__(self, sock: Optional[SCTPSocket], reactor: Any, options: AssociationOptions) -> None:
         _SocketDescriptor.__init__(self, sock, reactor, options)
         self.transport: Optional[SCTPTransport] = None
         self._pendingUp: Optional[AssociationChange] = None
@@ -286,7 +289,7 @@ class _OneToOneSocket(_SocketDescriptor):
 
     _socketError: Optional[OSError] = None
 
-    def _readError(self, e: OSError):
+    def _readError(self, e: OSError) -> Any:
         # The kernel reports a dead association's error (ECONNRESET after an
         # ABORT, ETIMEDOUT...) before the notification queued with it: note
         # it and read on, so the notification tells the Protocol first.
@@ -297,7 +300,7 @@ class _OneToOneSocket(_SocketDescriptor):
                 return _KEEP_READING
         return self._gone()
 
-    def _gone(self):
+    def _gone(self) -> Optional[failure.Failure]:
         transport = self.transport
         if transport is not None and (transport._ending or transport._aborting):
             return None  # its end is being reported (see doRead, abortConnection)
@@ -315,13 +318,13 @@ class _OneToOneSocket(_SocketDescriptor):
             return failure.Failure(self._socketError)
         return failure.Failure(error.ConnectionDone())
 
-    def _readEOF(self):
+    def _readEOF(self) -> Optional[failure.Failure]:
         # EOF on a one-to-one socket: the association is gone (if its
         # SHUTDOWN_COMP or COMM_LOST notification was read, the transport
         # has already ended).
         return self._gone()
 
-    def _drained(self):
+    def _drained(self) -> Optional[failure.Failure]:
         if self._socketError is not None:
             return self._gone()
         return None
@@ -360,7 +363,7 @@ class _OneToOneSocket(_SocketDescriptor):
         # the close that follows (in associationLost) send the ABORT.
         self.sock.setLinger(True, 0)
 
-    def connectionLost(self, reason):
+    def connectionLost(self, reason: failure.Failure) -> None:
         """
         The reactor dropped us (an error escaped doRead/doWrite).
         """
