@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import errno
 import socket as _stdsocket
-from typing import List, Optional, Sequence, Union
+from typing import Any, List, Optional, Sequence, Union
 
 from twisted.internet import base, defer, error
+from twisted.internet.protocol import ClientFactory
 from twisted.python import failure
 
 from txsctp import _addresses
@@ -28,7 +29,8 @@ from txsctp._portsupport import (
 from txsctp._transport import SCTPTransport
 from txsctp.address import SCTPAddress
 from txsctp.errors import CannotStartAssociationError
-from txsctp.notifications import AssociationChange, AssociationState
+from txsctp.info import Message
+from txsctp.notifications import AssociationChange, AssociationState, Notification
 from txsctp.sctpsocket import ONE_TO_ONE
 
 __all__ = ["Client", "Connector"]
@@ -39,7 +41,7 @@ class Client(_OneToOneSocket):
     A one-to-one socket connecting out for a L{Connector}.
     """
 
-    def __init__(self, hosts: List[str], port: int, bindAddress, connector: "Connector", reactor,
+    def __init__(self, hosts: List[str], port: int, bindAddress: Any, connector: Connector, reactor: Any,
                  options: AssociationOptions) -> None:
         _OneToOneSocket.__init__(self, None, reactor, options)
         self.connector = connector
@@ -88,7 +90,7 @@ class Client(_OneToOneSocket):
             return
         self.startReading()
 
-    def failIfNotConnected(self, err) -> None:
+    def failIfNotConnected(self, err: Union[Exception, failure.Failure]) -> None:
         """
         Give up connecting (called by the connector's timeout too).
         """
@@ -120,7 +122,7 @@ class Client(_OneToOneSocket):
         self._carry(transport)
         transport._start(notification)
 
-    def _orphan(self, item) -> None:
+    def _orphan(self, item: Union[Message, Notification]) -> None:
         if self.transport is None and isinstance(item, AssociationChange) and item.state in (
                 AssociationState.CANT_STR_ASSOC, AssociationState.COMM_LOST):
             self.failIfNotConnected(self._cannotStart(item))
@@ -140,7 +142,7 @@ class Client(_OneToOneSocket):
             string=f"the association could not be started: INIT retransmissions exhausted "
                    f"(error {note.error}, {errno.errorcode.get(err, err)})")
 
-    def _readError(self, e: OSError):
+    def _readError(self, e: OSError) -> Any:
         if self.transport is None:
             if e.errno == errno.ETIMEDOUT:
                 # INIT retransmissions exhausted: the kernel reports
@@ -152,7 +154,7 @@ class Client(_OneToOneSocket):
             return None
         return _OneToOneSocket._readError(self, e)
 
-    def _readEOF(self):
+    def _readEOF(self) -> Optional[failure.Failure]:
         if self.transport is None:
             self.failIfNotConnected(error.ConnectionRefusedError())
             return None
@@ -170,8 +172,8 @@ class Connector(base.BaseConnector):
     An C{IConnector} for SCTP client associations (one-to-one sockets).
     """
 
-    def __init__(self, host: Union[str, Sequence[str]], port: int, factory, timeout: Optional[float],
-                 bindAddress, reactor, options: AssociationOptions) -> None:
+    def __init__(self, host: Union[str, Sequence[str]], port: int, factory: ClientFactory, timeout: Optional[float],
+                 bindAddress: Any, reactor: Any, options: AssociationOptions) -> None:
         self.hosts = hostList(host, "host")
         validatePort(port)
         if port == 0:
@@ -180,7 +182,9 @@ class Connector(base.BaseConnector):
         self.port = port
         self.bindAddress = bindAddress
         self.options = options
-        base.BaseConnector.__init__(self, factory, timeout, reactor)
+        # Twisted's annotation says float, but its connect() takes None as
+        # no timeout, which is what None means here.
+        base.BaseConnector.__init__(self, factory, timeout, reactor)  # type: ignore[arg-type]
 
     def _makeTransport(self) -> Client:  # type: ignore[override]
         return Client(self.hosts, self.port, self.bindAddress, self, self.reactor, self.options)
