@@ -24,6 +24,7 @@ from twisted.internet.interfaces import (
     IConnector,
     IConsumer,
     IListeningPort,
+    IProtocol,
     IProtocolFactory,
     IPushProducer,
     ITransport,
@@ -341,12 +342,15 @@ class ISCTPListeningPort(IListeningPort):
     style: str = Attribute("'one-to-one' or 'one-to-many'.")
     socket: Any = Attribute("The listening socket: a L{txsctp.sctpsocket.SCTPSocket} on the kernel stack.")
 
-    def associate(host: str | Sequence[str], port: int, timeout: float = 30) -> Deferred[Any]:
+    def associate(host: str | Sequence[str], port: int, timeout: float | None = 30) -> Deferred[IProtocol]:
         """
         One-to-many ports only: open an association outward from this port's
         socket; its Protocol comes from the port's factory.
 
         @param host: one address or a list of them (connectx).
+        @param port: the peer's port.
+        @param timeout: seconds before giving up (C{None}: the kernel's INIT
+            retries decide).
         @return: a Deferred firing with the connected Protocol, or failing
             with C{ConnectError} subclasses.
         """
