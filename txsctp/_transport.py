@@ -55,7 +55,7 @@ from txsctp.notifications import (
     Shutdown,
     StreamChange,
 )
-from txsctp.options import PeerAddrInfo, PRPolicy, Status
+from txsctp.options import PRPolicy, PeerAddrInfo, Status
 
 __all__ = ["SCTPTransport"]
 
