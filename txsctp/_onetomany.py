@@ -137,7 +137,8 @@ class OneToManyPort(_SocketDescriptor):
         if protocol is None:
             self._abortId(assocId)
             if pending is not None:
-                self._failPending(pending, failure.Failure(CannotStartAssociationError("the factory refused the association")))
+                self._failPending(pending, failure.Failure(
+                    CannotStartAssociationError("the factory refused the association")))
             return
         transport = SCTPTransport._forAssociation(self, notification, protocol, peer, self.options)
         self._associations[assocId] = transport
@@ -205,7 +206,8 @@ class OneToManyPort(_SocketDescriptor):
         pending = self._pendingOutward.pop(assocId, None)
         if pending is not None:
             self._abortId(assocId)
-            pending[0].errback(failure.Failure(error.TimeoutError(string=f"SCTP association {assocId} setup timed out")))
+            pending[0].errback(failure.Failure(
+                error.TimeoutError(string=f"SCTP association {assocId} setup timed out")))
 
     def getAssociations(self) -> List[ISCTPTransport]:
         return list(self._associations.values())

@@ -193,7 +193,8 @@ class OneToOnePort(base.BasePort):
         self._accepted.pop(id(accepted), None)
 
     def getAssociations(self) -> List[ISCTPTransport]:
-        return [a.transport for a in self._accepted.values() if a.transport is not None and not a.transport.disconnected]
+        return [a.transport for a in self._accepted.values()
+                if a.transport is not None and not a.transport.disconnected]
 
     def associate(self, host: Union[str, Sequence[str]], port: int,
                   timeout: Optional[float] = 30) -> defer.Deferred[interfaces.IProtocol]:
