@@ -38,11 +38,11 @@ from txsctp.options import (
     DefaultSendInfo,
     DelayedSack,
     InitMsg,
+    PRPolicy,
+    PathState,
     PeerAddrInfo,
     PeerAddrParams,
     PeerAddrThresholds,
-    PathState,
-    PRPolicy,
     RTOInfo,
     Status,
     Tuning,
@@ -662,8 +662,8 @@ class _SocketOptions:
         """
         v = self._getopt(lib.SCTP_STATUS, "struct sctp_status", "SCTP_STATUS",
                          lambda v: setattr(v, "sstat_assoc_id", _checkAssocId(assocId)))
-        return Status(v.sstat_assoc_id, _enumOr(AssocState, v.sstat_state), v.sstat_rwnd, v.sstat_unackdata, v.sstat_penddata,
-                      v.sstat_instrms, v.sstat_outstrms, v.sstat_fragmentation_point,
+        return Status(v.sstat_assoc_id, _enumOr(AssocState, v.sstat_state), v.sstat_rwnd, v.sstat_unackdata,
+                      v.sstat_penddata, v.sstat_instrms, v.sstat_outstrms, v.sstat_fragmentation_point,
                       self._paddrinfo(v.sstat_primary))
 
     def getPeerAddrInfo(self, address: HostPort, assocId: int = 0) -> PeerAddrInfo:

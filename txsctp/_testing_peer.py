@@ -15,6 +15,14 @@ from twisted.internet import error as _twerror
 from twisted.internet.interfaces import IProtocol
 from twisted.python.failure import Failure
 
+from txsctp._testing_transport import (
+    _DEFAULT_BUFFER_SIZE,
+    _DEFAULT_MAX_MESSAGE,
+    _DEFAULT_MAX_QUEUED,
+    FakeSCTPTransport,
+    HostPort,
+    SentMessage,
+)
 from txsctp.address import SCTPAddress
 from txsctp.errors import (
     CommunicationLostError,
@@ -23,14 +31,14 @@ from txsctp.errors import (
 )
 from txsctp.info import UNORDERED, RcvInfo
 from txsctp.notifications import (
+    DATA_SENT,
+    DATA_UNSENT,
     AdaptationIndication,
     AssociationChange,
     AssociationReset,
     AssociationState,
-    AuthenticationEvent,
     AuthIndication,
-    DATA_SENT,
-    DATA_UNSENT,
+    AuthenticationEvent,
     Notification,
     PartialDeliveryEvent,
     PeerAddressChange,
@@ -44,14 +52,6 @@ from txsctp.notifications import (
     UnknownNotification,
 )
 from txsctp.options import PathState
-from txsctp._testing_transport import (
-    _DEFAULT_BUFFER_SIZE,
-    _DEFAULT_MAX_MESSAGE,
-    _DEFAULT_MAX_QUEUED,
-    FakeSCTPTransport,
-    HostPort,
-    SentMessage,
-)
 
 ABORT_CAUSE_USER_INITIATED = 12
 """RFC 9260 error cause "User-Initiated Abort": the cause Linux puts in the

@@ -12,6 +12,7 @@ import errno as _errno
 from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
 import attr
+
 from zope.interface import implementer
 
 from twisted.internet import error as _twerror
@@ -27,13 +28,6 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from txsctp._addresses import sameTransportAddress
-from txsctp.address import SCTPAddress
-from txsctp.errors import (
-    AssociationClosedError,
-    MessageTooLongError,
-    WriteQueueFullError,
-)
-from txsctp.info import UNORDERED
 from txsctp._consumer import (
     DEFAULT_BUFFER_SIZE,
     DEFAULT_MAX_MESSAGE_SIZE,
@@ -42,9 +36,16 @@ from txsctp._consumer import (
     fireClosed,
 )
 from txsctp._validate import checkBatchSizes, checkMessage, checkPayloads
+from txsctp.address import SCTPAddress
+from txsctp.errors import (
+    AssociationClosedError,
+    MessageTooLongError,
+    WriteQueueFullError,
+)
+from txsctp.info import UNORDERED
 from txsctp.interfaces import ISCTPTransport, Payload
 from txsctp.notifications import DATA_UNSENT, SendFailed
-from txsctp.options import AssocState, PathState, PeerAddrInfo, PRPolicy, Status
+from txsctp.options import AssocState, PRPolicy, PathState, PeerAddrInfo, Status
 
 HostPort = Tuple[str, int]
 

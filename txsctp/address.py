@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Iterable, Tuple
 
 import attr
+
 from zope.interface import implementer
 
 from twisted.internet.interfaces import IAddress

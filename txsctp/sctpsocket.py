@@ -35,9 +35,28 @@ from txsctp import _addresses
 from txsctp._addresses import AddressLike, HostPort
 from txsctp._assembly import MessageAssembler
 from txsctp._batch import (
-    MAX_BATCH, R_LEN, R_MSG_FLAGS, BatchReceiver, packMeta, sendBlob, sharedReceiver,
+    MAX_BATCH,
+    R_LEN,
+    R_MSG_FLAGS,
+    BatchReceiver,
+    packMeta,
+    sendBlob,
+    sharedReceiver,
 )
 from txsctp._extension import ffi, lib
+from txsctp._sockopts import (
+    FUTURE_ASSOC,
+    _Recipe,
+    _RecordedOption,
+    _SocketOptions,
+    _asBytes,
+    _checkAssocId,
+    _checkRange,
+    _checkU16,
+    _checkU32,
+    _optionError,
+    _packRecipe,
+)
 from txsctp.errors import (
     AddressFamilyError,
     AssociationClosedError,
@@ -58,19 +77,6 @@ from txsctp.notifications import (
 # NotificationType: long importable from here (tests and users do).
 from txsctp.notifications import NotificationType as NotificationType
 from txsctp.options import DEFAULT_TUNING, ONE_TO_MANY, ONE_TO_ONE, InitMsg, PRPolicy, Tuning
-from txsctp._sockopts import (
-    FUTURE_ASSOC,
-    _asBytes,
-    _checkAssocId,
-    _checkRange,
-    _checkU16,
-    _checkU32,
-    _optionError,
-    _packRecipe,
-    _Recipe,
-    _RecordedOption,
-    _SocketOptions,
-)
 
 __all__ = [
     "SCTPSocket",
@@ -89,7 +95,9 @@ _T = TypeVar("_T")
 CURRENT_ASSOC: int = lib.SCTP_CURRENT_ASSOC
 ALL_ASSOC: int = lib.SCTP_ALL_ASSOC
 
-_FAMILIES: Dict[int, _stdsocket.AddressFamily] = {_stdsocket.AF_INET: _stdsocket.AF_INET, _stdsocket.AF_INET6: _stdsocket.AF_INET6}
+_FAMILIES: Dict[int, _stdsocket.AddressFamily] = {
+    _stdsocket.AF_INET: _stdsocket.AF_INET, _stdsocket.AF_INET6: _stdsocket.AF_INET6,
+}
 
 _STYLES = {
     ONE_TO_ONE: _stdsocket.SOCK_STREAM,
