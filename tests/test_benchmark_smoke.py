@@ -17,6 +17,7 @@ import sys
 import pytest
 
 from _support import REPO, kernelHasSCTP
+
 RUN = os.path.join(REPO, "benchmarks", "run")
 
 

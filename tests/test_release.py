@@ -26,6 +26,7 @@ import tarfile
 import zipfile
 
 import pytest
+
 from _support import REPO
 
 BUILD_TIMEOUT = 900
