@@ -9,8 +9,18 @@ import struct
 import time
 
 from common import (
-    HOST, cycle_result, IPPROTO_SCTP, MSG_EOR, MSG_NOTIFICATION, SCTP_RCVINFO, SCTP_RECVRCVINFO,
-    SCTP_SNDINFO, SOL_SCTP, latency_result, parse_end, probe,
+    HOST,
+    IPPROTO_SCTP,
+    MSG_EOR,
+    MSG_NOTIFICATION,
+    SCTP_RCVINFO,
+    SCTP_RECVRCVINFO,
+    SCTP_SNDINFO,
+    SOL_SCTP,
+    cycle_result,
+    latency_result,
+    parse_end,
+    probe,
 )
 
 NAME = "stdlib loop"

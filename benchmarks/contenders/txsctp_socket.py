@@ -6,7 +6,7 @@ SCTPSocket with sendBatch (sendmmsg, 64 per call) and receiveBatch
 
 import time
 
-from common import HOST, cycle_result, MSG_WAITFORONE, latency_result, parse_end, probe
+from common import HOST, MSG_WAITFORONE, cycle_result, latency_result, parse_end, probe
 
 NAME = "txsctp socket layer"
 
