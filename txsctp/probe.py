@@ -122,6 +122,8 @@ def _positive(kind: Callable[[str], Any], name: str, minimum: float) -> Callable
             raise ValueError(f"--{name} must be at least {minimum}, not {value!r}")
         return number
 
+    # Twisted's usage.Options reads coerceDoc from the function itself, an
+    # attribute the type of a function does not declare.
     coerce.coerceDoc = f"(at least {minimum})"  # type: ignore[attr-defined]
     return coerce
 

@@ -241,14 +241,25 @@ class EchoFactory(Factory):
             self.active.remove(protocol)
 
 
+class _EchoService(service.MultiService):
+    """
+    The C{sctp-echo} service: one listening service per C{--listen}
+    description.
+
+    @ivar factory: the L{EchoFactory} they share.
+    """
+
+    factory: EchoFactory
+
+
 def makeService(config: Options) -> service.MultiService:
     """
     Build the C{sctp-echo} service: one listening service per C{--listen}
     description, all with the same L{EchoFactory}.
     """
-    top = service.MultiService()
+    top = _EchoService()
     factory = EchoFactory(verbose=bool(config["verbose"]))
-    top.factory = factory  # type: ignore[attr-defined]
+    top.factory = factory
     for description in config["listen"]:
         strports.service(description, factory).setServiceParent(top)
     return top
