@@ -13,7 +13,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from common import Out, Settings  # noqa: E402
+from common import Out, Settings
 
 
 def main():

@@ -38,10 +38,11 @@ loop = asyncio.new_event_loop()
 asyncio.set_event_loop(loop)
 asyncioreactor.install(loop)
 
-from twisted.internet import defer, protocol, task
+# Imported once the reactor is installed (E402): see above.
+from twisted.internet import defer, protocol, task  # noqa: E402
 
-from txsctp import SCTPProtocol
-from txsctp.client import closeGracefully, connect
+from txsctp import SCTPProtocol  # noqa: E402
+from txsctp.client import closeGracefully, connect  # noqa: E402
 
 TIMEOUT = 30
 

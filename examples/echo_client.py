@@ -26,7 +26,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from twisted.internet import defer, error, protocol, task
+from twisted.internet import defer, protocol, task
 
 from txsctp import SCTPProtocol, listenSCTP
 from txsctp.client import closeGracefully, connect

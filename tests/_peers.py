@@ -28,6 +28,7 @@ import time
 from typing import Callable, Dict, List, Optional, Sequence, Union
 
 import pytest
+
 from twisted.internet import defer, error, protocol, task
 from twisted.python import failure
 
@@ -119,7 +120,7 @@ class PeerProcess(protocol.ProcessProtocol):
         else:
             self.exitCode = getattr(value, "exitCode", 0) or 0
         waiters, self._waiters = self._waiters, []
-        for match, d, timer in waiters:
+        for _match, d, timer in waiters:
             if timer.active():
                 timer.cancel()
             d.errback(PeerFailed(f"{self.name} exited ({self.exitCode}) before printing the line "

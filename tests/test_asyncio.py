@@ -13,6 +13,7 @@ import subprocess
 import sys
 
 import pytest
+
 from _support import REPO, kernelHasSCTP, needsKernel
 
 EXAMPLE = os.path.join(REPO, "examples", "asyncio_client.py")

@@ -30,6 +30,7 @@ import time
 
 import pytest
 import pytest_twisted
+
 from twisted.internet import defer, error
 
 from _peers import SeqFactory, SeqProtocol, connectProtocol, describeFds, openFds, pollUntil, withDeadline
@@ -164,8 +165,8 @@ def test_key_rotation_during_traffic(reactor, listen, auth, style):
     n = client.checker.count
     yield withDeadline(client.expect(n + 500), 20, "traffic with key 2")
     for sock, assoc, proto in ends:
-        yield pollUntil(lambda: any(e.keyNumber == 1 for e in _authEvents(proto, FREE_KEY)), 10,
-                        "key 1 to be reported free", detail=lambda: repr(_authEvents(proto)))
+        yield pollUntil(lambda proto=proto: any(e.keyNumber == 1 for e in _authEvents(proto, FREE_KEY)), 10,
+                        "key 1 to be reported free", detail=lambda proto=proto: repr(_authEvents(proto)))
         sock.deleteKey(1, assoc)
         assert sock.getActiveKey(assoc) == 2
     n = client.checker.count
@@ -286,7 +287,7 @@ def _cycle(reactor, listen):
         with pytest.raises(error.ConnectError):
             yield _connect(reactor, p, host=host, timeout=5)
     many = listen(SeqFactory(), style="one-to-many")
-    with pytest.raises(Exception):
+    with pytest.raises(error.ConnectError):
         yield withDeadline(many.associate("127.0.0.1", freePort()), 10, "the refusal")
     yield many.stopListening()
     # A one-to-one port with an accepted association closed by the peer.

@@ -24,6 +24,7 @@ import time
 
 import pytest
 import pytest_twisted
+
 from twisted.internet import defer, error, protocol
 
 from _peers import (  # noqa: F401
@@ -371,7 +372,7 @@ def test_accepted_parameters_do_not_admit_lookalikes(reactor, echoPair):
         t.writeMessage(b"good", **good)
         for name, kwargs, exc in lookalikes:
             queued = t._queuedBytes
-            problem = _raiseProblem(name, lambda: t.writeMessage(b"bad", **kwargs), exc)
+            problem = _raiseProblem(name, lambda kwargs=kwargs: t.writeMessage(b"bad", **kwargs), exc)
             if problem:
                 failures.append(problem)
             if t._queuedBytes != queued:
@@ -429,14 +430,15 @@ def test_calls_after_close(reactor, echoPair, listen):
     t = client.transport
     t.loseConnection()
     yield withDeadline(client.lost, 10, "the close")
-    for name, call in [("writeMessage", lambda: t.writeMessage(b"a")), ("write", lambda: t.write(b"a")),
-                       ("writeSequence", lambda: t.writeSequence([b"a"])),
-                       ("writeMessages", lambda: t.writeMessages([b"a", b"b"])), ("peelOff", t.peelOff)]:
+    for _name, call in [("writeMessage", lambda: t.writeMessage(b"a")), ("write", lambda: t.write(b"a")),
+                        ("writeSequence", lambda: t.writeSequence([b"a"])),
+                        ("writeMessages", lambda: t.writeMessages([b"a", b"b"])), ("peelOff", t.peelOff)]:
         with pytest.raises(AssociationClosedError):
             call()
     t.loseConnection()
     t.abortConnection()
-    with pytest.raises(Exception):
+    # With the reason the association ended for: it was shut down cleanly.
+    with pytest.raises(error.ConnectionDone):
         yield t.whenSenderDry()
     yield withDeadline(t.whenClosed(), 5, "whenClosed")
 

@@ -16,9 +16,10 @@ import sys
 
 import pytest
 import pytest_twisted
-from _support import REPO, kernelHasSCTP, needsKernel
+
 from twisted.internet import defer, protocol
 
+from _support import REPO, kernelHasSCTP, needsKernel
 from txsctp import SCTPProtocol
 from txsctp._check import Host, Measurement, check, main
 from txsctp.errors import MessageTooLongError

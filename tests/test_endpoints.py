@@ -9,18 +9,19 @@ from __future__ import annotations
 
 import pytest
 import pytest_twisted
+
+from zope.interface.verify import verifyObject
+
 from twisted.internet import defer, error, protocol
 from twisted.internet.endpoints import clientFromString, serverFromString
 from twisted.internet.interfaces import IStreamClientEndpoint, IStreamServerEndpoint
 from twisted.internet.testing import MemoryReactor, StringTransport
 from twisted.python.failure import Failure
-from zope.interface.verify import verifyObject
 
+from _support import exposeRepoPlugins, needsKernel
 from txsctp import SCTPProtocol
 from txsctp.endpoints import SCTPClientEndpoint, SCTPServerEndpoint, _SCTPWrappingFactory
 from txsctp.interfaces import ISCTPProtocol
-
-from _support import exposeRepoPlugins, needsKernel
 
 exposeRepoPlugins()
 

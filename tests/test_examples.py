@@ -19,7 +19,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from twisted.internet import error, task
+
+from twisted.internet import task
 from twisted.python.failure import Failure
 
 from txsctp.testing import SCTPTestPeer, connectedPair
@@ -506,7 +507,7 @@ def test_clientRunsTheWholeExchange():
     answer(cer)
     assert proto.state == "OPEN"
     assert peer.sent == []
-    for round_ in range(2):
+    for _round in range(2):
         clock.advance(1.0)
         [dwr] = [Message.decode(m.data) for m in peer.takeSent()]
         assert dwr.name == "DWR"

@@ -17,6 +17,7 @@ from typing import List
 
 import pytest
 import pytest_twisted
+
 from twisted.internet import defer, error, task
 
 from _netns import iptablesAvailable, netemAvailable, requiresNetns, topology  # noqa: F401

@@ -35,6 +35,7 @@ import pytest
 import pytest_twisted
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from twisted.internet import defer, protocol
 
 from _peers import withDeadline

@@ -39,10 +39,18 @@ import socket
 
 import pytest
 import pytest_twisted
+
 from twisted.internet import defer, error, protocol
 
 from _peers import (  # noqa: F401
-    connectProtocol, freePort, peers, pollUntil, spawn, toolAvailable, waitListening, withDeadline,
+    connectProtocol,
+    freePort,
+    peers,
+    pollUntil,
+    spawn,
+    toolAvailable,
+    waitListening,
+    withDeadline,
 )
 from txsctp import SCTPProtocol
 

@@ -28,10 +28,11 @@ import time
 import tracemalloc
 import weakref
 
-import pytest
 import pytest_twisted
-from twisted.internet import defer, error, protocol
+
 from zope.interface import implementer
+
+from twisted.internet import defer, error, protocol
 from twisted.internet.interfaces import IPushProducer
 
 from _peers import SeqProtocol, describeFds, openFds, peers, pollUntil, spawnPeer, withDeadline  # noqa: F401

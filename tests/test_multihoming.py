@@ -23,6 +23,7 @@ from __future__ import annotations
 import time
 
 import pytest_twisted
+
 from twisted.internet import defer
 
 from _netns import requiresNetns, topology  # noqa: F401
@@ -219,7 +220,8 @@ def test_failover_stall_default_vs_tuned_timers(reactor, connect, peers, topolog
         echo, client = yield _setUp(reactor, connect, topo, tuned=tuned)
         results[label] = yield _outage(reactor, topo, client, label, waitUnreachable=False)
         client.stop()
-        yield withDeadline(pollUntil(lambda: client.checker.count == client.sent, 30, "the last echoes"),
+        yield withDeadline(pollUntil(lambda client=client: client.checker.count == client.sent, 30,
+                                     "the last echoes"),
                            35, "the last echoes")
         assert client.checker.errors == []
         topo.links[0].up()

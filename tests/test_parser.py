@@ -7,13 +7,15 @@ hypothesis fuzz that only documented errors (ValueError) come out.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from zope.interface.verify import verifyObject
+
 from twisted.internet.endpoints import clientFromString, serverFromString
 from twisted.internet.interfaces import (
     IStreamClientEndpoint,
@@ -23,8 +25,8 @@ from twisted.internet.interfaces import (
 )
 from twisted.internet.testing import MemoryReactor
 from twisted.plugin import IPlugin, getPlugins
-from zope.interface.verify import verifyObject
 
+from _support import REPO, exposeRepoPlugins
 from txsctp._parser import (
     SCTPClientParser,
     SCTPServerParser,
@@ -32,8 +34,6 @@ from txsctp._parser import (
     parseServerDescription,
     splitDescription,
 )
-
-from _support import REPO, exposeRepoPlugins  # noqa: F401
 
 exposeRepoPlugins()
 

@@ -22,10 +22,11 @@ import textwrap
 
 import pytest
 import pytest_twisted
-from _support import REPO, needsKernel
+
 from twisted.internet import defer, error, protocol
 from twisted.internet.endpoints import clientFromString
 
+from _support import REPO, needsKernel
 from txsctp import SCTPProtocol
 
 SUBPROCESS_TIMEOUT = 120

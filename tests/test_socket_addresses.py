@@ -225,7 +225,7 @@ def test_receiveInfoWholeAcrossBatchSizes(closer):
     port = srv.getsockname()[1]
     srv.listen()
     checked = 0
-    for attempt in range(10):
+    for _attempt in range(10):
         # New peers each round: their COMM_UP (and AUTH) notifications
         # share the first batch with data.
         v4 = closer.socket(socket.AF_INET, ONE_TO_MANY)

@@ -36,6 +36,7 @@ from txsctp.errors import (
 )
 from txsctp.notifications import NotificationType
 from txsctp.options import (
+    AssocParams,
     DefaultPRInfo,
     DefaultSendInfo,
     DelayedSack,
@@ -44,10 +45,8 @@ from txsctp.options import (
     PeerAddrThresholds,
     RTOInfo,
     Tuning,
-    AssocParams,
 )
 from txsctp.sctpsocket import ONE_TO_MANY, SCTPSocket
-
 
 # -- the "no kernel SCTP" error (no SCTP needed) -------------------------------
 

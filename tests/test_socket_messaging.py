@@ -121,7 +121,7 @@ def test_oneToManyTwoPeers(closer, family):
         byPort[i] = m.info.assocId
     assert sorted(byPort.values()) == serverAssocs
 
-    for i, (c, assocId) in enumerate(clients):
+    for i, (_c, _assocId) in enumerate(clients):
         srv.sendMessage(b"reply %d" % i, 3, 46, assocId=byPort[i])
     for i, (c, assocId) in enumerate(clients):
         m = receiveData(c)

@@ -49,10 +49,10 @@ from txsctp.options import (
     DefaultSendInfo,
     DelayedSack,
     InitMsg,
+    PRPolicy,
     PathState,
     PeerAddrParams,
     PeerAddrThresholds,
-    PRPolicy,
     RTOInfo,
     Tuning,
 )

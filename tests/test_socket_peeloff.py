@@ -109,14 +109,14 @@ def test_peeloffNoFdLeak(closer):
     srv, port = listener(closer, style=ONE_TO_MANY)
     cli = closer.socket(style=ONE_TO_MANY)
     before = fdCount()
-    for i in range(15):
+    for _i in range(15):
         assocId = cli.connectx((V4, port))
         up = expectCommUp(srv)
         p = srv.peeloff(up.assocId, blocking=False)
         assert not p.getblocking()
         p.close()
         expectNotification(cli, AssociationChange,
-                           lambda n: n.assocId == assocId and n.state != AssociationState.COMM_UP)
+                           lambda n, assocId=assocId: n.assocId == assocId and n.state != AssociationState.COMM_UP)
     assert fdCount() == before
     assert srv.getAssocIds() == []
 

@@ -24,10 +24,12 @@ import sys
 
 import pytest
 import pytest_twisted
+
+from zope.interface.verify import verifyObject
+
 from twisted.internet import defer, error, protocol
 from twisted.internet.interfaces import IConsumer, IPushProducer, ITransport
 from twisted.python.failure import Failure
-from zope.interface.verify import verifyObject
 
 from _support import kernelHasSCTP
 from txsctp import testing
@@ -220,7 +222,7 @@ class RealHarness:
         try:
             await d
         except defer.TimeoutError:
-            raise AssertionError(f"{self.kind}: no {count} {name} in {proto.events}")
+            raise AssertionError(f"{self.kind}: no {count} {name} in {proto.events}") from None
         # The Recorder fired from inside the callback: let the transport
         # finish what it was doing (e.g. firing whenClosed after
         # connectionLost) before the test goes on.

@@ -13,9 +13,11 @@ import struct
 
 import pytest
 import pytest_twisted
+
+from zope.interface import implementer
+
 from twisted.internet import defer, error, protocol
 from twisted.internet.interfaces import IPullProducer
-from zope.interface import implementer
 
 from _peers import connectProtocol, withDeadline
 from txsctp import SCTPAddress, SCTPProtocol
@@ -554,7 +556,7 @@ def test_writes_with_a_destination_keep_their_place(listen, connect, reactor, st
     total = 200
 
     def writeAll():
-        for sender, receiver in ((client, server), (server, client)):
+        for sender, _receiver in ((client, server), (server, client)):
             peer = sender.transport.getPeer()
             to = (peer.host, peer.port)
             for i in range(total):
@@ -828,7 +830,7 @@ def test_sender_dry_and_closed_deferreds(listen, connect, count):
     serverFactory = RecordingFactory(Recorder)
     port = listen(serverFactory)
     client = yield connect(port.getHost().port, Recorder)
-    for i in range(count):
+    for _i in range(count):
         client.transport.writeMessage(b"d" * 500)
     yield withDeadline(client.transport.whenSenderDry(), 10, "the sender to be dry")
     server = yield serverFactory.connected
@@ -1001,9 +1003,9 @@ def test_aborted_partial_delivery_drops_the_pieces_it_left(listen, connect):
     Protocol hears C{partialDeliveryAborted}, and the next message on that
     stream -- a real one, from the peer -- arrives alone.
     """
+    from txsctp._sctp_cffi import lib
     from txsctp.info import Message, RcvInfo
     from txsctp.notifications import PartialDeliveryEvent
-    from txsctp._sctp_cffi import lib
 
     class PDRecorder(Recorder):
         def partialDeliveryAborted(self, notification):

@@ -16,6 +16,7 @@ import sys
 
 import pytest
 import pytest_twisted
+
 from twisted.application import service
 from twisted.internet import defer, error, protocol
 from twisted.internet.endpoints import clientFromString
@@ -23,11 +24,10 @@ from twisted.logger import globalLogPublisher
 from twisted.plugin import getPlugins
 from twisted.python import usage
 
+from _support import REPO, exposeRepoPlugins, kernelHasSCTP, needsKernel  # noqa: F401
 from txsctp import SCTPProtocol
 from txsctp import probe as probeTap
 from txsctp import tap as echoTap
-
-from _support import REPO, exposeRepoPlugins, kernelHasSCTP, needsKernel  # noqa: F401
 
 exposeRepoPlugins()
 PROCESS_TIMEOUT = 60

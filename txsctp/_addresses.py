@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-from typing import Dict, Iterable, List, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 from txsctp._extension import ffi
 from txsctp.errors import AddressFamilyError
+
+if TYPE_CHECKING:
+    from txsctp._sctp_cffi import CData
 
 HostPort = Tuple[str, int]
 AddressLike = Union[str, HostPort]
@@ -153,7 +156,7 @@ def sameTransportAddress(a: HostPort, b: HostPort) -> bool:
     return x == y
 
 
-def packOne(host: str, port: int, into=None) -> Tuple[object, int]:
+def packOne(host: str, port: int, into: Optional[CData] = None) -> Tuple[CData, int]:
     """
     Pack one address into a C{struct sockaddr_in} or C{sockaddr_in6}.
 
@@ -223,7 +226,7 @@ def _scoped(host: str) -> bool:
     return first[0] == 0xFF and first[1] & 0x0F in (1, 2)
 
 
-def unpackOne(ptr) -> HostPort | None:
+def unpackOne(ptr: CData) -> HostPort | None:
     """
     Read a C{struct sockaddr *} (or storage) into C{(host, port)}.
 
@@ -253,7 +256,7 @@ def unpackOne(ptr) -> HostPort | None:
     raise AddressFamilyError(f"unexpected address family {family}")
 
 
-def unpackList(buf, count: int, size: int) -> List[HostPort]:
+def unpackList(buf: CData, count: int, size: int) -> List[HostPort]:
     """
     Read C{count} packed addresses from C{buf} (C{size} bytes long), as the
     kernel returns them from C{SCTP_GET_PEER_ADDRS}/C{SCTP_GET_LOCAL_ADDRS}.
@@ -275,14 +278,14 @@ def unpackList(buf, count: int, size: int) -> List[HostPort]:
     return result
 
 
-def fillStorage(storage, host: str, port: int) -> None:
+def fillStorage(storage: CData, host: str, port: int) -> None:
     """
     Write one address into an existing C{struct sockaddr_storage} field.
     """
     packOne(host, port, into=ffi.addressof(storage))
 
 
-def readStorage(storage) -> HostPort | None:
+def readStorage(storage: CData) -> HostPort | None:
     """
     Read a C{struct sockaddr_storage} field, C{None} if unset.
     """

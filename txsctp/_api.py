@@ -7,9 +7,10 @@ when called, by default).
 
 from __future__ import annotations
 
-from typing import Callable, Optional, Sequence, Union
+from typing import Any, Callable, Optional, Sequence, Tuple, Union
 
-from twisted.internet.interfaces import IConnector, IListeningPort
+from twisted.internet.interfaces import IConnector, IProtocolFactory
+from twisted.internet.protocol import ClientFactory
 
 from txsctp._assocoptions import AssociationOptions
 from txsctp._connector import Connector
@@ -17,13 +18,14 @@ from txsctp._kernelstack import KernelStack
 from txsctp._consumer import DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_QUEUED_BYTES
 from txsctp._onetomany import OneToManyPort
 from txsctp._onetoone import OneToOnePort
+from txsctp.interfaces import ISCTPListeningPort
 from txsctp.options import DEFAULT_TUNING, Tuning
 from txsctp.sctpsocket import DEFAULT_EVENTS, ONE_TO_MANY, ONE_TO_ONE, SCTPSocket
 
 __all__ = ["listenSCTP", "connectSCTP"]
 
 
-def _reactor(reactor):
+def _reactor(reactor: Any) -> Any:
     if reactor is None:
         from twisted.internet import reactor as globalReactor
 
@@ -59,10 +61,10 @@ def _stack(name: str, reactor, udpPort: Optional[int], remoteUdpPort: Optional[i
 
 def listenSCTP(
     port: int,
-    factory,
+    factory: IProtocolFactory,
     interface: Union[str, Sequence[str]] = "",
     backlog: int = 128,
-    reactor=None,
+    reactor: Any = None,
     *,
     style: str = ONE_TO_ONE,
     outStreams: Optional[int] = None,
@@ -80,7 +82,7 @@ def listenSCTP(
     stack: str = "kernel",
     udpPort: Optional[int] = None,
     remoteUdpPort: Optional[int] = None,
-) -> IListeningPort:
+) -> ISCTPListeningPort:
     """
     Listen for SCTP associations.
 
@@ -91,7 +93,8 @@ def listenSCTP(
         bindx (multi-homing).  Any IPv6 literal makes it an AF_INET6 socket,
         which also serves IPv4 peers.
     @param backlog: listen backlog.
-    @param reactor: the reactor (default: the global one).
+    @param reactor: the reactor (default: the global one); it provides
+        C{IReactorFDSet} and C{IReactorTime}, as Twisted's reactors do.
     @param style: C{"one-to-one"} (a socket per association, accepted) or
         C{"one-to-many"} (every association on one socket, demultiplexed by
         association id; associations can then be opened outward with
@@ -159,10 +162,10 @@ def listenSCTP(
 def connectSCTP(
     host: Union[str, Sequence[str]],
     port: int,
-    factory,
+    factory: ClientFactory,
     timeout: Optional[float] = 30,
-    bindAddress=None,
-    reactor=None,
+    bindAddress: Union[str, Tuple[str, int], Sequence[Union[str, Tuple[str, int]]], None] = None,
+    reactor: Any = None,
     *,
     outStreams: Optional[int] = None,
     inStreams: Optional[int] = None,

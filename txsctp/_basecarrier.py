@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import errno
 from collections import deque
-from typing import TYPE_CHECKING, Any, Deque, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Deque, Iterable, List, Optional, Sequence, Tuple, Union
 
 from zope.interface import implementer
 
@@ -55,6 +55,9 @@ from txsctp.options import ONE_TO_MANY, ONE_TO_ONE, PeerAddrInfo, Status
 
 if TYPE_CHECKING:
     from txsctp._transport import SCTPTransport
+    from txsctp.options import PeerAddrInfo, Status
+
+    HostPort = Tuple[str, int]
 
 __all__ = ["BaseCarrier"]
 
@@ -88,6 +91,16 @@ class BaseCarrier(StackReadiness, abstract.FileDescriptor):
     _noteSource: Optional[Tuple[Any, int]] = None
     _receiveSource: Any = None
     sock: Any = None
+
+    if TYPE_CHECKING:
+        # What the stack binds to the socket (IStack.attach; see the
+        # module docstring).
+        _receive: Callable[[], Tuple[int, List[bytes], List[tuple]]]
+        _parseNotification: Callable[[bytes], Notification]
+        _sendOne: Callable[[bytes, int, bytes], int]
+        _lastSendError: Callable[[], OSError]
+        _sendMany: Callable[[Sequence[bytes], Sequence[bytes], Optional[Sequence[int]]], int]
+        _sendSpecial: Callable[[tuple], int]
 
     def __init__(self, sock: Any, reactor: Any, options: Any, stack: Any) -> None:
         abstract.FileDescriptor.__init__(self, reactor)
@@ -160,7 +173,7 @@ class BaseCarrier(StackReadiness, abstract.FileDescriptor):
     def _buildAssociation(self, notification: AssociationChange) -> None:
         raise NotImplementedError()
 
-    def _orphan(self, item) -> None:
+    def _orphan(self, item: Union[Message, Notification]) -> None:
         """
         A message or notification for no known association.
         """
@@ -184,7 +197,7 @@ class BaseCarrier(StackReadiness, abstract.FileDescriptor):
 
     _inRead = False
 
-    def doRead(self):
+    def doRead(self) -> Optional[failure.Failure]:
         """
         Read everything queued (up to a bound per wake-up), in batches, and
         dispatch it: whole messages straight to their Protocol, pieces to
@@ -207,7 +220,7 @@ class BaseCarrier(StackReadiness, abstract.FileDescriptor):
             if not reading.depth and reading.flushAfter:
                 reading.flushWrites()
 
-    def _readAvailable(self):
+    def _readAvailable(self) -> Optional[failure.Failure]:
         receive = self._receive
         parse = self._parseNotification
         lookup = self._lookup
@@ -219,7 +232,7 @@ class BaseCarrier(StackReadiness, abstract.FileDescriptor):
             except InterruptedError:
                 continue
             except OSError as e:
-                result = self._readError(e)
+                result: Optional[failure.Failure] = self._readError(e)
                 if result is _KEEP_READING:
                     continue
                 return result
@@ -275,13 +288,14 @@ class BaseCarrier(StackReadiness, abstract.FileDescriptor):
         else:
             transport._notify(n)
 
-    def _readError(self, e: OSError):
+    def _readError(self, e: OSError) -> Any:
+        # A Failure (the socket is lost), None, or _KEEP_READING.
         return failure.Failure(e)
 
-    def _readEOF(self):
+    def _readEOF(self) -> Optional[failure.Failure]:
         return failure.Failure(error.ConnectionDone())
 
-    def _drained(self):
+    def _drained(self) -> Optional[failure.Failure]:
         """
         Nothing more to read for now.
         """
@@ -325,6 +339,9 @@ class BaseCarrier(StackReadiness, abstract.FileDescriptor):
         """
         if self._stackFull or self.disconnected or transport._sendBroken is not None or len(self._dirty) != 1:
             return
+        datas: Sequence[bytes]
+        metas: Sequence[bytes]
+        sizes: Optional[Sequence[int]]
         batch = transport._plainBatch()
         if batch is None:
             datas, metas = self._collectBatch([transport])[:2]
@@ -443,7 +460,7 @@ class BaseCarrier(StackReadiness, abstract.FileDescriptor):
             self._stackFull = False
 
     @staticmethod
-    def _collectBatch(dirty) -> Tuple[List[bytes], List[bytes], List[SCTPTransport]]:
+    def _collectBatch(dirty: Iterable[SCTPTransport]) -> Tuple[List[bytes], List[bytes], List[SCTPTransport]]:
         """
         The next batch, round robin over the associations with messages
         queued, entry by entry: C{(datas, metas, owners)}, with one owner

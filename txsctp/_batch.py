@@ -20,13 +20,16 @@ import struct
 import sys
 import threading
 from array import array
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple, Union
 
+from txsctp import _messageformats
 from txsctp._extension import ffi, lib
+from txsctp._messageformats import META, packMeta
 from txsctp.errors import fromErrno
 from txsctp.info import Message, NxtInfo, RcvInfo
-from txsctp import _messageformats
-from txsctp._messageformats import META, packMeta
+
+if TYPE_CHECKING:
+    from txsctp._addresses import HostPort
 
 __all__ = ["BatchReceiver", "sharedReceiver", "sendBlob", "sendOne", "lastSendError", "packMeta",
            "MAX_BATCH", "RECORD"]
@@ -128,8 +131,8 @@ def sendBlob(fd: int, datas: Sequence[bytes], metas: Sequence[bytes], flags: int
     metaBlock = ffi.from_buffer("struct txsctp_meta[]", b"".join(metas))
     if sum(lens) <= _JOIN_LIMIT:
         # Small messages: one joined copy is cheaper than a pointer each.
-        sent = lib.txsctp_sendblob(fd, b"".join(datas), ffi.from_buffer("uint32_t[]", lens), n,
-                                   metaBlock, flags, bundle)
+        sent: int = lib.txsctp_sendblob(fd, b"".join(datas), ffi.from_buffer("uint32_t[]", lens), n,
+                                        metaBlock, flags, bundle)
     else:
         # Large ones: no joined copy (a fresh megabyte a batch means page
         # faults, which cost dearly in the test kernel).
@@ -205,7 +208,7 @@ class BatchReceiver:
         self._total = ffi.new("size_t *")
         self._addresses: Dict[bytes, Any] = {}
 
-    def receive(self, fd: int, flags: int = 0, maxMessages: int = MAX_BATCH) -> Tuple[int, bytes, List[tuple]]:
+    def receive(self, fd: int, flags: int = 0, maxMessages: int = MAX_BATCH) -> Tuple[int, List[bytes], List[tuple]]:
         """
         Receive what is queued, up to C{maxMessages} (at most L{slots})
         pieces.
@@ -224,7 +227,7 @@ class BatchReceiver:
             # One piece (request/response traffic): no slicing.
             return 1, [_unpack(self._buffer, self._total[0])], [_unpackRecord(self._recordBytes)]
         records = list(RECORD.iter_unpack(self._recordBytes[: n * RECORD.size]))
-        datas = []
+        datas: List[bytes] = []
         append = datas.append
         offset = 0
         total = self._total[0]
@@ -308,7 +311,7 @@ class BatchReceiver:
             _tupleNew(NxtInfo, record[R_NXT]) if record[R_HAS_NXTINFO] else None,
         ))
 
-    def address(self, index: int, addrlen: Optional[int] = None):
+    def address(self, index: int, addrlen: Optional[int] = None) -> Optional[HostPort]:
         """
         The source address of piece C{index} of the last receive (C{None}
         if the kernel gave none).
@@ -327,7 +330,7 @@ class BatchReceiver:
         address = self._addresses.get(raw)
         return self._decodeAddress(index, raw) if address is None else address
 
-    def _decodeAddress(self, index: int, raw: bytes):
+    def _decodeAddress(self, index: int, raw: bytes) -> Optional[HostPort]:
         """
         Decode the source address of piece C{index}, whose raw sockaddr
         C{raw} is not cached yet, and cache it (C{None} if the kernel gave

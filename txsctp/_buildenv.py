@@ -23,7 +23,10 @@ import re
 import shutil
 import subprocess
 import sys
-from typing import Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, List, Optional, Sequence, Tuple
+
+if TYPE_CHECKING:
+    from setuptools import Extension
 
 EXTENSION = "txsctp._sctp_cffi"
 
@@ -129,7 +132,7 @@ def checkBuildEnvironment(
     ))
 
 
-def _extensionArguments(ext) -> list:
+def _extensionArguments(ext: Extension) -> List[str]:
     arguments = []
     for name, value in ext.define_macros or ():
         arguments.append(f"-D{name}" if value is None else f"-D{name}={value}")
@@ -153,13 +156,17 @@ def checkedBuildExt(base: Optional[type] = None) -> type:
     if base is None:
         base = setuptoolsBuildExt
 
+    # A class built on a base chosen at run time, which a type checker
+    # cannot follow.
     class build_ext(base):  # type: ignore[misc,valid-type]
-        def build_extension(self, ext) -> None:
+        def build_extension(self, ext: Extension) -> None:
             if ext.name == EXTENSION:
                 compiler = list(self.compiler.compiler_so)
                 includeDirs = list(self.compiler.include_dirs) + list(ext.include_dirs or ())
                 try:
-                    checkBuildEnvironment(compiler, includeDirs, ext.sources[0],
+                    # types-setuptools declares sources an Iterable; setuptools
+                    # keeps the list setup.py gives it.
+                    checkBuildEnvironment(compiler, includeDirs, ext.sources[0],  # type: ignore[index]
                                           _extensionArguments(ext))
                 except BuildEnvironmentError as e:
                     raise CompileError(str(e)) from None

@@ -52,9 +52,17 @@ goes out before the reactor waits again, with no timer.
 
 from __future__ import annotations
 
-from typing import List
+from typing import TYPE_CHECKING, Any, List, Optional
 
 from zope.interface import Attribute, Interface
+
+if TYPE_CHECKING:
+    from twisted.python.failure import Failure
+
+    from txsctp._transport import SCTPTransport
+    from txsctp.options import PeerAddrInfo, Status
+
+    HostPort = tuple[str, int]
 
 __all__ = ["BATCH_SIZE", "ICarrier", "ReadDispatch", "reading"]
 
@@ -70,35 +78,36 @@ class ICarrier(Interface):
     What an association transport needs from the stack carrying it.
     """
 
-    reactor = Attribute("The reactor the carrier is registered with.")
-    style = Attribute("C{'one-to-one'} or C{'one-to-many'}: the socket's style.")
-    socket = Attribute(
+    reactor: Any = Attribute("The reactor the carrier is registered with.")
+    style: str = Attribute("C{'one-to-one'} or C{'one-to-many'}: the socket's style.")
+    socket: Any = Attribute(
         "The socket object users may set options on (C{ISCTPTransport.socket}); "
         "its type depends on the stack."
     )
-    addressFamily = Attribute("The socket's address family (C{AF_INET} or C{AF_INET6}).")
-    maxSendSize = Attribute(
+    addressFamily: int = Attribute("The socket's address family (C{AF_INET} or C{AF_INET6}).")
+    maxSendSize: int = Attribute(
         "The largest message the stack takes in one send, in bytes (read from "
         "the stack when first needed)."
     )
-    sendBufferHint = Attribute(
+    sendBufferHint: Optional[str] = Attribute(
         "How to raise L{maxSendSize}, for the text of a L{MessageTooLongError"
         "<txsctp.errors.MessageTooLongError>} (C{None}: the kernel's advice, "
         "naming C{net.core.wmem_max})."
     )
-    _maxSendSize = Attribute(
+    _maxSendSize: int = Attribute(
         "L{maxSendSize} once known, else 0: the write path reads this first and "
         "falls back to C{_readMaxSendSize()}, which reads and caches it."
     )
 
-    def _readMaxSendSize():
+    def _readMaxSendSize() -> int:
         """
         Read L{maxSendSize} from the stack, remember it and return it.
         """
 
     # -- handing over queued messages -----------------------------------
 
-    def packParameters(stream, ppid, flags, assocId, context, prPolicy, prValue):
+    def packParameters(stream: int, ppid: int, flags: int, assocId: int, context: int, prPolicy: int,
+                       prValue: int) -> bytes:
         """
         One message's send parameters, checked (values are in range
         already) and packed (L{txsctp._messageformats}), for a message's
@@ -108,7 +117,7 @@ class ICarrier(Interface):
             partial-reliability policy it lacks).
         """
 
-    def scheduleFlush(transport):
+    def scheduleFlush(transport: SCTPTransport) -> None:
         """
         C{transport} has messages queued: take them (up to a batch per call
         into the stack, round robin over associations) at the end of the
@@ -118,7 +127,7 @@ class ICarrier(Interface):
         errors through C{transport._sendFailedOnWrite}.
         """
 
-    def sendAhead(transport):
+    def sendAhead(transport: SCTPTransport) -> None:
         """
         More than a full batch is queued on C{transport} outside any read:
         hand the first batch to the stack now if it takes it at once.  May
@@ -126,7 +135,7 @@ class ICarrier(Interface):
         calls back into the Protocol.
         """
 
-    def flushPending():
+    def flushPending() -> None:
         """
         Flush now if a flush is scheduled (when the outermost read ends, for
         carriers on L{reading}'s list: L{ReadDispatch.flushWrites} does
@@ -135,7 +144,7 @@ class ICarrier(Interface):
 
     # -- ending, aborting, peeling off -----------------------------------
 
-    def shutdownAssociation(transport):
+    def shutdownAssociation(transport: SCTPTransport) -> None:
         """
         Start the graceful SHUTDOWN of C{transport}'s association (everything
         queued has been handed over).
@@ -143,14 +152,14 @@ class ICarrier(Interface):
         @raise OSError: the stack refused (the association is gone).
         """
 
-    def abortAssociation(transport):
+    def abortAssociation(transport: SCTPTransport) -> None:
         """
         Have the stack send an ABORT for C{transport}'s association.
 
         @raise OSError: the stack refused (the association is gone).
         """
 
-    def peelOff(transport):
+    def peelOff(transport: SCTPTransport) -> None:
         """
         Move C{transport}'s association to a socket of its own, keeping its
         queue, held messages and order.
@@ -158,7 +167,7 @@ class ICarrier(Interface):
         @raise ValueError: the socket is not one-to-many.
         """
 
-    def associationEnding(transport, reason):
+    def associationEnding(transport: SCTPTransport, reason: Failure) -> None:
         """
         C{transport}'s association has ended with C{reason}: end the
         transport now (C{transport._lost(reason)}), or, while a read is
@@ -166,29 +175,29 @@ class ICarrier(Interface):
         delivered.
         """
 
-    def associationLost(transport):
+    def associationLost(transport: SCTPTransport) -> None:
         """
         Forget an association that has ended, before its Protocol is told.
         """
 
-    def associationEnded(transport, reason):
+    def associationEnded(transport: SCTPTransport, reason: Failure) -> None:
         """
         After the Protocol was told: the port or connector may react.
         """
 
     # -- reading ---------------------------------------------------------
 
-    def associationPaused(transport):
+    def associationPaused(transport: SCTPTransport) -> None:
         """
         The Protocol paused reading (C{pauseProducing}).
         """
 
-    def associationResumed(transport):
+    def associationResumed(transport: SCTPTransport) -> None:
         """
         The Protocol resumed reading.
         """
 
-    def heldChanged(delta):
+    def heldChanged(delta: int) -> None:
         """
         Bytes of received messages held for paused Protocols changed by
         C{delta}: above the carrier's cap it stops reading until they drain.
@@ -196,40 +205,40 @@ class ICarrier(Interface):
 
     # -- addresses, status, options --------------------------------------
 
-    def hostAddress(assocId):
+    def hostAddress(assocId: int) -> SCTPAddress:
         """
         This end of the association as an L{SCTPAddress
         <txsctp.address.SCTPAddress>}.
         """
 
-    def localAddresses(assocId):
+    def localAddresses(assocId: int) -> List[HostPort]:
         """
         This end's addresses in the association, C{[(host, port), ...]}.
         """
 
-    def peerAddresses(assocId):
+    def peerAddresses(assocId: int) -> List[HostPort]:
         """
         The peer's addresses (its paths), C{[(host, port), ...]}.
         """
 
-    def pathState(address, assocId):
+    def pathState(address: HostPort, assocId: int) -> PeerAddrInfo:
         """
         The L{txsctp.options.PeerAddrInfo} of one peer address.
         """
 
-    def setPrimaryAddress(address, assocId):
+    def setPrimaryAddress(address: HostPort, assocId: int) -> None:
         """
         Send to the peer's C{address} by default.
 
         @raise OSError: C{address} is not one of the peer's.
         """
 
-    def status(assocId):
+    def status(assocId: int) -> Status:
         """
         The association's L{txsctp.options.Status}.
         """
 
-    def subscribeSenderDry(transport, on):
+    def subscribeSenderDry(transport: SCTPTransport, on: bool) -> None:
         """
         Subscribe (or not) to C{SENDER_DRY} notifications for C{transport}'s
         association: subscribing while nothing is in flight makes the stack
@@ -253,7 +262,7 @@ class ReadDispatch:
 
     def __init__(self) -> None:
         self.depth = 0
-        self.flushAfter: List = []
+        self.flushAfter: List[ICarrier] = []
 
     def flushWrites(self) -> None:
         """

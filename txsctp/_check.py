@@ -157,7 +157,7 @@ class Host:
             return str(e)
         try:
             importlib.import_module(module)
-        except Exception as e:  # noqa: BLE001 (whatever a broken extension raises is the answer)
+        except Exception as e:  # whatever a broken extension raises is the answer
             return f"{type(e).__name__}: {e}"
         return None
 

@@ -10,6 +10,7 @@ import errno
 from typing import Any, List, Optional, Sequence, Union
 
 from twisted.internet import base, defer, error
+from twisted.internet.protocol import ClientFactory
 from twisted.python import failure
 
 from txsctp._assocoptions import AssociationOptions
@@ -25,7 +26,8 @@ from txsctp._portsupport import (
 from txsctp._transport import SCTPTransport
 from txsctp.address import SCTPAddress
 from txsctp.errors import CannotStartAssociationError
-from txsctp.notifications import AssociationChange, AssociationState
+from txsctp.info import Message
+from txsctp.notifications import AssociationChange, AssociationState, Notification
 
 __all__ = ["Client", "Connector"]
 
@@ -35,7 +37,7 @@ class Client(_OneToOneSocket):
     A one-to-one socket connecting out for a L{Connector}.
     """
 
-    def __init__(self, hosts: List[str], port: int, bindAddress, connector: "Connector", reactor,
+    def __init__(self, hosts: List[str], port: int, bindAddress: Any, connector: Connector, reactor: Any,
                  options: AssociationOptions, stack: Any) -> None:
         _OneToOneSocket.__init__(self, None, reactor, options, stack)
         self.connector = connector
@@ -76,7 +78,7 @@ class Client(_OneToOneSocket):
         self._setSocket(sock)
         self.startReading()
 
-    def failIfNotConnected(self, err) -> None:
+    def failIfNotConnected(self, err: Union[Exception, failure.Failure]) -> None:
         """
         Give up connecting (called by the connector's timeout too).
         """
@@ -106,7 +108,7 @@ class Client(_OneToOneSocket):
         self._carry(transport)
         transport._start(notification)
 
-    def _orphan(self, item) -> None:
+    def _orphan(self, item: Union[Message, Notification]) -> None:
         if self.transport is None and isinstance(item, AssociationChange) and item.state in (
                 AssociationState.CANT_STR_ASSOC, AssociationState.COMM_LOST):
             self.failIfNotConnected(self._cannotStart(item))
@@ -126,7 +128,7 @@ class Client(_OneToOneSocket):
             string=f"the association could not be started: INIT retransmissions exhausted "
                    f"(error {note.error}, {errno.errorcode.get(err, err)})")
 
-    def _readError(self, e: OSError):
+    def _readError(self, e: OSError) -> Any:
         if self.transport is None:
             if e.errno == errno.ETIMEDOUT:
                 # INIT retransmissions exhausted: the kernel reports
@@ -138,7 +140,7 @@ class Client(_OneToOneSocket):
             return None
         return _OneToOneSocket._readError(self, e)
 
-    def _readEOF(self):
+    def _readEOF(self) -> Optional[failure.Failure]:
         if self.transport is None:
             self.failIfNotConnected(error.ConnectionRefusedError())
             return None
@@ -156,8 +158,8 @@ class Connector(base.BaseConnector):
     An C{IConnector} for SCTP client associations (one-to-one sockets).
     """
 
-    def __init__(self, host: Union[str, Sequence[str]], port: int, factory, timeout: Optional[float],
-                 bindAddress, reactor, options: AssociationOptions, *, stack: Any) -> None:
+    def __init__(self, host: Union[str, Sequence[str]], port: int, factory: ClientFactory, timeout: Optional[float],
+                 bindAddress: Any, reactor: Any, options: AssociationOptions, *, stack: Any) -> None:
         self._stack = stack
         self.hosts = hostList(host, "host")
         validatePort(port)
@@ -167,7 +169,9 @@ class Connector(base.BaseConnector):
         self.port = port
         self.bindAddress = bindAddress
         self.options = options
-        base.BaseConnector.__init__(self, factory, timeout, reactor)
+        # Twisted's annotation says float, but its connect() takes None as
+        # no timeout, which is what None means here.
+        base.BaseConnector.__init__(self, factory, timeout, reactor)  # type: ignore[arg-type]
 
     def _makeTransport(self) -> Client:  # type: ignore[override]
         return Client(self.hosts, self.port, self.bindAddress, self, self.reactor, self.options, self._stack)

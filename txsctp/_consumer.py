@@ -29,25 +29,27 @@ class ProducerRegistration:
     """
     C{registerProducer} with the pause-above-the-high-water-mark rule.
 
-    Users provide C{disconnected}, C{bufferSize} and L{_bytesQueued}.
+    Users provide C{disconnected}, C{bufferSize} and L{_bytesQueued}, and
+    set the three attributes below in their C{__init__}.
 
     @ivar producer: the registered producer, or C{None}.
     @ivar streamingProducer: whether it is a push producer.
     @ivar producerPaused: whether it was paused for a full queue.
     """
 
-    __slots__ = ()
+    # The registration's own state, set by the users' __init__.
+    __slots__ = ("producer", "streamingProducer", "producerPaused")
 
-    producer: Any = None
-    streamingProducer = False
-    producerPaused = False
+    producer: Any
+    streamingProducer: bool
+    producerPaused: bool
     disconnected: bool
     bufferSize: int
 
     def _bytesQueued(self) -> int:
         raise NotImplementedError()
 
-    def registerProducer(self, producer, streaming: bool) -> None:
+    def registerProducer(self, producer: Any, streaming: bool) -> None:
         """
         Register a producer (C{IConsumer}): a streaming one is paused when
         more than C{bufferSize} bytes are queued and resumed when the queue

@@ -32,8 +32,9 @@ from txsctp._portsupport import (
 from txsctp._transport import SCTPTransport
 from txsctp.address import SCTPAddress
 from txsctp.errors import AssociationClosedError, CannotStartAssociationError
-from txsctp.interfaces import ISCTPListeningPort
-from txsctp.notifications import AssociationChange, AssociationState
+from txsctp.info import Message
+from txsctp.interfaces import ISCTPListeningPort, ISCTPTransport
+from txsctp.notifications import AssociationChange, AssociationState, Notification
 from txsctp.options import ONE_TO_MANY
 
 __all__ = ["OneToManyPort"]
@@ -55,8 +56,8 @@ class OneToManyPort(BaseCarrier):
 
     style = ONE_TO_MANY
 
-    def __init__(self, port: int, factory, interface: Union[str, Sequence[str]] = "",
-                 backlog: int = 128, reactor=None, options: Optional[AssociationOptions] = None,
+    def __init__(self, port: int, factory: interfaces.IProtocolFactory, interface: Union[str, Sequence[str]] = "",
+                 backlog: int = 128, reactor: Any = None, options: Optional[AssociationOptions] = None,
                  maxAssociations: Optional[int] = None, *, stack: Any) -> None:
         options = options or AssociationOptions()
         BaseCarrier.__init__(self, None, reactor, options, stack)
@@ -95,20 +96,20 @@ class OneToManyPort(BaseCarrier):
             t = self._peeledThisRead.get(assocId)
         return t
 
-    def doRead(self):
+    def doRead(self) -> Optional[failure.Failure]:
         try:
             return BaseCarrier.doRead(self)
         finally:
             if self._peeledThisRead:
                 self._peeledThisRead.clear()
 
-    def _readError(self, e: OSError):
+    def _readError(self, e: OSError) -> Any:
         if e.errno in (errno.EBADF, errno.ENOTSOCK):
             return failure.Failure(e)
         _log.warn("Error reading SCTP port {port}: {e}", port=self._realPortNumber, e=e)
         return None
 
-    def _readEOF(self):
+    def _readEOF(self) -> Optional[failure.Failure]:
         return None
 
     def _buildAssociation(self, notification: AssociationChange) -> None:
@@ -137,7 +138,8 @@ class OneToManyPort(BaseCarrier):
         if protocol is None:
             self._abortId(assocId)
             if pending is not None:
-                self._failPending(pending, failure.Failure(CannotStartAssociationError("the factory refused the association")))
+                self._failPending(pending, failure.Failure(
+                    CannotStartAssociationError("the factory refused the association")))
             return
         transport = SCTPTransport._forAssociation(self, notification, protocol, peer, self.options)
         self._associations[assocId] = transport
@@ -147,12 +149,12 @@ class OneToManyPort(BaseCarrier):
             retireTimer(timer)
             d.callback(protocol)
 
-    def _failPending(self, pending, reason: failure.Failure) -> None:
+    def _failPending(self, pending: Tuple[defer.Deferred[Any], Any], reason: failure.Failure) -> None:
         d, timer = pending
         retireTimer(timer)
         d.errback(reason)
 
-    def _orphan(self, item) -> None:
+    def _orphan(self, item: Union[Message, Notification]) -> None:
         if isinstance(item, AssociationChange):
             pending = self._pendingOutward.pop(item.assocId, None)
             if pending is not None:
@@ -205,9 +207,10 @@ class OneToManyPort(BaseCarrier):
         pending = self._pendingOutward.pop(assocId, None)
         if pending is not None:
             self._abortId(assocId)
-            pending[0].errback(failure.Failure(error.TimeoutError(string=f"SCTP association {assocId} setup timed out")))
+            pending[0].errback(failure.Failure(
+                error.TimeoutError(string=f"SCTP association {assocId} setup timed out")))
 
-    def getAssociations(self) -> List[SCTPTransport]:
+    def getAssociations(self) -> List[ISCTPTransport]:
         return list(self._associations.values())
 
     # -- per association ----------------------------------------------------
@@ -267,22 +270,25 @@ class OneToManyPort(BaseCarrier):
 
     # -- stopping -------------------------------------------------------------
 
-    def loseConnection(self, connDone=failure.Failure(error.ConnectionDone("Connection done"))):
+    def loseConnection(
+        self, connDone: failure.Failure = failure.Failure(error.ConnectionDone("Connection done"))  # noqa: B008
+    ) -> Optional[defer.Deferred[None]]:
         """
         Stop listening: every association on the socket is aborted (they
         all live on it) and their Protocols see C{connectionLost}.
         """
         if self.disconnected or getattr(self, "deferred", None) is not None:
-            return getattr(self, "deferred", None)
+            pending: Optional[defer.Deferred[None]] = getattr(self, "deferred", None)
+            return pending
         self._listening = False
         self.stopReading()
-        self.deferred = defer.Deferred()
+        self.deferred: defer.Deferred[None] = defer.Deferred()
         self.reactor.callLater(0, self.connectionLost, connDone)
         return self.deferred
 
     stopListening = loseConnection
 
-    def connectionLost(self, reason) -> None:
+    def connectionLost(self, reason: failure.Failure) -> None:
         if self.disconnected:
             return
         for transport in list(self._associations.values()):

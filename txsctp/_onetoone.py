@@ -25,8 +25,9 @@ from txsctp._stack import StackReadiness
 from txsctp._transport import SCTPTransport
 from txsctp.address import SCTPAddress
 from txsctp.errors import CommunicationLostError, PeerAbortedError
-from txsctp.interfaces import ISCTPListeningPort
-from txsctp.notifications import AssociationChange, AssociationState
+from txsctp.info import Message
+from txsctp.interfaces import ISCTPListeningPort, ISCTPTransport
+from txsctp.notifications import AssociationChange, AssociationState, Notification
 from txsctp.options import ONE_TO_ONE
 
 __all__ = ["OneToOnePort"]
@@ -192,7 +193,7 @@ class _AcceptedSocket(_OneToOneSocket):
     def associationEnded(self, transport: SCTPTransport, reason: failure.Failure) -> None:
         self.port._acceptedGone(self)
 
-    def _orphan(self, item) -> None:
+    def _orphan(self, item: Union[Message, Notification]) -> None:
         if isinstance(item, AssociationChange) and self.transport is None and item.state in (
             AssociationState.COMM_LOST, AssociationState.SHUTDOWN_COMP):
             # Gone before it was read as up.
@@ -211,6 +212,8 @@ class OneToOnePort(StackReadiness, base.BasePort):
 
     style = ONE_TO_ONE
     _acceptBatch = 64
+    # Any reactor with IReactorFDSet and IReactorTime.
+    reactor: Any
 
     @property
     def socket(self) -> Any:
@@ -219,8 +222,8 @@ class OneToOnePort(StackReadiness, base.BasePort):
         """
         return self.sock
 
-    def __init__(self, port: int, factory, interface: Union[str, Sequence[str]] = "",
-                 backlog: int = 128, reactor=None, options: Optional[AssociationOptions] = None,
+    def __init__(self, port: int, factory: interfaces.IProtocolFactory, interface: Union[str, Sequence[str]] = "",
+                 backlog: int = 128, reactor: Any = None, options: Optional[AssociationOptions] = None,
                  maxAssociations: Optional[int] = None, *, stack: Any) -> None:
         base.BasePort.__init__(self, reactor=reactor)
         self._stack = stack
@@ -259,7 +262,8 @@ class OneToOnePort(StackReadiness, base.BasePort):
     def fileno(self) -> int:
         return self.sock.fileno() if self.sock is not None else -1
 
-    def doRead(self):
+    def doRead(self) -> None:
+        assert self.sock is not None  # (read only while listening)
         for _ in range(self._acceptBatch):
             if self.disconnecting:
                 # Stopped from a Protocol just built (as tcp.Port checks).
@@ -322,38 +326,43 @@ class OneToOnePort(StackReadiness, base.BasePort):
     def _acceptedGone(self, accepted: _AcceptedSocket) -> None:
         self._accepted.pop(id(accepted), None)
 
-    def getAssociations(self) -> List[SCTPTransport]:
-        return [a.transport for a in self._accepted.values() if a.transport is not None and not a.transport.disconnected]
+    def getAssociations(self) -> List[ISCTPTransport]:
+        return [a.transport for a in self._accepted.values()
+                if a.transport is not None and not a.transport.disconnected]
 
-    def associate(self, host, port, timeout=30):
+    def associate(self, host: Union[str, Sequence[str]], port: int,
+                  timeout: Optional[float] = 30) -> defer.Deferred[interfaces.IProtocol]:
         raise NotImplementedError("associate() needs a one-to-many port; use connectSCTP for one-to-one")
 
-    def loseConnection(self, connDone=failure.Failure(error.ConnectionDone("Connection done"))):
+    def loseConnection(
+        self, connDone: failure.Failure = failure.Failure(error.ConnectionDone("Connection done"))  # noqa: B008
+    ) -> Optional[defer.Deferred[None]]:
         """
         Stop listening.  Associations already accepted are not affected.
         A second call while the first is under way returns the same
         Deferred.
         """
-        pending = getattr(self, "deferred", None)
+        pending: Optional[defer.Deferred[None]] = getattr(self, "deferred", None)
         if pending is not None:
             return pending
         self.disconnecting = True
         self.stopReading()
         if self.connected:
-            self.deferred = defer.Deferred()
+            self.deferred: defer.Deferred[None] = defer.Deferred()
             self.reactor.callLater(0, self.connectionLost, connDone)
             return self.deferred
         return None
 
     stopListening = loseConnection
 
-    def connectionLost(self, reason) -> None:
+    def connectionLost(self, reason: failure.Failure) -> None:
         self.disconnected = True
         base.BasePort.connectionLost(self, reason)
         self.connected = False
         portStopped(self)
 
     def getHost(self) -> SCTPAddress:
+        assert self.sock is not None  # (listening)
         return self._stack.localAddress(self.sock, 0)
 
     def logPrefix(self) -> str:

@@ -58,7 +58,7 @@ import difflib
 import ipaddress
 import math
 import re
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 
 from zope.interface import implementer
 
@@ -67,6 +67,9 @@ from twisted.internet.interfaces import (
     IStreamServerEndpointStringParser,
 )
 from twisted.plugin import IPlugin
+
+if TYPE_CHECKING:  # imported when used: this module stays cheap
+    from txsctp.endpoints import SCTPClientEndpoint, SCTPServerEndpoint
 
 __all__ = [
     "SCTPServerParser",
@@ -338,19 +341,19 @@ def parseServerArguments(*args: str, **kwargs: str) -> Dict[str, Any]:
     @raise ValueError: for a malformed description, naming the problem.
     """
     _checkKeywords("server", kwargs, _SERVER_KEYWORDS)
-    args = list(args)
+    rest = list(args)
     if "port" in kwargs:
-        if args:
+        if rest:
             raise ValueError(
-                f"the port is given twice (positional {args[0]!r} and "
+                f"the port is given twice (positional {rest[0]!r} and "
                 f"port={kwargs['port']!r})"
                 + (f"; {_ESCAPE_HINT}" if "interface" in kwargs else "")
             )
         portText = kwargs["port"]
-    elif args:
-        portText = args.pop(0)
-        if args:
-            raise _stray("server", args)
+    elif rest:
+        portText = rest.pop(0)
+        if rest:
+            raise _stray("server", rest)
     else:
         raise ValueError("an sctp server endpoint description needs a port, e.g. sctp:2905")
     result: Dict[str, Any] = {"port": _port("port", portText)}
@@ -395,15 +398,15 @@ def parseClientArguments(*args: str, **kwargs: str) -> Dict[str, Any]:
     @raise ValueError: for a malformed description, naming the problem.
     """
     _checkKeywords("client", kwargs, _CLIENT_KEYWORDS)
-    args = list(args)
+    rest = list(args)
     hostText = kwargs.get("host")
     portText = kwargs.get("port")
-    if hostText is None and args:
-        hostText = args.pop(0)
-    if portText is None and args:
-        portText = args.pop(0)
-    if args:
-        raise _stray("client", args)
+    if hostText is None and rest:
+        hostText = rest.pop(0)
+    if portText is None and rest:
+        portText = rest.pop(0)
+    if rest:
+        raise _stray("client", rest)
     if hostText is None or hostText.strip() == "":
         raise ValueError(
             "an sctp client endpoint description needs a host, "
@@ -549,13 +552,14 @@ class SCTPServerParser:
 
     prefix = "sctp"
 
-    def _parseServer(self, reactor: Any, *args: str, **kwargs: str):
+    def _parseServer(self, reactor: Any, *args: str, **kwargs: str) -> SCTPServerEndpoint:
         options = _withTuning(parseServerArguments(*args, **kwargs))
         from txsctp.endpoints import SCTPServerEndpoint
 
         return SCTPServerEndpoint(reactor, **options)
 
-    def parseStreamServer(self, reactor: Any, *args: str, **kwargs: str):
+    # Any: Twisted declares object, and passes the description's strings.
+    def parseStreamServer(self, reactor: Any, *args: Any, **kwargs: Any) -> SCTPServerEndpoint:
         """
         Build an L{txsctp.endpoints.SCTPServerEndpoint} from the split
         description.
@@ -576,13 +580,14 @@ class SCTPClientParser:
 
     prefix = "sctp"
 
-    def _parseClient(self, reactor: Any, *args: str, **kwargs: str):
+    def _parseClient(self, reactor: Any, *args: str, **kwargs: str) -> SCTPClientEndpoint:
         options = _withTuning(parseClientArguments(*args, **kwargs))
         from txsctp.endpoints import SCTPClientEndpoint
 
         return SCTPClientEndpoint(reactor, **options)
 
-    def parseStreamClient(self, reactor: Any, *args: str, **kwargs: str):
+    # Any: Twisted declares object, and passes the description's strings.
+    def parseStreamClient(self, reactor: Any, *args: Any, **kwargs: Any) -> SCTPClientEndpoint:
         """
         Build an L{txsctp.endpoints.SCTPClientEndpoint} from the split
         description.

@@ -7,7 +7,7 @@ Twisted's, retiring timers, and stopping a listening port.
 from __future__ import annotations
 
 import socket as _stdsocket
-from typing import List, Optional, Sequence, Tuple, Union
+from typing import Any, List, Optional, Sequence, Tuple, Union
 
 from twisted.internet import base, error
 
@@ -106,7 +106,7 @@ def isLiteral(host: str) -> bool:
         return False
 
 
-def portStopped(port) -> None:
+def portStopped(port: Any) -> None:
     """
     A listening port has stopped: close its socket, stop its factory, fire
     the Deferred C{stopListening} returned.
@@ -131,7 +131,7 @@ def validatePort(port: object) -> None:
         raise ValueError(f"port {port} is out of range 0..65535")
 
 
-def describeInterface(interface) -> str:
+def describeInterface(interface: Any) -> str:
     """
     C{interface} as C{CannotListenError} shows it.
     """
@@ -144,7 +144,7 @@ def describeInterface(interface) -> str:
         return repr(interface)
 
 
-def bindList(bindAddress) -> List[Tuple[str, int]]:
+def bindList(bindAddress: Any) -> List[Tuple[str, int]]:
     """
     Normalise a client's C{bindAddress}: None, a host, a C{(host, port)},
     or a list of hosts / C{(host, port)}.
@@ -178,6 +178,6 @@ def connectError(e: Exception) -> Exception:
     if isinstance(e, error.ConnectError):
         return e
     if isinstance(e, OSError) and e.errno:
-        mapped = error.getConnectError((e.errno, str(e)))
+        mapped: Exception = error.getConnectError((e.errno, str(e)))
         return mapped
     return error.ConnectError(string=str(e))

@@ -23,7 +23,7 @@ from __future__ import annotations
 import errno
 import socket as _stdsocket
 import struct
-from typing import TYPE_CHECKING, Any, Callable, Iterable, List, Optional, Sequence, Tuple, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, TypeVar
 
 from txsctp import _addresses
 from txsctp._addresses import HostPort
@@ -38,22 +38,26 @@ from txsctp.options import (
     DefaultSendInfo,
     DelayedSack,
     InitMsg,
+    PRPolicy,
+    PathState,
     PeerAddrInfo,
     PeerAddrParams,
     PeerAddrThresholds,
-    PathState,
-    PRPolicy,
     RTOInfo,
     Status,
     Tuning,
 )
 
+if TYPE_CHECKING:
+    from txsctp._sctp_cffi import CData
+
 _T = TypeVar("_T")
 
-FUTURE_ASSOC = lib.SCTP_FUTURE_ASSOC
+FUTURE_ASSOC: int = lib.SCTP_FUTURE_ASSOC
 
 # struct sctp_event_subscribe field per event, for kernels without SCTP_EVENT.
-_LEGACY_EVENT_FIELDS = {
+# Keyed by int: looked up with any event number a caller gives.
+_LEGACY_EVENT_FIELDS: Dict[int, str] = {
     NotificationType.ASSOC_CHANGE: "sctp_association_event",
     NotificationType.PEER_ADDR_CHANGE: "sctp_address_event",
     NotificationType.SEND_FAILED: "sctp_send_failure_event",
@@ -98,7 +102,7 @@ def _packRecipe(record: List[_RecordedOption]) -> _Recipe:
     return b"".join(parts), tuple(record)
 
 
-_ASSOC_VALUE_OPTIONS = {
+_ASSOC_VALUE_OPTIONS: Dict[str, int] = {
     "maxseg": lib.SCTP_MAXSEG,
     "maxBurst": lib.SCTP_MAX_BURST,
     "context": lib.SCTP_CONTEXT,
@@ -113,7 +117,7 @@ _ASSOC_VALUE_OPTIONS = {
     "exposePotentiallyFailedState": lib.SCTP_EXPOSE_POTENTIALLY_FAILED_STATE,
 }
 
-_INT_OPTIONS = {
+_INT_OPTIONS: Dict[str, int] = {
     "nodelay": lib.SCTP_NODELAY,
     "autoclose": lib.SCTP_AUTOCLOSE,
     "disableFragments": lib.SCTP_DISABLE_FRAGMENTS,
@@ -231,7 +235,7 @@ class _SocketOptions:
 
         def _one(self, address: Any, allowWildcard: bool = False) -> HostPort: ...
 
-    def _getopt(self, opt: int, ctype: str, call: str, init=None):
+    def _getopt(self, opt: int, ctype: str, call: str, init: Optional[Callable[[CData], None]] = None) -> CData:
         fd = self._checkOpen("getsockopt")
         value = ffi.new(ctype + " *")
         if init is not None:
@@ -244,7 +248,7 @@ class _SocketOptions:
     # While SCTPSocket._setup records the options it writes: the list to add to.
     _recording: Optional[List[_RecordedOption]] = None
 
-    def _setopt(self, opt: int, value, size: int, call: str) -> None:
+    def _setopt(self, opt: int, value: CData, size: int, call: str) -> None:
         fd = self._checkOpen("setsockopt")
         if lib.setsockopt(fd, lib.SOL_SCTP, opt, value, size) < 0:
             raise _optionError(ffi.errno, "setsockopt", opt, call)
@@ -259,7 +263,7 @@ class _SocketOptions:
         if self._recording is not None:
             self._recording.append((_stdsocket.SOL_SOCKET, opt, _INT.pack(value), call))
 
-    def _setStruct(self, opt: int, ctype: str, call: str, fields: dict) -> None:
+    def _setStruct(self, opt: int, ctype: str, call: str, fields: Dict[str, Any]) -> None:
         value = ffi.new(ctype + " *")
         for name, v in fields.items():
             try:
@@ -311,7 +315,7 @@ class _SocketOptions:
         opt = self._assocValueOption(name)
         _checkAssocId(assocId)
 
-        def init(v):
+        def init(v: CData) -> None:
             v.assoc_id = assocId
 
         return int(self._getopt(opt, "struct sctp_assoc_value", name, init).assoc_value)
@@ -418,7 +422,7 @@ class _SocketOptions:
         _checkAssocId(assocId)
         event = _checkU16("event", int(event))
 
-        def init(v):
+        def init(v: CData) -> None:
             v.se_assoc_id = assocId
             v.se_type = event
 
@@ -550,8 +554,9 @@ class _SocketOptions:
             "sasoc_cookie_life": params.cookieLife,
         })
 
-    def _storageInit(self, field: str, assocField: str, assocId: int, address):
-        def init(v):
+    def _storageInit(self, field: str, assocField: str, assocId: int,
+                     address: Optional[HostPort]) -> Callable[[CData], None]:
+        def init(v: CData) -> None:
             setattr(v, assocField, _checkAssocId(assocId))
             if address is not None:
                 host, port = self._one(address)
@@ -670,7 +675,7 @@ class _SocketOptions:
                      "SCTP_SET_PEER_PRIMARY_ADDR")
 
     @staticmethod
-    def _paddrinfo(v) -> PeerAddrInfo:
+    def _paddrinfo(v: CData) -> PeerAddrInfo:
         return PeerAddrInfo(_addresses.readStorage(v.spinfo_address), _enumOr(PathState, v.spinfo_state),
                             v.spinfo_cwnd, v.spinfo_srtt, v.spinfo_rto, v.spinfo_mtu)
 
@@ -681,8 +686,8 @@ class _SocketOptions:
         """
         v = self._getopt(lib.SCTP_STATUS, "struct sctp_status", "SCTP_STATUS",
                          lambda v: setattr(v, "sstat_assoc_id", _checkAssocId(assocId)))
-        return Status(v.sstat_assoc_id, _enumOr(AssocState, v.sstat_state), v.sstat_rwnd, v.sstat_unackdata, v.sstat_penddata,
-                      v.sstat_instrms, v.sstat_outstrms, v.sstat_fragmentation_point,
+        return Status(v.sstat_assoc_id, _enumOr(AssocState, v.sstat_state), v.sstat_rwnd, v.sstat_unackdata,
+                      v.sstat_penddata, v.sstat_instrms, v.sstat_outstrms, v.sstat_fragmentation_point,
                       self._paddrinfo(v.sstat_primary))
 
     def getPeerAddrInfo(self, address: HostPort, assocId: int = 0) -> PeerAddrInfo:

@@ -9,11 +9,20 @@ Private: import these names from L{txsctp.testing}.
 from __future__ import annotations
 
 import struct
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Generic, List, Optional, Sequence, Tuple, TypeVar
 
 from twisted.internet import error as _twerror
+from twisted.internet.interfaces import IProtocol
 from twisted.python.failure import Failure
 
+from txsctp._testing_transport import (
+    _DEFAULT_BUFFER_SIZE,
+    _DEFAULT_MAX_MESSAGE,
+    _DEFAULT_MAX_QUEUED,
+    FakeSCTPTransport,
+    HostPort,
+    SentMessage,
+)
 from txsctp.address import SCTPAddress
 from txsctp.errors import (
     CommunicationLostError,
@@ -22,14 +31,14 @@ from txsctp.errors import (
 )
 from txsctp.info import UNORDERED, RcvInfo
 from txsctp.notifications import (
+    DATA_SENT,
+    DATA_UNSENT,
     AdaptationIndication,
     AssociationChange,
     AssociationReset,
     AssociationState,
-    AuthenticationEvent,
     AuthIndication,
-    DATA_SENT,
-    DATA_UNSENT,
+    AuthenticationEvent,
     Notification,
     PartialDeliveryEvent,
     PeerAddressChange,
@@ -43,14 +52,6 @@ from txsctp.notifications import (
     UnknownNotification,
 )
 from txsctp.options import PathState
-from txsctp._testing_transport import (
-    _DEFAULT_BUFFER_SIZE,
-    _DEFAULT_MAX_MESSAGE,
-    _DEFAULT_MAX_QUEUED,
-    FakeSCTPTransport,
-    HostPort,
-    SentMessage,
-)
 
 ABORT_CAUSE_USER_INITIATED = 12
 """RFC 9260 error cause "User-Initiated Abort": the cause Linux puts in the
@@ -72,7 +73,10 @@ def _asBytes(data: Any) -> bytes:
         return bytes(data)
     raise TypeError(f"data must be bytes, not {type(data).__name__}")
 
-class SCTPTestPeer:
+_ProtocolT = TypeVar("_ProtocolT", bound=IProtocol)
+
+
+class SCTPTestPeer(Generic[_ProtocolT]):
     """
     The remote end of one association, for a Protocol under test.
 
@@ -94,7 +98,7 @@ class SCTPTestPeer:
 
     def __init__(
         self,
-        protocol,
+        protocol: _ProtocolT,
         *,
         hostAddress: Optional[SCTPAddress] = None,
         peerAddress: Optional[SCTPAddress] = None,
@@ -213,7 +217,7 @@ class SCTPTestPeer:
 
     # -- the association ---------------------------------------------------
 
-    def connect(self):
+    def connect(self) -> _ProtocolT:
         """
         Bring the association up: C{makeConnection(transport)}, then an
         L{AssociationChange} C{COMM_UP} with the negotiated stream counts
@@ -414,7 +418,8 @@ class SCTPTestPeer:
         self.notify(n)
         return n
 
-    def failPath(self, address: Optional[HostPort] = None, potentiallyFailed: bool = False):
+    def failPath(self, address: Optional[HostPort] = None,
+                 potentiallyFailed: bool = False) -> List[PeerAddressChange]:
         """
         A path failed: C{PeerAddressChange(UNREACHABLE)} for C{address}
         (default: the primary), preceded by C{POTENTIALLY_FAILED} if asked
@@ -423,7 +428,7 @@ class SCTPTestPeer:
 
         @return: the L{PeerAddressChange} notifications delivered.
         """
-        out = []
+        out: List[PeerAddressChange] = []
         if potentiallyFailed:
             out.append(self.changePath(PeerAddressState.POTENTIALLY_FAILED, address))
         out.append(self.changePath(PeerAddressState.UNREACHABLE, address))

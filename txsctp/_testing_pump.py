@@ -8,14 +8,19 @@ Private: import these names from L{txsctp.testing}.
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any, Generic, Optional, TypeVar
 
-from txsctp.address import SCTPAddress
+from twisted.internet.interfaces import IProtocol
+
 from txsctp._testing_peer import ABORT_CAUSE_USER_INITIATED, SCTPTestPeer
 from txsctp._testing_transport import _DEFAULT_BUFFER_SIZE
+from txsctp.address import SCTPAddress
+
+_ClientT = TypeVar("_ClientT", bound=IProtocol)
+_ServerT = TypeVar("_ServerT", bound=IProtocol)
 
 
-class SCTPPump:
+class SCTPPump(Generic[_ClientT, _ServerT]):
     """
     Moves messages between two Protocols joined by L{connectedPair} when
     told to (L{flush}), like C{twisted.test.iosim.IOPump}.
@@ -25,11 +30,11 @@ class SCTPPump:
     @ivar server: the server side's L{SCTPTestPeer}.
     """
 
-    def __init__(self, client: SCTPTestPeer, server: SCTPTestPeer) -> None:
+    def __init__(self, client: SCTPTestPeer[_ClientT], server: SCTPTestPeer[_ServerT]) -> None:
         self.client = client
         self.server = server
 
-    def _move(self, src: SCTPTestPeer, dst: SCTPTestPeer) -> bool:
+    def _move(self, src: SCTPTestPeer[Any], dst: SCTPTestPeer[Any]) -> bool:
         outbox = src.transport._outbox
         if outbox is None or not outbox or dst.transport.disconnected:
             return False
@@ -38,7 +43,7 @@ class SCTPPump:
             dst.receiveMessage(m.data, stream=m.stream, ppid=m.ppid, unordered=m.unordered)
         return True
 
-    def _acknowledge(self, src: SCTPTestPeer, dst: SCTPTestPeer) -> bool:
+    def _acknowledge(self, src: SCTPTestPeer[Any], dst: SCTPTestPeer[Any]) -> bool:
         t = src.transport
         if t.disconnected or t._outbox:
             return False
@@ -47,7 +52,7 @@ class SCTPPump:
             return True
         return False
 
-    def _close(self, src: SCTPTestPeer, dst: SCTPTestPeer) -> bool:
+    def _close(self, src: SCTPTestPeer[Any], dst: SCTPTestPeer[Any]) -> bool:
         t = src.transport
         if t.disconnected or not t.shutdownStarted or t._outbox:
             return False
@@ -62,7 +67,7 @@ class SCTPPump:
         src.completeShutdown()
         return True
 
-    def _abort(self, src: SCTPTestPeer, dst: SCTPTestPeer) -> bool:
+    def _abort(self, src: SCTPTestPeer[Any], dst: SCTPTestPeer[Any]) -> bool:
         if src.transport.aborted and not dst.transport.disconnected and not dst._aborted:
             dst.abort(ABORT_CAUSE_USER_INITIATED)
             return True
@@ -93,8 +98,8 @@ class SCTPPump:
 
 
 def connectedPair(
-    serverProtocol,
-    clientProtocol,
+    serverProtocol: _ServerT,
+    clientProtocol: _ClientT,
     *,
     serverAddress: Optional[SCTPAddress] = None,
     clientAddress: Optional[SCTPAddress] = None,
@@ -106,7 +111,7 @@ def connectedPair(
     clientAssocId: int = 1,
     bufferSize: int = _DEFAULT_BUFFER_SIZE,
     supportAuth: bool = False,
-) -> SCTPPump:
+) -> SCTPPump[_ClientT, _ServerT]:
     """
     Join two Protocols by an in-memory association and bring it up: each
     gets C{makeConnection} and C{associationUp}, server first.

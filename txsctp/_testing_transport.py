@@ -9,9 +9,10 @@ Private: import these names from L{txsctp.testing}.
 from __future__ import annotations
 
 import errno as _errno
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
 import attr
+
 from zope.interface import implementer
 
 from twisted.internet import error as _twerror
@@ -19,6 +20,7 @@ from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import (
     IConsumer,
     ILoggingContext,
+    IProtocol,
     IPushProducer,
     ITransport,
 )
@@ -26,13 +28,6 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from txsctp._addresses import sameTransportAddress
-from txsctp.address import SCTPAddress
-from txsctp.errors import (
-    AssociationClosedError,
-    MessageTooLongError,
-    WriteQueueFullError,
-)
-from txsctp.info import UNORDERED
 from txsctp._consumer import (
     DEFAULT_BUFFER_SIZE,
     DEFAULT_MAX_MESSAGE_SIZE,
@@ -41,9 +36,16 @@ from txsctp._consumer import (
     fireClosed,
 )
 from txsctp._validate import checkBatchSizes, checkMessage, checkPayloads
-from txsctp.interfaces import ISCTPTransport
+from txsctp.address import SCTPAddress
+from txsctp.errors import (
+    AssociationClosedError,
+    MessageTooLongError,
+    WriteQueueFullError,
+)
+from txsctp.info import UNORDERED
+from txsctp.interfaces import ISCTPTransport, Payload
 from txsctp.notifications import DATA_UNSENT, SendFailed
-from txsctp.options import AssocState, PathState, PeerAddrInfo, PRPolicy, Status
+from txsctp.options import AssocState, PRPolicy, PathState, PeerAddrInfo, Status
 
 HostPort = Tuple[str, int]
 
@@ -206,14 +208,14 @@ class FakeSCTPTransport(ProducerRegistration):
         self._pathStates: Dict[HostPort, int] = {
             (h, self._peer.port): PathState.ACTIVE for h in self._peer.addresses
         }
-        self._dryWaiters: List[Deferred] = []
-        self._closeWaiters: List[Deferred] = []
+        self._dryWaiters: List[Deferred[None]] = []
+        self._closeWaiters: List[Deferred[None]] = []
         # Set by SCTPTestPeer: called when reading resumes.
         self._resumeHook: Any = None
         # Set by connectedPair: messages written and not yet moved.
         self._outbox: Optional[List[SentMessage]] = None
 
-    def _attach(self, protocol) -> None:
+    def _attach(self, protocol: IProtocol) -> None:
         """
         Drive C{protocol}.  As with the real transport any Twisted Protocol
         works: one without C{messageReceived} gets each message through
@@ -240,7 +242,7 @@ class FakeSCTPTransport(ProducerRegistration):
 
     def writeMessage(
         self,
-        data,
+        data: Payload,
         stream: int = 0,
         ppid: Optional[int] = None,
         unordered: bool = False,
@@ -319,7 +321,7 @@ class FakeSCTPTransport(ProducerRegistration):
             self.producerPaused = True
             self.producer.pauseProducing()
 
-    def write(self, data) -> None:
+    def write(self, data: bytes) -> None:
         """
         Write C{data} as one message on L{defaultStream} with
         L{defaultPPID}; an empty C{data} writes nothing (as with any
@@ -329,7 +331,7 @@ class FakeSCTPTransport(ProducerRegistration):
             return
         self.writeMessage(data, self.defaultStream, self.defaultPPID)
 
-    def writeSequence(self, iovec) -> None:
+    def writeSequence(self, iovec: Iterable[bytes]) -> None:
         """
         Write the concatenation of C{iovec} as one message, like C{write}.
         """
@@ -337,7 +339,7 @@ class FakeSCTPTransport(ProducerRegistration):
 
     def writeMessages(
         self,
-        messages,
+        messages: Iterable[Payload],
         stream: int = 0,
         ppid: Optional[int] = None,
         unordered: bool = False,
@@ -471,27 +473,27 @@ class FakeSCTPTransport(ProducerRegistration):
 
     # -- Deferreds ---------------------------------------------------------
 
-    def whenSenderDry(self) -> Deferred:
+    def whenSenderDry(self) -> Deferred[None]:
         """
         A Deferred firing with C{None} when the test's peer acknowledges
         what was written (L{SCTPTestPeer.acknowledge}); like the real one it
         waits for that even when nothing is queued, and fails with the
         C{connectionLost} reason if the association ends first.
         """
-        d: Deferred = Deferred()
+        d: Deferred[None] = Deferred()
         if self.disconnected:
             d.errback(self.closeReason or Failure(AssociationClosedError("whenSenderDry", self.assocId)))
         else:
             self._dryWaiters.append(d)
         return d
 
-    def whenClosed(self) -> Deferred:
+    def whenClosed(self) -> Deferred[None]:
         """
         A Deferred that fires once the association has ended: with C{None}
         after a clean close (C{ConnectionDone}), failing with the
         C{connectionLost} reason otherwise.
         """
-        d: Deferred = Deferred()
+        d: Deferred[None] = Deferred()
         if self.disconnected:
             self._fireClosed(d)
         else:
@@ -536,7 +538,7 @@ class FakeSCTPTransport(ProducerRegistration):
         self.aborted = True
         self._lost(reason)
 
-    def _callProtocol(self, method, *args) -> None:
+    def _callProtocol(self, method: Callable[..., object], *args: Any) -> None:
         try:
             method(*args)
         except Exception:

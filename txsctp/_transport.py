@@ -18,7 +18,7 @@ import errno
 import socket as _stdsocket
 from collections import deque
 from itertools import islice, repeat
-from typing import Any, Callable, Deque, Dict, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Deque, Dict, Iterable, List, Optional, Sequence, Tuple, Union, cast
 
 from zope.interface import implementer
 
@@ -29,7 +29,7 @@ from twisted.python import failure
 from txsctp import _addresses
 from txsctp._assembly import MessageAssembler
 from txsctp._assocoptions import AssociationOptions
-from txsctp._carrier import BATCH_SIZE, reading
+from txsctp._carrier import BATCH_SIZE, ICarrier, reading
 from txsctp._consumer import DEFAULT_BUFFER_SIZE, ProducerRegistration, fireClosed
 from txsctp._messageformats import unpackMeta
 from txsctp._validate import checkBatchSizes, checkMessage, checkPayloads
@@ -43,7 +43,7 @@ from txsctp.errors import (
     fromErrno,
 )
 from txsctp.info import SACK_IMMEDIATELY, UNORDERED, Message
-from txsctp.interfaces import ISCTPTransport
+from txsctp.interfaces import ISCTPTransport, Payload
 from txsctp.notifications import (
     DATA_UNSENT,
     AssociationChange,
@@ -55,7 +55,7 @@ from txsctp.notifications import (
     Shutdown,
     StreamChange,
 )
-from txsctp.options import PRPolicy
+from txsctp.options import PRPolicy, PeerAddrInfo, Status
 
 __all__ = ["SCTPTransport"]
 
@@ -123,13 +123,12 @@ class SCTPTransport(ProducerRegistration):
         "_queuedBytes",
         "_assembler", "connected", "disconnecting", "disconnected", "_shutdownSent", "_readingPaused",
         "_held", "_heldBytes", "_dryWaiters", "_drySubscribed", "_closedWaiters", "_lostReason",
-        "logstr", "_messageReceived", "_notificationReceived", "producer", "streamingProducer",
-        "producerPaused", "defaultStream", "defaultPPID",
+        "logstr", "_messageReceived", "_notificationReceived", "defaultStream", "defaultPPID",
     )
 
     def __init__(
         self,
-        handle: Any,
+        handle: ICarrier,
         assocId: int,
         protocol: Any,
         outboundStreams: int,
@@ -143,7 +142,7 @@ class SCTPTransport(ProducerRegistration):
         self.producer = None
         self.streamingProducer = False
         self.producerPaused = False
-        self._metaCache: Dict[tuple, bytes] = {}
+        self._metaCache: Dict[Union[tuple, int], bytes] = {}
         self.reactor = handle.reactor
         self.assocId = assocId
         self.protocol = protocol
@@ -200,7 +199,7 @@ class SCTPTransport(ProducerRegistration):
             lambda notification: None)
 
     @classmethod
-    def _forAssociation(cls, carrier: Any, notification: AssociationChange, protocol: Any, peer: SCTPAddress,
+    def _forAssociation(cls, carrier: ICarrier, notification: AssociationChange, protocol: Any, peer: SCTPAddress,
                        options: AssociationOptions) -> "SCTPTransport":
         """
         The transport of the association that C{notification} (its
@@ -263,7 +262,7 @@ class SCTPTransport(ProducerRegistration):
         """
         return self._handle.peerAddresses(self.assocId)
 
-    def getPathStates(self):
+    def getPathStates(self) -> Dict[Tuple[str, int], PeerAddrInfo]:
         """
         C{{(host, port): PeerAddrInfo}} for every path.
         """
@@ -279,7 +278,7 @@ class SCTPTransport(ProducerRegistration):
         """
         self._handle.setPrimaryAddress(address, self.assocId)
 
-    def getStatus(self):
+    def getStatus(self) -> Status:
         """
         The association's C{SCTP_STATUS}: state, windows, stream counts and
         primary path (a L{txsctp.options.Status}).
@@ -303,7 +302,7 @@ class SCTPTransport(ProducerRegistration):
         self._outboundStreams = count
 
     @property
-    def bufferSize(self) -> int:  # type: ignore[override]
+    def bufferSize(self) -> int:
         """
         Queued bytes above which a registered producer is paused: the
         port's or connector's C{bufferSize}, else half the kernel's send
@@ -321,7 +320,7 @@ class SCTPTransport(ProducerRegistration):
 
     def writeMessage(
         self,
-        data: bytes,
+        data: Payload,
         stream: int = 0,
         ppid: Optional[int] = None,
         unordered: bool = False,
@@ -410,7 +409,7 @@ class SCTPTransport(ProducerRegistration):
 
     def writeMessages(
         self,
-        messages: Iterable[bytes],
+        messages: Iterable[Payload],
         stream: int = 0,
         ppid: Optional[int] = None,
         unordered: bool = False,
@@ -460,7 +459,7 @@ class SCTPTransport(ProducerRegistration):
             self.producerPaused = True
             self.producer.pauseProducing()
 
-    def _packParameters(self, key: Optional[tuple], data: bytes, stream: int, ppid: int, context: int,
+    def _packParameters(self, key: Union[tuple, int, None], data: bytes, stream: int, ppid: int, context: int,
                         unordered: object, sackImmediately: object, ttl: Optional[int],
                         prPolicy: Optional[int], prValue: object) -> bytes:
         """
@@ -479,7 +478,7 @@ class SCTPTransport(ProducerRegistration):
         if prPolicy is not None and prPolicy != PRPolicy.NONE:
             if prPolicy not in (PRPolicy.TTL, PRPolicy.RTX, PRPolicy.PRIO):
                 raise ValueError(f"prPolicy {prPolicy!r} is not a PRPolicy")
-            if type(prValue) is not int or not 0 <= prValue <= 0xFFFFFFFF:  # type: ignore[operator]
+            if type(prValue) is not int or not 0 <= prValue <= 0xFFFFFFFF:
                 raise ValueError(f"prValue {prValue!r} is not an int in 0..4294967295")
             prPolicy = int(prPolicy)
         else:
@@ -514,7 +513,7 @@ class SCTPTransport(ProducerRegistration):
             return
         self.writeMessage(data, self.defaultStream, self.defaultPPID)
 
-    def writeSequence(self, iovec) -> None:
+    def writeSequence(self, iovec: Iterable[bytes]) -> None:
         """
         Queue the concatenation of C{iovec} as one message (as
         C{ITransport.writeSequence} is C{write} of the joined bytes).
@@ -724,7 +723,7 @@ class SCTPTransport(ProducerRegistration):
                 self._handle.heldChanged(-len(item.data))
                 self._deliver(item)
             else:
-                self._notifyNow(item)
+                self._notifyNow(cast(Notification, item))
 
     def _messageTooLong(self, err: MessageTooLongError) -> None:
         _log.warn(
@@ -781,7 +780,7 @@ class SCTPTransport(ProducerRegistration):
                 self._assembler.abortPartial(self.assocId, notification.stream)
         self._callProtocol(self._notificationReceived, notification)
 
-    def _callProtocol(self, method: Callable, *args) -> None:
+    def _callProtocol(self, method: Callable[..., object], *args: Any) -> None:
         try:
             method(*args)
         except Exception:
@@ -793,14 +792,14 @@ class SCTPTransport(ProducerRegistration):
 
     # -- deferreds --------------------------------------------------------
 
-    def whenSenderDry(self) -> defer.Deferred:
+    def whenSenderDry(self) -> defer.Deferred[None]:
         """
         A Deferred firing once every message written so far has been
         handed to the kernel and acknowledged by the peer (C{SENDER_DRY}).
         It fails with the C{connectionLost} reason if the association ends
         first.
         """
-        d: defer.Deferred = defer.Deferred()
+        d: defer.Deferred[None] = defer.Deferred()
         if self.disconnected:
             d.errback(self._lostReason or failure.Failure(AssociationClosedError("whenSenderDry", self.assocId)))
             return d
@@ -833,13 +832,13 @@ class SCTPTransport(ProducerRegistration):
         for d in waiters:
             d.callback(None)
 
-    def whenClosed(self) -> defer.Deferred:
+    def whenClosed(self) -> defer.Deferred[None]:
         """
         A Deferred that fires once the association has ended: with C{None}
         after a clean close (C{ConnectionDone}), failing with the
         C{connectionLost} reason otherwise.
         """
-        d: defer.Deferred = defer.Deferred()
+        d: defer.Deferred[None] = defer.Deferred()
         if self.disconnected:
             self._fireClosed(d)
         else:

@@ -81,7 +81,7 @@ def checkPayloads(messages: Iterable[object]) -> Tuple[List[bytes], List[int]]:
         datas = messages
     else:
         try:
-            iterator = iter(messages)  # type: ignore[call-overload]
+            iterator = iter(messages)
         except TypeError:
             raise TypeError(f"messages must be an iterable of payloads, not {type(messages).__name__}") from None
         datas = list(iterator)
@@ -97,7 +97,7 @@ def checkPayloads(messages: Iterable[object]) -> Tuple[List[bytes], List[int]]:
     sizes = list(map(len, datas))
     if not all(sizes):
         raise ValueError(f"message {sizes.index(0)}: SCTP cannot carry an empty message")
-    return datas, sizes  # type: ignore[return-value]
+    return datas, sizes
 
 
 def checkBatchSizes(sizes: List[int], maxSendSize: Optional[int], queuedBytes: int,

@@ -8,14 +8,24 @@ one first).
 
 from __future__ import annotations
 
-from typing import Optional, Tuple
+from typing import Iterable, Optional, Tuple
 
 import attr
+
 from zope.interface import implementer
 
 from twisted.internet.interfaces import IAddress
 
 __all__ = ["SCTPAddress"]
+
+
+def _hostTuple(hosts: Iterable[str]) -> Tuple[str, ...]:
+    """
+    The converter of L{SCTPAddress.addresses}: any iterable of hosts, kept
+    as a tuple (a named function, so that type checkers know what
+    C{SCTPAddress(addresses=...)} accepts).
+    """
+    return tuple(hosts)
 
 
 @implementer(IAddress)
@@ -37,7 +47,7 @@ class SCTPAddress:
 
     host: str
     port: int
-    addresses: Tuple[str, ...] = attr.ib(default=(), converter=tuple)
+    addresses: Tuple[str, ...] = attr.ib(default=(), converter=_hostTuple)
     assocId: int = 0
     udpPort: Optional[int] = None
     type: str = attr.ib(default="SCTP", init=False)
@@ -47,7 +57,8 @@ class SCTPAddress:
             object.__setattr__(self, "addresses", (self.host,))
 
     @classmethod
-    def fromPairs(cls, pairs, assocId: int = 0, udpPort: Optional[int] = None) -> "SCTPAddress":
+    def fromPairs(cls, pairs: Iterable[Tuple[str, int]], assocId: int = 0,
+                  udpPort: Optional[int] = None) -> SCTPAddress:
         """
         Build from a list of C{(host, port)} pairs as the socket layer
         returns them (primary first).

@@ -29,18 +29,45 @@ Example::
 
 from __future__ import annotations
 
-from typing import Any, Sequence, Union
+from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence, Tuple, TypeVar, Union, cast, overload
 
 from twisted.internet import defer
-from twisted.internet.interfaces import IProtocolFactory
+from twisted.internet.interfaces import IProtocol, IProtocolFactory
 from twisted.internet.protocol import Factory
 
 from txsctp.endpoints import SCTPClientEndpoint
+from txsctp.interfaces import ISCTPTransport
+
+if TYPE_CHECKING:
+    from typing_extensions import TypedDict, Unpack
+
+    from txsctp.options import Tuning
+
+    class _ConnectOptions(TypedDict, total=False):
+        """
+        The keyword arguments of L{connect} beyond C{timeout} and
+        C{bindAddress}: those of L{SCTPClientEndpoint}.
+        """
+
+        outStreams: Optional[int]
+        inStreams: Optional[int]
+        maxAttempts: Optional[int]
+        maxMessageSize: Optional[int]
+        bundle: Optional[bool]
+        tuning: Optional[Tuning]
+
+_ProtocolT = TypeVar("_ProtocolT", bound=IProtocol)
+
+BindAddress = Union[str, Tuple[str, int], Sequence[Union[str, Tuple[str, int]]], None]
+"""
+Local address(es) to bind before connecting: C{None}, a host, a C{(host,
+port)}, or a list of hosts or C{(host, port)} (one port).
+"""
 
 __all__ = ["connect", "whenSenderDry", "whenClosed", "closeGracefully"]
 
 
-def _asFactory(protocol: Any) -> IProtocolFactory:
+def _asFactory(protocol: object) -> IProtocolFactory:
     if IProtocolFactory.providedBy(protocol):
         return protocol
     if callable(protocol):
@@ -51,20 +78,47 @@ def _asFactory(protocol: Any) -> IProtocolFactory:
     )
 
 
+@overload
 def connect(
     reactor: Any,
     host: Union[str, Sequence[str]],
     port: int,
-    protocol: Any,
+    protocol: Callable[[], _ProtocolT],
     *,
     timeout: float = 30,
-    bindAddress: Any = None,
-    **options: Any,
-) -> defer.Deferred:
+    bindAddress: BindAddress = None,
+    **options: Unpack[_ConnectOptions],
+) -> defer.Deferred[_ProtocolT]: ...
+
+
+@overload
+def connect(
+    reactor: Any,
+    host: Union[str, Sequence[str]],
+    port: int,
+    protocol: IProtocolFactory,
+    *,
+    timeout: float = 30,
+    bindAddress: BindAddress = None,
+    **options: Unpack[_ConnectOptions],
+) -> defer.Deferred[IProtocol]: ...
+
+
+def connect(
+    reactor: Any,
+    host: Union[str, Sequence[str]],
+    port: int,
+    protocol: Union[IProtocolFactory, Callable[[], IProtocol]],
+    *,
+    timeout: float = 30,
+    bindAddress: BindAddress = None,
+    **options: Unpack[_ConnectOptions],
+) -> defer.Deferred[Any]:
     """
     Open an SCTP association and wait for it to be up.
 
-    @param reactor: the reactor.
+    @param reactor: the reactor (it provides C{IReactorFDSet} and
+        C{IReactorTime}, as Twisted's reactors do).
     @param host: the peer: one IP literal or a list of its addresses.
     @param port: the peer's SCTP port.
     @param protocol: an C{IProtocolFactory}, or a Protocol class (or any
@@ -88,12 +142,20 @@ def connect(
     return endpoint.connect(factory)
 
 
-def _transport(protocolOrTransport: Any) -> Any:
+ProtocolOrTransport = Union[IProtocol, ISCTPTransport]
+"""
+A connected Protocol (whose C{transport} is an L{ISCTPTransport}) or the
+transport itself.
+"""
+
+
+def _transport(protocolOrTransport: ProtocolOrTransport) -> ISCTPTransport:
     transport = getattr(protocolOrTransport, "transport", None)
-    return transport if transport is not None else protocolOrTransport
+    # Without a transport of its own, it is the transport.
+    return cast(ISCTPTransport, transport if transport is not None else protocolOrTransport)
 
 
-def whenSenderDry(protocolOrTransport: Any) -> defer.Deferred:
+def whenSenderDry(protocolOrTransport: ProtocolOrTransport) -> defer.Deferred[None]:
     """
     A Deferred that fires (with C{None}) once every message written so far
     on this association has been sent and acknowledged.
@@ -103,7 +165,7 @@ def whenSenderDry(protocolOrTransport: Any) -> defer.Deferred:
     return _transport(protocolOrTransport).whenSenderDry()
 
 
-def whenClosed(protocolOrTransport: Any) -> defer.Deferred:
+def whenClosed(protocolOrTransport: ProtocolOrTransport) -> defer.Deferred[None]:
     """
     A Deferred that fires once the association has ended: with C{None}
     after a clean close, failing with the C{connectionLost} reason
@@ -115,7 +177,7 @@ def whenClosed(protocolOrTransport: Any) -> defer.Deferred:
     return _transport(protocolOrTransport).whenClosed()
 
 
-def closeGracefully(protocolOrTransport: Any) -> defer.Deferred:
+def closeGracefully(protocolOrTransport: ProtocolOrTransport) -> defer.Deferred[None]:
     """
     Send everything queued, then shut the association down gracefully.
 

@@ -18,19 +18,26 @@ C{ConnectionRefusedError}, ...), and can be cancelled
 
 from __future__ import annotations
 
-from typing import Any, Callable, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence, Tuple, Union
 
 from zope.interface import directlyProvides, implementer, providedBy
 
 from twisted.internet import defer, error
 from twisted.internet.interfaces import (
+    IConnector,
+    IListeningPort,
     IProtocol,
     IProtocolFactory,
     IStreamClientEndpoint,
     IStreamServerEndpoint,
 )
-from twisted.internet.protocol import ClientFactory, Protocol
+from twisted.internet.protocol import ClientFactory, Protocol, connectionDone
 from twisted.python.failure import Failure
+
+if TYPE_CHECKING:  # names for annotations only: importing them loads cffi
+    from txsctp.info import RcvInfo
+    from txsctp.notifications import Notification
+    from txsctp.options import Tuning
 
 __all__ = ["SCTPServerEndpoint", "SCTPClientEndpoint"]
 
@@ -76,13 +83,14 @@ class SCTPServerEndpoint:
         maxMessageSize: Optional[int] = None,
         maxAssociations: Optional[int] = None,
         bundle: Optional[bool] = None,
-        tuning: Any = None,
+        tuning: Optional[Tuning] = None,
         stack: Optional[str] = None,
         udpPort: Optional[int] = None,
         remoteUdpPort: Optional[int] = None,
     ) -> None:
         """
-        @param reactor: the reactor to listen with.
+        @param reactor: the reactor to listen with (it provides
+            C{IReactorFDSet} and C{IReactorTime}, as Twisted's reactors do).
         @param port: the SCTP port (0: the kernel picks one).
         @param interface: C{""} for every local address, one IP literal, or
             a list of them (bound together on one socket: multi-homing).
@@ -128,7 +136,7 @@ class SCTPServerEndpoint:
             + ">"
         )
 
-    def listen(self, protocolFactory: IProtocolFactory) -> defer.Deferred:
+    def listen(self, protocolFactory: IProtocolFactory) -> defer.Deferred[IListeningPort]:
         """
         Listen for associations.
 
@@ -136,7 +144,7 @@ class SCTPServerEndpoint:
             L{txsctp.interfaces.ISCTPListeningPort}, or failing with
             C{CannotListenError} (or the socket layer's error).
         """
-        listenSCTP = self._listenSCTP
+        listenSCTP: Any = self._listenSCTP
         if listenSCTP is None:
             from txsctp import listenSCTP
         kwargs = dict(self._extra)
@@ -163,7 +171,7 @@ class _SCTPWrappingProtocol(Protocol):
     (any attribute it lacks is looked up on the wrapped Protocol).
     """
 
-    def __init__(self, connectedDeferred: defer.Deferred, wrappedProtocol: IProtocol) -> None:
+    def __init__(self, connectedDeferred: defer.Deferred[IProtocol], wrappedProtocol: IProtocol) -> None:
         self._connectedDeferred = connectedDeferred
         self._wrappedProtocol = wrappedProtocol
         provided = list(providedBy(wrappedProtocol))
@@ -180,15 +188,17 @@ class _SCTPWrappingProtocol(Protocol):
     def logPrefix(self) -> str:
         wrapped = self._wrappedProtocol
         if hasattr(wrapped, "logPrefix"):
-            return wrapped.logPrefix()
+            prefix: str = wrapped.logPrefix()
+            return prefix
         return wrapped.__class__.__name__
 
     def connectionMade(self) -> None:
+        assert self.transport is not None  # (made by makeConnection)
         self._wrappedProtocol.makeConnection(self.transport)
         if not self._connectedDeferred.called:
             self._connectedDeferred.callback(self._wrappedProtocol)
 
-    def messageReceived(self, data: bytes, info: Any) -> None:
+    def messageReceived(self, data: bytes, info: RcvInfo) -> None:
         receive = getattr(self._wrappedProtocol, "messageReceived", None)
         if receive is None:
             self._wrappedProtocol.dataReceived(data)
@@ -198,12 +208,12 @@ class _SCTPWrappingProtocol(Protocol):
     def dataReceived(self, data: bytes) -> None:
         self._wrappedProtocol.dataReceived(data)
 
-    def notificationReceived(self, notification: Any) -> None:
+    def notificationReceived(self, notification: Notification) -> None:
         receive = getattr(self._wrappedProtocol, "notificationReceived", None)
         if receive is not None:
             receive(notification)
 
-    def connectionLost(self, reason: Failure) -> None:
+    def connectionLost(self, reason: Failure = connectionDone) -> None:
         self._wrappedProtocol.connectionLost(reason)
 
 
@@ -217,17 +227,17 @@ class _SCTPWrappingFactory(ClientFactory):
         C{startedConnecting}).
     """
 
-    protocol = _SCTPWrappingProtocol  # type: ignore[assignment]
-    _connector: Any = None
+    protocol = _SCTPWrappingProtocol
+    _connector: Optional[IConnector] = None
 
     def __init__(self, wrappedFactory: IProtocolFactory) -> None:
         self._wrappedFactory = wrappedFactory
-        self._onConnection: defer.Deferred = defer.Deferred(canceller=self._canceller)
+        self._onConnection: defer.Deferred[IProtocol] = defer.Deferred(canceller=self._canceller)
 
-    def startedConnecting(self, connector: Any) -> None:
+    def startedConnecting(self, connector: IConnector) -> None:
         self._connector = connector
 
-    def _canceller(self, deferred: defer.Deferred) -> None:
+    def _canceller(self, deferred: defer.Deferred[IProtocol]) -> None:
         destination = None
         if self._connector is not None:
             destination = self._connector.getDestination()
@@ -252,7 +262,7 @@ class _SCTPWrappingFactory(ClientFactory):
             return None
         return self.protocol(self._onConnection, proto)
 
-    def clientConnectionFailed(self, connector: Any, reason: Failure) -> None:
+    def clientConnectionFailed(self, connector: IConnector, reason: Failure) -> None:
         if self._onConnection.called:
             return
         if not reason.check(error.ConnectError, error.ConnectingCancelledError):
@@ -265,7 +275,7 @@ class _SCTPWrappingFactory(ClientFactory):
             )
         self._onConnection.errback(reason)
 
-    def clientConnectionLost(self, connector: Any, reason: Failure) -> None:
+    def clientConnectionLost(self, connector: IConnector, reason: Failure) -> None:
         # Lost before connectionMade (e.g. right after COMM_UP a race with an
         # ABORT): the caller is still waiting, so tell it.
         if not self._onConnection.called:
@@ -289,20 +299,21 @@ class SCTPClientEndpoint:
         host: Union[str, Sequence[str]],
         port: int,
         timeout: float = 30,
-        bindAddress: Any = None,
+        bindAddress: Union[str, Tuple[str, int], Sequence[Union[str, Tuple[str, int]]], None] = None,
         *,
         outStreams: Optional[int] = None,
         inStreams: Optional[int] = None,
         maxAttempts: Optional[int] = None,
         maxMessageSize: Optional[int] = None,
         bundle: Optional[bool] = None,
-        tuning: Any = None,
+        tuning: Optional[Tuning] = None,
         stack: Optional[str] = None,
         udpPort: Optional[int] = None,
         remoteUdpPort: Optional[int] = None,
     ) -> None:
         """
-        @param reactor: the reactor to connect with.
+        @param reactor: the reactor to connect with (it provides
+            C{IReactorFDSet} and C{IReactorTime}, as Twisted's reactors do).
         @param host: the peer: one IP literal, or a list of its addresses
             (connectx: the association may start over any of them).
         @param port: the peer's SCTP port.
@@ -345,7 +356,7 @@ class SCTPClientEndpoint:
             + ">"
         )
 
-    def connect(self, protocolFactory: IProtocolFactory) -> defer.Deferred:
+    def connect(self, protocolFactory: IProtocolFactory) -> defer.Deferred[IProtocol]:
         """
         Start an association.
 
@@ -354,7 +365,7 @@ class SCTPClientEndpoint:
             L{twisted.internet.error.ConnectError} subclass; cancelling it
             stops the attempt (C{ConnectingCancelledError}).
         """
-        connectSCTP = self._connectSCTP
+        connectSCTP: Any = self._connectSCTP
         if connectSCTP is None:
             from txsctp import connectSCTP
         try:

@@ -17,9 +17,9 @@ from txsctp._extension import lib
 
 __all__ = ["RcvInfo", "NxtInfo", "Message", "PPID", "UNORDERED", "SACK_IMMEDIATELY"]
 
-UNORDERED = lib.SCTP_UNORDERED
+UNORDERED: int = lib.SCTP_UNORDERED
 """The unordered flag of a message (C{RcvInfo.flags}, send flags)."""
-SACK_IMMEDIATELY = lib.SCTP_SACK_IMMEDIATELY
+SACK_IMMEDIATELY: int = lib.SCTP_SACK_IMMEDIATELY
 """The send flag asking the peer to acknowledge a message at once."""
 
 

@@ -15,61 +15,99 @@ L{txsctp.connectSCTP} work with any reactor).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Union
 
 from zope.interface import Attribute, Interface
 
-from twisted.internet.interfaces import IConnector, IListeningPort, IProtocolFactory
+from twisted.internet.interfaces import (
+    IConnector,
+    IConsumer,
+    IListeningPort,
+    IProtocol,
+    IProtocolFactory,
+    IPushProducer,
+    ITransport,
+)
 
 if TYPE_CHECKING:  # names for annotations only: importing them loads cffi
+    from twisted.internet.defer import Deferred
     from twisted.internet.protocol import ClientFactory
 
-    from txsctp.options import Tuning
+    from txsctp.info import RcvInfo
+    from txsctp.notifications import (
+        AdaptationIndication,
+        AssociationChange,
+        AssociationReset,
+        AuthenticationEvent,
+        Notification,
+        PartialDeliveryEvent,
+        PeerAddressChange,
+        RemoteError,
+        SendFailed,
+        SenderDry,
+        Shutdown,
+        StreamChange,
+        StreamReset,
+    )
+    from txsctp.options import PeerAddrInfo, Status, Tuning
     from txsctp.sctpsocket import SCTPSocket
 
-__all__ = ["IReactorSCTP", "ISCTPListeningPort", "ISCTPProtocol", "ISCTPTransport"]
+Payload = Union[bytes, bytearray, memoryview]
+"""
+What a message's payload may be: bytes, or a bytearray or memoryview (copied
+when written).
+"""
+
+HostPort = tuple[str, int]
+"""
+One transport address: an IP literal and a port.
+"""
+
+__all__ = ["HostPort", "IReactorSCTP", "ISCTPListeningPort", "ISCTPProtocol", "ISCTPTransport", "Payload"]
 
 
-class ISCTPTransport(Interface):
+class ISCTPTransport(ITransport, IConsumer, IPushProducer):
     """
     The transport of one SCTP association.
 
-    Besides these, it provides C{ITransport}, C{IConsumer},
-    C{IPushProducer} and C{IHalfCloseableDescriptor}-free closing: SCTP has
-    no half-close, so C{loseConnection} ends both directions after sending
-    everything queued.
+    It is an C{ITransport} (C{write} and C{writeSequence} send each call as
+    one message on L{defaultStream} with L{defaultPPID}), an C{IConsumer}
+    and an C{IPushProducer}.  SCTP has no half-close, so
+    C{loseConnection} ends both directions after sending everything
+    queued.
     """
 
-    assocId = Attribute("The association's id on its socket (int).")
-    outboundStreams = Attribute(
+    assocId: int = Attribute("The association's id on its socket (int).")
+    outboundStreams: int = Attribute(
         "Outbound streams negotiated (int); writes to a stream at or above it "
         "raise StreamOutOfRangeError at once."
     )
-    inboundStreams = Attribute("Inbound streams negotiated (int).")
-    defaultStream = Attribute("Stream used by write() and writeSequence() (int, 0).")
-    defaultPPID = Attribute("PPID used by write() and writeSequence() (int, host order, 0).")
-    maxMessageSize = Attribute(
+    inboundStreams: int = Attribute("Inbound streams negotiated (int).")
+    defaultStream: int = Attribute("Stream used by write() and writeSequence() (int, 0).")
+    defaultPPID: int = Attribute("PPID used by write() and writeSequence() (int, host order, 0).")
+    maxMessageSize: int = Attribute(
         "Largest message accepted on receive (bytes); a larger one aborts the "
         "association with MessageTooLongError as the reason."
     )
-    socket = Attribute(
-        "The L{txsctp.sctpsocket.SCTPSocket} carrying the association (shared "
-        "with other associations on a one-to-many port), for socket options."
+    socket: Any = Attribute(
+        "The socket carrying the association (shared with other associations "
+        "on a one-to-many port), for socket options: a "
+        "L{txsctp.sctpsocket.SCTPSocket} on the kernel stack."
     )
 
     def writeMessage(
-        data,
-        stream=0,
-        ppid=None,
-        unordered=False,
-        ttl=None,
-        prPolicy=None,
-        prValue=0,
-        context=0,
-        to=None,
-        sackImmediately=False,
-    ):
+        data: Payload,
+        stream: int = 0,
+        ppid: int | None = None,
+        unordered: bool = False,
+        ttl: int | None = None,
+        prPolicy: int | None = None,
+        prValue: int = 0,
+        context: int = 0,
+        to: HostPort | None = None,
+        sackImmediately: bool = False,
+    ) -> None:
         """
         Queue one whole message; it is sent as one SCTP message, never merged
         with or split from another.
@@ -101,16 +139,16 @@ class ISCTPTransport(Interface):
         """
 
     def writeMessages(
-        messages,
-        stream=0,
-        ppid=None,
-        unordered=False,
-        ttl=None,
-        prPolicy=None,
-        prValue=0,
-        context=0,
-        sackImmediately=False,
-    ):
+        messages: Iterable[Payload],
+        stream: int = 0,
+        ppid: int | None = None,
+        unordered: bool = False,
+        ttl: int | None = None,
+        prPolicy: int | None = None,
+        prValue: int = 0,
+        context: int = 0,
+        sackImmediately: bool = False,
+    ) -> None:
         """
         Queue several whole messages with the same parameters, in order: the
         same as L{writeMessage} with these parameters for each, but checked
@@ -139,45 +177,45 @@ class ISCTPTransport(Interface):
             closing.
         """
 
-    def getPeerAddresses():
+    def getPeerAddresses() -> list[HostPort]:
         """
         Every address of the peer, C{[(host, port), ...]}, primary first.
         """
 
-    def getLocalAddresses():
+    def getLocalAddresses() -> list[HostPort]:
         """
         Every local address of the association, C{[(host, port), ...]}.
         """
 
-    def getPathStates():
+    def getPathStates() -> dict[HostPort, PeerAddrInfo]:
         """
         The state of each path: C{{(host, port): PeerAddrInfo}}.
         """
 
-    def setPrimaryAddress(address):
+    def setPrimaryAddress(address: HostPort) -> None:
         """
         Send to this peer address by default (C{(host, port)}).
         """
 
-    def getStatus():
+    def getStatus() -> Status:
         """
         The association's L{txsctp.options.Status}.
         """
 
-    def peelOff():
+    def peelOff() -> None:
         """
         Move this association of a one-to-many port to a socket of its own,
         keeping the Protocol, the write queue and the order of messages.  A
         no-op error (L{ValueError}) on a one-to-one transport.
         """
 
-    def whenSenderDry():
+    def whenSenderDry() -> Deferred[None]:
         """
         A Deferred that fires (with None) once every message written so far
         has been sent and acknowledged by the peer.
         """
 
-    def whenClosed():
+    def whenClosed() -> Deferred[None]:
         """
         A Deferred that fires once the association has ended: with C{None}
         after a clean close, failing with the C{connectionLost} reason
@@ -191,7 +229,7 @@ class ISCTPProtocol(Interface):
     receive the typed notification from L{txsctp.notifications}.
     """
 
-    def messageReceived(data, info):
+    def messageReceived(data: bytes, info: RcvInfo) -> None:
         """
         One whole message arrived.
 
@@ -200,97 +238,97 @@ class ISCTPProtocol(Interface):
             order, C{unordered}, C{ssn}, C{tsn}, C{context}, C{assocId}).
         """
 
-    def notificationReceived(notification):
+    def notificationReceived(notification: Notification) -> None:
         """
         Any notification for this association; the default implementation
         calls the specific callback below for it.
         """
 
-    def associationUp(notification):
+    def associationUp(notification: AssociationChange) -> None:
         """
         C{COMM_UP}: called right after C{connectionMade}.
         """
 
-    def associationRestarted(notification):
+    def associationRestarted(notification: AssociationChange) -> None:
         """
         C{RESTART}: the peer restarted; its state is gone (sequence numbers,
         anything in flight), the association continues.
         """
 
-    def associationLost(notification):
+    def associationLost(notification: AssociationChange) -> None:
         """
         C{COMM_LOST}: the association was aborted or failed;
         C{connectionLost} follows.
         """
 
-    def shutdownComplete(notification):
+    def shutdownComplete(notification: AssociationChange) -> None:
         """
         C{SHUTDOWN_COMP}: the graceful shutdown finished; C{connectionLost}
         follows.
         """
 
-    def cannotStartAssociation(notification):
+    def cannotStartAssociation(notification: AssociationChange) -> None:
         """
         C{CANT_STR_ASSOC}: the association never came up.
         """
 
-    def peerAddressChanged(notification):
+    def peerAddressChanged(notification: PeerAddressChange) -> None:
         """
         A peer address (path) changed state: available, unreachable,
         potentially failed, added, removed, made primary, confirmed.
         """
 
-    def sendFailed(notification):
+    def sendFailed(notification: SendFailed) -> None:
         """
         A message could not be delivered; C{notification.data} holds it.
         """
 
-    def remoteErrorReceived(notification):
+    def remoteErrorReceived(notification: RemoteError) -> None:
         """
         The peer sent an ERROR chunk.
         """
 
-    def shutdownReceived(notification):
+    def shutdownReceived(notification: Shutdown) -> None:
         """
         The peer started a graceful shutdown.
         """
 
-    def senderDry(notification):
+    def senderDry(notification: SenderDry) -> None:
         """
         Everything sent has been acknowledged.
         """
 
-    def adaptationIndication(notification):
+    def adaptationIndication(notification: AdaptationIndication) -> None:
         """
         The peer's adaptation layer indication arrived.
         """
 
-    def partialDeliveryAborted(notification):
+    def partialDeliveryAborted(notification: PartialDeliveryEvent) -> None:
         """
         A partially delivered message was aborted by the kernel.
         """
 
-    def authenticationEvent(notification):
+    def authenticationEvent(notification: AuthenticationEvent) -> None:
         """
         SCTP-AUTH key events (new key, key free, no AUTH).
         """
 
-    def streamReset(notification):
+    def streamReset(notification: StreamReset) -> None:
         """
         Streams were reset (RFC 6525).
         """
 
-    def associationReset(notification):
+    def associationReset(notification: AssociationReset) -> None:
         """
         The association's TSNs were reset (RFC 6525).
         """
 
-    def streamChange(notification):
+    def streamChange(notification: StreamChange) -> None:
         """
         The number of streams changed (RFC 6525).
         """
 
-    def unknownNotificationReceived(notification):
+    def unknownNotificationReceived(notification: Notification) -> None:
         """
         A notification of a type txsctp does not know (raw bytes inside).
         """
@@ -301,20 +339,23 @@ class ISCTPListeningPort(IListeningPort):
     An SCTP listening port.
     """
 
-    style = Attribute("'one-to-one' or 'one-to-many'.")
-    socket = Attribute("The listening L{txsctp.sctpsocket.SCTPSocket}.")
+    style: str = Attribute("'one-to-one' or 'one-to-many'.")
+    socket: Any = Attribute("The listening socket: a L{txsctp.sctpsocket.SCTPSocket} on the kernel stack.")
 
-    def associate(host, port, timeout=30):
+    def associate(host: str | Sequence[str], port: int, timeout: float | None = 30) -> Deferred[IProtocol]:
         """
         One-to-many ports only: open an association outward from this port's
         socket; its Protocol comes from the port's factory.
 
         @param host: one address or a list of them (connectx).
+        @param port: the peer's port.
+        @param timeout: seconds before giving up (C{None}: the kernel's INIT
+            retries decide).
         @return: a Deferred firing with the connected Protocol, or failing
             with C{ConnectError} subclasses.
         """
 
-    def getAssociations():
+    def getAssociations() -> list[ISCTPTransport]:
         """
         The transports of the associations currently up on this port.
         """

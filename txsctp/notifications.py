@@ -16,12 +16,15 @@ import enum
 import socket
 import struct
 import sys
-from typing import ClassVar, FrozenSet, Optional, Tuple
+from typing import TYPE_CHECKING, ClassVar, FrozenSet, Optional, Tuple, Type
 
 import attr
 
 from txsctp._addresses import HostPort, readStorage
 from txsctp._extension import ffi, lib
+
+if TYPE_CHECKING:
+    from txsctp._sctp_cffi import CData
 
 __all__ = [
     "Notification",
@@ -154,7 +157,10 @@ _FEATURE_NAMES = {
 }
 
 
-def _enumOr(enumType, value):
+def _enumOr(enumType: Type[enum.IntEnum], value: int) -> int:
+    """
+    C{value} as a member of C{enumType}, or as it is if it is none of them.
+    """
     try:
         return enumType(value)
     except ValueError:
@@ -340,7 +346,7 @@ class PartialDeliveryEvent(Notification):
 
     @property
     def aborted(self) -> bool:
-        return self.indication == lib.SCTP_PARTIAL_DELIVERY_ABORTED
+        return bool(self.indication == lib.SCTP_PARTIAL_DELIVERY_ABORTED)
 
 
 @attr.s(frozen=True, slots=True, auto_attribs=True)
@@ -461,7 +467,7 @@ _HEADER_SIZE = _HEADER.size
 _ABORT_CHUNK_TYPE = 6
 
 
-def _view(data: bytes, ctype: str):
+def _view(data: bytes, ctype: str) -> CData:
     return ffi.cast(ctype + " *", ffi.from_buffer(data))
 
 

@@ -51,15 +51,19 @@ from __future__ import annotations
 
 import struct
 import time
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
 from twisted.application import service
 from twisted.application.internet import ClientService, backoffPolicy
-from twisted.internet.protocol import Factory
+from twisted.internet.interfaces import IAddress, IReactorTime, IStreamClientEndpoint
+from twisted.internet.protocol import Factory, connectionDone
 from twisted.internet.task import LoopingCall
 from twisted.logger import Logger
 from twisted.python import usage
+from twisted.python.failure import Failure
 
+from txsctp.info import RcvInfo
+from txsctp.notifications import AssociationChange, PeerAddressChange, Shutdown
 from txsctp.protocol import SCTPProtocol
 
 __all__ = [
@@ -118,6 +122,8 @@ def _positive(kind: Callable[[str], Any], name: str, minimum: float) -> Callable
             raise ValueError(f"--{name} must be at least {minimum}, not {value!r}")
         return number
 
+    # Twisted's usage.Options reads coerceDoc from the function itself, an
+    # attribute the type of a function does not declare.
     coerce.coerceDoc = f"(at least {minimum})"  # type: ignore[attr-defined]
     return coerce
 
@@ -267,8 +273,9 @@ class ProbeProtocol(SCTPProtocol):
             )
 
     def _streams(self) -> int:
-        negotiated = getattr(self.transport, "outboundStreams", None) or 1
-        return max(1, min(self.probe.config["streams"], negotiated))
+        negotiated: int = getattr(self.transport, "outboundStreams", None) or 1
+        wanted: int = self.probe.config["streams"]
+        return max(1, min(wanted, negotiated))
 
     def _send(self, magic: bytes, stream: int) -> None:
         config = self.probe.config
@@ -303,7 +310,7 @@ class ProbeProtocol(SCTPProtocol):
             self._loadCredit = min(self._loadCredit, self.probe.config["load"])
             self._log.debug("probe: load message not sent: {error}", error=e)
 
-    def messageReceived(self, data: bytes, info: Any) -> None:
+    def messageReceived(self, data: bytes, info: RcvInfo) -> None:
         stats = self.stats
         stats.rxMessages += 1
         stats.rxOctets += len(data)
@@ -322,12 +329,12 @@ class ProbeProtocol(SCTPProtocol):
         stats.totalPongs += 1
         stats.rtts.setdefault(stream, []).append(rtt)
 
-    def associationRestarted(self, notification: Any) -> None:
+    def associationRestarted(self, notification: AssociationChange) -> None:
         self._log.warn(
             "probe: peer restarted association {assocId}", assocId=notification.assocId
         )
 
-    def peerAddressChanged(self, notification: Any) -> None:
+    def peerAddressChanged(self, notification: PeerAddressChange) -> None:
         state = notification.state
         self._log.info(
             "probe: path {address} is now {state} (error {error})",
@@ -336,7 +343,7 @@ class ProbeProtocol(SCTPProtocol):
             error=notification.error,
         )
 
-    def shutdownReceived(self, notification: Any) -> None:
+    def shutdownReceived(self, notification: Shutdown) -> None:
         self._log.info("probe: peer is shutting down the association")
 
     def _stopLoops(self) -> None:
@@ -345,7 +352,7 @@ class ProbeProtocol(SCTPProtocol):
             if loop.running:
                 loop.stop()
 
-    def connectionLost(self, reason: Any) -> None:
+    def connectionLost(self, reason: Failure = connectionDone) -> None:
         self._stopLoops()
         self.probe._disconnected(self)
         self._log.warn(
@@ -357,7 +364,7 @@ class _ProbeFactory(Factory):
     def __init__(self, probe: "ProbeService") -> None:
         self.probe = probe
 
-    def buildProtocol(self, addr: Any) -> ProbeProtocol:
+    def buildProtocol(self, addr: Optional[IAddress]) -> ProbeProtocol:
         protocol = ProbeProtocol(self.probe)
         protocol.factory = self
         return protocol
@@ -374,14 +381,17 @@ class ProbeService(service.MultiService):
     @ivar onDone: called (once) after C{config["count"]} reports.
     """
 
-    def __init__(self, config: Any, endpoint: Any, clock: Any = None,
+    def __init__(self, config: Mapping[str, Any], endpoint: IStreamClientEndpoint,
+                 clock: Optional[IReactorTime] = None,
                  onReport: Optional[Callable[[dict], None]] = None,
                  onDone: Optional[Callable[[], None]] = None) -> None:
         service.MultiService.__init__(self)
         if clock is None:
-            from twisted.internet import reactor as clock
+            from twisted.internet import reactor as globalReactor
+
+            clock = globalReactor
         self.config = config
-        self.clock = clock
+        self.clock: IReactorTime = clock
         self.stats = ProbeStats()
         self.reports = 0
         self.onReport = onReport
@@ -473,7 +483,7 @@ class ProbeService(service.MultiService):
                 stats.lost += 1
                 stats.totalLost += 1
         allRtts = [rtt for samples in stats.rtts.values() for rtt in samples]
-        fields = {
+        fields: Dict[str, Any] = {
             "connected": self._protocol is not None,
             "pings": stats.pings,
             "pongs": stats.pongs,

@@ -10,13 +10,15 @@ calls one specific method per notification type.
 
 from __future__ import annotations
 
+from typing import Dict, Type
+
 from zope.interface import implementer
 
 from twisted.internet.protocol import Protocol
 from twisted.logger import Logger
 
 from txsctp.info import RcvInfo
-from txsctp.interfaces import ISCTPProtocol
+from txsctp.interfaces import ISCTPProtocol, ISCTPTransport
 from txsctp.notifications import (
     AdaptationIndication,
     AssociationChange,
@@ -37,7 +39,9 @@ from txsctp.notifications import (
 
 __all__ = ["SCTPProtocol"]
 
-_ASSOC_STATE_METHODS = {
+# Keyed by int: a notification's state is an AssociationState, or the raw
+# number of a state txsctp does not know.
+_ASSOC_STATE_METHODS: Dict[int, str] = {
     AssociationState.COMM_UP: "associationUp",
     AssociationState.RESTART: "associationRestarted",
     AssociationState.COMM_LOST: "associationLost",
@@ -45,7 +49,7 @@ _ASSOC_STATE_METHODS = {
     AssociationState.CANT_STR_ASSOC: "cannotStartAssociation",
 }
 
-_NOTIFICATION_METHODS = {
+_NOTIFICATION_METHODS: Dict[Type[Notification], str] = {
     PeerAddressChange: "peerAddressChanged",
     SendFailed: "sendFailed",
     RemoteError: "remoteErrorReceived",
@@ -70,7 +74,15 @@ class SCTPProtocol(Protocol):
     nothing; L{sendFailed}, L{remoteErrorReceived} and
     L{unknownNotificationReceived} log, so nothing the kernel reports goes
     unseen.
+
+    @ivar transport: the association's L{ISCTPTransport}, from
+        C{makeConnection} on (C{None} before it, as for every Protocol).
     """
+
+    # Declared (not assigned: Protocol's None stays the value before
+    # makeConnection) so that type checkers know what a connected SCTP
+    # Protocol's transport offers: self.transport.writeMessage(...).
+    transport: ISCTPTransport
 
     _log = Logger()
 

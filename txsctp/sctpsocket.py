@@ -29,15 +29,34 @@ from __future__ import annotations
 import errno
 import socket as _stdsocket
 import struct
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, TypeVar, Union
 
 from txsctp import _addresses
 from txsctp._addresses import AddressLike, HostPort
 from txsctp._assembly import MessageAssembler
 from txsctp._batch import (
-    MAX_BATCH, R_LEN, R_MSG_FLAGS, BatchReceiver, packMeta, sendBlob, sharedReceiver,
+    MAX_BATCH,
+    R_LEN,
+    R_MSG_FLAGS,
+    BatchReceiver,
+    packMeta,
+    sendBlob,
+    sharedReceiver,
 )
 from txsctp._extension import ffi, lib
+from txsctp._sockopts import (
+    FUTURE_ASSOC,
+    _Recipe,
+    _RecordedOption,
+    _SocketOptions,
+    _asBytes,
+    _checkAssocId,
+    _checkRange,
+    _checkU16,
+    _checkU32,
+    _optionError,
+    _packRecipe,
+)
 from txsctp.errors import (
     AddressFamilyError,
     AssociationClosedError,
@@ -48,28 +67,16 @@ from txsctp.errors import (
     fromErrno,
 )
 from txsctp.info import Message
-# NotificationType: long importable from here (tests and users do).
-from txsctp.notifications import (  # noqa: F401
+from txsctp.notifications import (
     DEFAULT_EVENTS,
     Notification,
-    NotificationType,
     PartialDeliveryEvent,
     parseNotification,
 )
+
+# NotificationType: long importable from here (tests and users do).
+from txsctp.notifications import NotificationType as NotificationType
 from txsctp.options import DEFAULT_TUNING, ONE_TO_MANY, ONE_TO_ONE, InitMsg, PRPolicy, Tuning
-from txsctp._sockopts import (
-    FUTURE_ASSOC,
-    _asBytes,
-    _checkAssocId,
-    _checkRange,
-    _checkU16,
-    _checkU32,
-    _optionError,
-    _packRecipe,
-    _Recipe,
-    _RecordedOption,
-    _SocketOptions,
-)
 
 __all__ = [
     "SCTPSocket",
@@ -82,11 +89,15 @@ __all__ = [
     "kernelSupportsSCTP",
 ]
 
-# FUTURE_ASSOC (the option setters' default) comes from txsctp._sockopts.
-CURRENT_ASSOC = lib.SCTP_CURRENT_ASSOC
-ALL_ASSOC = lib.SCTP_ALL_ASSOC
+_T = TypeVar("_T")
 
-_FAMILIES = {_stdsocket.AF_INET: _stdsocket.AF_INET, _stdsocket.AF_INET6: _stdsocket.AF_INET6}
+# FUTURE_ASSOC (the option setters' default) comes from txsctp._sockopts.
+CURRENT_ASSOC: int = lib.SCTP_CURRENT_ASSOC
+ALL_ASSOC: int = lib.SCTP_ALL_ASSOC
+
+_FAMILIES: Dict[int, _stdsocket.AddressFamily] = {
+    _stdsocket.AF_INET: _stdsocket.AF_INET, _stdsocket.AF_INET6: _stdsocket.AF_INET6,
+}
 
 _STYLES = {
     ONE_TO_ONE: _stdsocket.SOCK_STREAM,
@@ -108,7 +119,7 @@ _MSG_NOSIGNAL = lib.MSG_NOSIGNAL
 _UNORDERED = lib.SCTP_UNORDERED
 _SACK_IMMEDIATELY = lib.SCTP_SACK_IMMEDIATELY
 _SENDALL = lib.SCTP_SENDALL
-_sendOne = lib.txsctp_send1
+_sendOne: Callable[..., int] = lib.txsctp_send1
 _GETADDRS_BUFFER = 64 * 1024
 # For buffers the kernel fills before anything reads them: cffi's default
 # allocator zeroes every byte (64 KiB for each address lookup).
@@ -198,7 +209,7 @@ class SCTPSocket(_SocketOptions):
         self._assembler: Optional[MessageAssembler] = None
         self.peeledOff = False
 
-    def _setup(self, events, tuning: Optional[Tuning], initMsg: Optional[InitMsg]) -> None:
+    def _setup(self, events: Iterable[int], tuning: Optional[Tuning], initMsg: Optional[InitMsg]) -> None:
         """
         The options every new socket gets: receive info, the event
         subscription, the tuning, the INIT parameters.
@@ -211,6 +222,7 @@ class SCTPSocket(_SocketOptions):
         """
         if events.__class__ is not tuple:
             events = tuple(events)
+        key: Optional[tuple]
         key = (self.style, events, tuning, initMsg)
         try:
             recipe = _SETUP_RECIPES.get(key)
@@ -295,7 +307,7 @@ class SCTPSocket(_SocketOptions):
     def __enter__(self) -> "SCTPSocket":
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     def __repr__(self) -> str:
@@ -317,7 +329,7 @@ class SCTPSocket(_SocketOptions):
         self._checkOpen("getblocking")
         return self._sock.getblocking()
 
-    def _std(self, call: str, func, *args):
+    def _std(self, call: str, func: Callable[..., _T], *args: Any) -> _T:
         self._checkOpen(call)
         try:
             return func(*args)
@@ -339,7 +351,7 @@ class SCTPSocket(_SocketOptions):
         host, port = self._one(address, allowWildcard=True)
         self._std("bind", self._sock.bind, (host, port))
 
-    def _one(self, address, allowWildcard: bool = False) -> HostPort:
+    def _one(self, address: Any, allowWildcard: bool = False) -> HostPort:
         if not (isinstance(address, tuple) and len(address) == 2):
             raise TypeError(f"address must be a (host, port) tuple, not {address!r}")
         host, port = address
@@ -534,7 +546,7 @@ class SCTPSocket(_SocketOptions):
         return self._clean(addr)
 
     @staticmethod
-    def _clean(addr) -> HostPort:
+    def _clean(addr: Tuple[Any, ...]) -> HostPort:
         host = addr[0]
         if host.startswith("::ffff:") and "." in host:
             host = host[7:]
@@ -746,7 +758,7 @@ class SCTPSocket(_SocketOptions):
             "or setLinger(True, 0) then close() to abort it",
         )
 
-    def _sendError(self, err: int, stream: int, assocId: int, size: int, flags: int = 0) -> OSError:
+    def _sendError(self, err: int, stream: int, assocId: int, size: int, flags: int = 0) -> Exception:
         """
         Turn a failed send's errno into the most useful exception:
         C{EINVAL} for a stream beyond the negotiated count becomes
@@ -821,7 +833,7 @@ class SCTPSocket(_SocketOptions):
                 if total:
                     return total
                 first = messages[0]
-                raise self._sendError(e.errno, first[1], first[4], len(first[0]), first[3]) from None
+                raise self._sendError(e.errno or 0, first[1], first[4], len(first[0]), first[3]) from None
             total += sent
             if sent < len(chunk):
                 break
@@ -870,7 +882,9 @@ class SCTPSocket(_SocketOptions):
         rx = self._receiver or self._batchReceiver()
         try:
             if maxMessages == 1:
-                item = rx.receiveOne(fd, flags, withAddresses)
+                # Any: the class test below narrows it, which type checkers
+                # do not follow (an isinstance() call would cost time here).
+                item: Any = rx.receiveOne(fd, flags, withAddresses)
                 if item.__class__ is Message:
                     # One piece of data (request/response traffic).
                     return [item]
@@ -886,7 +900,7 @@ class SCTPSocket(_SocketOptions):
                 return []
             raise
         result: List[Union[Message, Notification]] = []
-        pendingNote = None
+        pendingNote: Optional[bytes] = None
         for i, record in enumerate(records):
             msgFlags = record[R_MSG_FLAGS]
             if not record[R_LEN] and not msgFlags & (_MSG_NOTIFICATION | _MSG_EOR):

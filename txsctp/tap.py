@@ -27,13 +27,16 @@ reading slows itself down rather than the server's memory growing.
 
 from __future__ import annotations
 
-from typing import Any, List
+from typing import List
 
 from twisted.application import service, strports
-from twisted.internet.protocol import Factory
+from twisted.internet.protocol import Factory, connectionDone
 from twisted.logger import Logger
 from twisted.python import usage
+from twisted.python.failure import Failure
 
+from txsctp.info import RcvInfo
+from txsctp.notifications import AssociationChange, PeerAddressChange, RemoteError, SendFailed, Shutdown
 from txsctp.protocol import SCTPProtocol
 
 __all__ = ["Options", "makeService", "EchoProtocol", "EchoFactory"]
@@ -125,7 +128,7 @@ class EchoProtocol(SCTPProtocol):
         if self.factory is not None:
             self.factory.associationStarted(self)
 
-    def messageReceived(self, data: bytes, info: Any) -> None:
+    def messageReceived(self, data: bytes, info: RcvInfo) -> None:
         try:
             self.transport.writeMessage(
                 data, stream=info.stream, ppid=info.ppid, unordered=info.unordered
@@ -157,7 +160,7 @@ class EchoProtocol(SCTPProtocol):
         except Exception:
             self._log.failure("echo failed")
 
-    def associationRestarted(self, notification: Any) -> None:
+    def associationRestarted(self, notification: AssociationChange) -> None:
         self._log.warn(
             "association {assocId} with {peer} restarted by the peer "
             "({outbound} outbound / {inbound} inbound streams)",
@@ -166,13 +169,13 @@ class EchoProtocol(SCTPProtocol):
             **self._fields,
         )
 
-    def associationLost(self, notification: Any) -> None:
+    def associationLost(self, notification: AssociationChange) -> None:
         self._log.warn(
             "association {assocId} with {peer} lost (error {error})",
             error=notification.error, **self._fields,
         )
 
-    def peerAddressChanged(self, notification: Any) -> None:
+    def peerAddressChanged(self, notification: PeerAddressChange) -> None:
         state = notification.state
         self._log.info(
             "association {assocId}: peer address {address} is now {state} "
@@ -183,10 +186,10 @@ class EchoProtocol(SCTPProtocol):
             **self._fields,
         )
 
-    def shutdownReceived(self, notification: Any) -> None:
+    def shutdownReceived(self, notification: Shutdown) -> None:
         self._log.info("association {assocId}: peer is shutting down", **self._fields)
 
-    def sendFailed(self, notification: Any) -> None:
+    def sendFailed(self, notification: SendFailed) -> None:
         self.dropped += 1
         self._log.warn(
             "association {assocId}: echo of {size} bytes on stream {stream} "
@@ -195,13 +198,13 @@ class EchoProtocol(SCTPProtocol):
             ppid=notification.ppid, error=notification.error, **self._fields,
         )
 
-    def remoteErrorReceived(self, notification: Any) -> None:
+    def remoteErrorReceived(self, notification: RemoteError) -> None:
         self._log.warn(
             "association {assocId}: peer reported error cause {cause}",
             cause=notification.error, **self._fields,
         )
 
-    def connectionLost(self, reason: Any) -> None:
+    def connectionLost(self, reason: Failure = connectionDone) -> None:
         fields = getattr(self, "_fields", None) or {"assocId": None, "peer": "?"}
         self._log.info(
             "association {assocId} with {peer} closed after {messages} "
@@ -238,14 +241,25 @@ class EchoFactory(Factory):
             self.active.remove(protocol)
 
 
+class _EchoService(service.MultiService):
+    """
+    The C{sctp-echo} service: one listening service per C{--listen}
+    description.
+
+    @ivar factory: the L{EchoFactory} they share.
+    """
+
+    factory: EchoFactory
+
+
 def makeService(config: Options) -> service.MultiService:
     """
     Build the C{sctp-echo} service: one listening service per C{--listen}
     description, all with the same L{EchoFactory}.
     """
-    top = service.MultiService()
+    top = _EchoService()
     factory = EchoFactory(verbose=bool(config["verbose"]))
-    top.factory = factory  # type: ignore[attr-defined]
+    top.factory = factory
     for description in config["listen"]:
         strports.service(description, factory).setServiceParent(top)
     return top

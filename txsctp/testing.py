@@ -63,15 +63,14 @@ pair and its pump); import the names from here.
 
 from __future__ import annotations
 
+# _lostReason and PRPolicy are not part of the API, but reachable here as
+# before the split: tests compare closing reasons with testing._lostReason
+# and build expected records with testing.PRPolicy.
 from txsctp._testing_peer import ABORT_CAUSE_USER_INITIATED, SCTPTestPeer
+from txsctp._testing_peer import _lostReason as _lostReason
 from txsctp._testing_pump import SCTPPump, connectedPair
 from txsctp._testing_transport import FakeSCTPTransport, SentMessage
-
-# Not part of the API, but reachable here as before the split: tests build
-# expected records with testing.PRPolicy and compare closing reasons with
-# testing._lostReason.
-from txsctp._testing_peer import _lostReason  # noqa: F401
-from txsctp.options import PRPolicy  # noqa: F401
+from txsctp.options import PRPolicy as PRPolicy
 
 __all__ = [
     "SentMessage",

@@ -102,7 +102,7 @@ def oneway_recv(out, settings, size):
             t0 = time.perf_counter()
         if flags & FLAG_NOTIFICATION:
             continue
-        info.stream  # read, as a user would: every contender pays for its stream id
+        info.stream  # noqa: B018 -- read, as a user would: every contender pays for its stream id
         piece += len(data)
         if not flags & FLAG_EOR:
             continue

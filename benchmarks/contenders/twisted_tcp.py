@@ -269,8 +269,9 @@ def setup_client(out, settings, port, duration, count=0):
 
 
 def _producer():
-    from twisted.internet.interfaces import IPushProducer
     from zope.interface import implementer
+
+    from twisted.internet.interfaces import IPushProducer
 
     @implementer(IPushProducer)
     class Producer:

@@ -399,8 +399,9 @@ def idle_server(out, settings, assocs, **how):
 
 
 def _producer():
-    from twisted.internet.interfaces import IPushProducer
     from zope.interface import implementer
+
+    from twisted.internet.interfaces import IPushProducer
 
     @implementer(IPushProducer)
     class Producer:

@@ -34,7 +34,6 @@ import ast
 import builtins
 import contextlib
 import io
-import os
 import re
 import sys
 import zlib
@@ -199,7 +198,7 @@ def onBuilderInited(app: Sphinx) -> None:
                 break
         else:
             logger.warning(f"pydoctor: {line}", type="txsctp_apidocs")
-    for i, (p, note) in enumerate(pending):
+    for i, (p, _note) in enumerate(pending):
         if i not in used:
             logger.info(f"pydoctor: pending fix no longer needed, remove it from "
                         f"txsctp_api_pending_fixes: {p.pattern!r}")

@@ -16,11 +16,11 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from peerlib import Receiver, addTimerArguments, applyTimers, say  # noqa: E402
+from peerlib import Receiver, addTimerArguments, applyTimers, say
 
-from txsctp.notifications import AssociationChange, Notification, PeerAddressChange  # noqa: E402
-from txsctp.options import InitMsg, Tuning  # noqa: E402
-from txsctp.sctpsocket import ONE_TO_MANY, ONE_TO_ONE, SCTPSocket  # noqa: E402
+from txsctp.notifications import AssociationChange, Notification, PeerAddressChange
+from txsctp.options import InitMsg, Tuning
+from txsctp.sctpsocket import ONE_TO_MANY, ONE_TO_ONE, SCTPSocket
 
 
 def describe(n: Notification) -> str:

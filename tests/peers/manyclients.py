@@ -31,13 +31,12 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from peerlib import say  # noqa: E402
+from peerlib import say
 
-from txsctp.info import Message  # noqa: E402
-from txsctp.notifications import AssociationChange, AssociationState, NotificationType  # noqa: E402
-from txsctp.options import InitMsg  # noqa: E402
-from txsctp.sctpsocket import ONE_TO_ONE, SCTPSocket  # noqa: E402
-
+from txsctp.info import Message
+from txsctp.notifications import AssociationChange, AssociationState, NotificationType
+from txsctp.options import InitMsg
+from txsctp.sctpsocket import ONE_TO_ONE, SCTPSocket
 
 held = []
 
@@ -119,7 +118,7 @@ def wave(waveId: str, n: int, host: str, port: int, timeout: float, keep: bool =
                 ep.unregister(fd)
                 del socks[fd]
                 s.close()
-    for fd, (i, s) in socks.items():
+    for _fd, (i, s) in socks.items():
         failed += 1
         problems.append(f"#{i}: timed out")
         s.close()

@@ -28,11 +28,11 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from peerlib import addTimerArguments, addressList, applyTimers, say, seqMessage  # noqa: E402
+from peerlib import addTimerArguments, addressList, applyTimers, say, seqMessage
 
-from txsctp.notifications import AssociationChange, AssociationState, NotificationType  # noqa: E402
-from txsctp.options import InitMsg, Tuning  # noqa: E402
-from txsctp.sctpsocket import ONE_TO_MANY, ONE_TO_ONE, SCTPSocket  # noqa: E402
+from txsctp.notifications import AssociationChange, AssociationState, NotificationType
+from txsctp.options import InitMsg, Tuning
+from txsctp.sctpsocket import ONE_TO_MANY, ONE_TO_ONE, SCTPSocket
 
 
 def main() -> None:

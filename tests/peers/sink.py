@@ -18,11 +18,11 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from peerlib import Receiver, SequenceChecker, say  # noqa: E402
+from peerlib import Receiver, SequenceChecker, say
 
-from txsctp.notifications import AssociationChange, AssociationState, Notification  # noqa: E402
-from txsctp.options import InitMsg, Tuning  # noqa: E402
-from txsctp.sctpsocket import ONE_TO_ONE, SCTPSocket  # noqa: E402
+from txsctp.notifications import AssociationChange, AssociationState, Notification
+from txsctp.options import InitMsg, Tuning
+from txsctp.sctpsocket import ONE_TO_ONE, SCTPSocket
 
 
 def main() -> None:

@@ -8,8 +8,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Callable
 
-from twisted.internet.interfaces import IConnector, IProtocolFactory
 from zope.interface import implementer
+
+from twisted.internet.interfaces import IConnector, IProtocolFactory
 
 import txsctp
 from txsctp._consumer import DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_QUEUED_BYTES
