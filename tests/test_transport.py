@@ -480,7 +480,8 @@ def test_full_kernel_stays_watched_until_the_queue_drains(listen, connect, react
     assert handle not in reactor.getWriters()
 
 
-@pytest.mark.kernelStackOnly("bundle=True fills packets with MSG_MORE, and the test counts packets with the association statistics (SCTP_GET_ASSOC_STATS)")
+@pytest.mark.kernelStackOnly("bundle=True fills packets with MSG_MORE, and the test counts packets with the "
+                             "association statistics (SCTP_GET_ASSOC_STATS)")
 @pytest.mark.parametrize("bundle", [False, True], ids=["one-packet-each", "bundled"])
 @pytest.mark.parametrize("style", STYLES)
 @pytest_twisted.inlineCallbacks

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 import pytest_twisted
+
 from twisted.internet import defer, error, protocol
 
 from _peers import withDeadline

@@ -14,10 +14,11 @@ from twisted.internet.protocol import ClientFactory
 
 from txsctp._assocoptions import AssociationOptions
 from txsctp._connector import Connector
-from txsctp._kernelstack import KernelStack
 from txsctp._consumer import DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_QUEUED_BYTES
+from txsctp._kernelstack import KernelStack
 from txsctp._onetomany import OneToManyPort
 from txsctp._onetoone import OneToOnePort
+from txsctp._stack import IStack
 from txsctp.interfaces import ISCTPListeningPort
 from txsctp.options import DEFAULT_TUNING, Tuning
 from txsctp.sctpsocket import DEFAULT_EVENTS, ONE_TO_MANY, ONE_TO_ONE, SCTPSocket
@@ -33,7 +34,7 @@ def _reactor(reactor: Any) -> Any:
     return reactor
 
 
-def _stack(name: str, reactor, udpPort: Optional[int], remoteUdpPort: Optional[int], listening: bool):
+def _stack(name: str, reactor: Any, udpPort: Optional[int], remoteUdpPort: Optional[int], listening: bool) -> IStack:
     """
     The stack a port or connector asked for by name.  Nothing falls back
     from one stack to the other: their wire formats differ.

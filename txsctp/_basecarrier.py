@@ -42,7 +42,7 @@ from twisted.python import failure
 
 from txsctp._carrier import BATCH_SIZE, ICarrier, reading
 from txsctp._messageformats import MSG_EOR, MSG_NOTIFICATION
-from txsctp._stack import StackReadiness
+from txsctp._stack import IStack, StackReadiness
 from txsctp.info import Message, RcvInfo
 from txsctp.notifications import (
     AssociationChange,
@@ -55,6 +55,7 @@ from txsctp.options import ONE_TO_MANY, ONE_TO_ONE, PeerAddrInfo, Status
 
 if TYPE_CHECKING:
     from txsctp._transport import SCTPTransport
+    from txsctp.address import SCTPAddress
     from txsctp.options import PeerAddrInfo, Status
 
     HostPort = Tuple[str, int]
@@ -93,6 +94,10 @@ class BaseCarrier(StackReadiness, abstract.FileDescriptor):
     sock: Any = None
 
     if TYPE_CHECKING:
+        # Twisted's FileDescriptor declares its reactor an IReactorFDSet;
+        # txsctp's also provide IReactorTime.
+        reactor: Any
+        _stack: IStack
         # What the stack binds to the socket (IStack.attach; see the
         # module docstring).
         _receive: Callable[[], Tuple[int, List[bytes], List[tuple]]]
@@ -102,7 +107,7 @@ class BaseCarrier(StackReadiness, abstract.FileDescriptor):
         _sendMany: Callable[[Sequence[bytes], Sequence[bytes], Optional[Sequence[int]]], int]
         _sendSpecial: Callable[[tuple], int]
 
-    def __init__(self, sock: Any, reactor: Any, options: Any, stack: Any) -> None:
+    def __init__(self, sock: Any, reactor: Any, options: Any, stack: IStack) -> None:
         abstract.FileDescriptor.__init__(self, reactor)
         self._stack = stack
         self.options = options
@@ -137,7 +142,8 @@ class BaseCarrier(StackReadiness, abstract.FileDescriptor):
 
     @property
     def sendBufferHint(self) -> Optional[str]:
-        return self._stack.sendBufferHint
+        hint: Optional[str] = self._stack.sendBufferHint
+        return hint
 
     @property
     def socket(self) -> Any:
@@ -151,7 +157,7 @@ class BaseCarrier(StackReadiness, abstract.FileDescriptor):
     def addressFamily(self) -> int:
         return self._stack.addressFamily(self.sock)
 
-    def doWrite(self):
+    def doWrite(self) -> None:
         self._stackFull = False
         self._flush()
         if not self._stackFull:
@@ -557,14 +563,16 @@ class BaseCarrier(StackReadiness, abstract.FileDescriptor):
                        prPolicy: int, prValue: int) -> bytes:
         return self._stack.packParameters(stream, ppid, flags, assocId, context, prPolicy, prValue)
 
-    def hostAddress(self, assocId: int) -> Any:
+    def hostAddress(self, assocId: int) -> SCTPAddress:
         return self._stack.localAddress(self.sock, assocId)
 
     def localAddresses(self, assocId: int) -> List[Tuple[str, int]]:
-        return self.sock.getLocalAddresses(assocId)
+        addresses: List[Tuple[str, int]] = self.sock.getLocalAddresses(assocId)
+        return addresses
 
     def peerAddresses(self, assocId: int) -> List[Tuple[str, int]]:
-        return self.sock.getPeerAddresses(assocId)
+        addresses: List[Tuple[str, int]] = self.sock.getPeerAddresses(assocId)
+        return addresses
 
     def pathState(self, address: Tuple[str, int], assocId: int) -> PeerAddrInfo:
         return self._stack.pathState(self.sock, address, assocId)
@@ -573,7 +581,8 @@ class BaseCarrier(StackReadiness, abstract.FileDescriptor):
         self._stack.setPrimaryAddress(self.sock, address, assocId)
 
     def status(self, assocId: int) -> Status:
-        return self.sock.getStatus(assocId)
+        status: Status = self.sock.getStatus(assocId)
+        return status
 
     def subscribeSenderDry(self, transport: SCTPTransport, on: bool) -> None:
         # One-to-one sockets take 0 for "the socket's association".

@@ -60,6 +60,7 @@ if TYPE_CHECKING:
     from twisted.python.failure import Failure
 
     from txsctp._transport import SCTPTransport
+    from txsctp.address import SCTPAddress
     from txsctp.options import PeerAddrInfo, Status
 
     HostPort = tuple[str, int]
@@ -140,6 +141,13 @@ class ICarrier(Interface):
         Flush now if a flush is scheduled (when the outermost read ends, for
         carriers on L{reading}'s list: L{ReadDispatch.flushWrites} does
         this itself, through C{_flushScheduled} and C{_flush}).
+        """
+
+    _flushScheduled = Attribute("Whether a flush is scheduled (L{flushPending}, inlined).")
+
+    def _flush() -> None:
+        """
+        Flush now (L{flushPending}, inlined).
         """
 
     # -- ending, aborting, peeling off -----------------------------------

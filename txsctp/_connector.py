@@ -144,7 +144,8 @@ class Client(_OneToOneSocket):
         if self.transport is None:
             self.failIfNotConnected(error.ConnectionRefusedError())
             return None
-        return _OneToOneSocket._readEOF(self)
+        lost: Optional[failure.Failure] = _OneToOneSocket._readEOF(self)
+        return lost
 
     def associationEnded(self, transport: SCTPTransport, reason: failure.Failure) -> None:
         self.connector.connectionLost(reason)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import socket as _stdsocket
 from functools import partial
-from typing import Any, List, Optional, Sequence, Tuple
+from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
 
 from zope.interface import implementer
 
@@ -65,13 +65,14 @@ def makeSocket(options: AssociationOptions, family: int, style: str) -> SCTPSock
     return sock
 
 
-def bindListening(interface, port: int, options: AssociationOptions, style: str, backlog: int) -> SCTPSocket:
+def bindListening(interface: Union[str, Sequence[str]], port: int, options: AssociationOptions, style: str,
+                  backlog: int) -> SCTPSocket:
     """
     A new kernel socket of C{style} bound to C{interface} (the wildcard,
     one address, or several with bindx) and C{port}, listening.
     """
     if isinstance(interface, str) and interface in ("", "0.0.0.0", "::"):
-        family = _stdsocket.AF_INET6 if interface == "::" else _stdsocket.AF_INET
+        family: int = _stdsocket.AF_INET6 if interface == "::" else _stdsocket.AF_INET
         sock = makeSocket(options, family, style)
         try:
             sock.bind((interface, port))
@@ -137,7 +138,8 @@ class KernelStack:
 
     # -- sockets -----------------------------------------------------------
 
-    def listen(self, interface, port: int, options: AssociationOptions, style: str, backlog: int) -> SCTPSocket:
+    def listen(self, interface: Union[str, Sequence[str]], port: int, options: AssociationOptions, style: str,
+               backlog: int) -> SCTPSocket:
         return self._encapsulate(bindListening(interface, port, options, style, backlog))
 
     def localPort(self, sock: SCTPSocket) -> int:
@@ -190,12 +192,13 @@ class KernelStack:
         carrier._sendOne = partial(_sendOneRaw, fd)
         carrier._lastSendError = lastSendError
         carrier._parseNotification = parseNotification
+        sendMany: Callable[[Sequence[bytes], Sequence[bytes], Optional[Sequence[int]]], int]
         if carrier.options.bundle:
-            def sendMany(datas, metas, sizes):
+            def sendMany(datas: Sequence[bytes], metas: Sequence[bytes], sizes: Optional[Sequence[int]]) -> int:
                 return sendBlob(fd, datas, metas, bundle=carrier.maxSendSize >= _BUNDLE_MIN_SEND_BUFFER,
                                 sizes=sizes)
         else:
-            def sendMany(datas, metas, sizes):
+            def sendMany(datas: Sequence[bytes], metas: Sequence[bytes], sizes: Optional[Sequence[int]]) -> int:
                 return sendBlob(fd, datas, metas, sizes=sizes)
         carrier._sendMany = sendMany
 

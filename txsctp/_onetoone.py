@@ -21,7 +21,7 @@ from twisted.python import failure
 from txsctp._assocoptions import AssociationOptions
 from txsctp._basecarrier import _KEEP_READING, BaseCarrier
 from txsctp._portsupport import checkOptionalSize, describeInterface, portStopped, validatePort
-from txsctp._stack import StackReadiness
+from txsctp._stack import IStack, StackReadiness
 from txsctp._transport import SCTPTransport
 from txsctp.address import SCTPAddress
 from txsctp.errors import CommunicationLostError, PeerAbortedError
@@ -41,7 +41,7 @@ class _OneToOneSocket(BaseCarrier):
     client's).
     """
 
-    def __init__(self, sock: Any, reactor: Any, options: AssociationOptions, stack: Any) -> None:
+    def __init__(self, sock: Any, reactor: Any, options: AssociationOptions, stack: IStack) -> None:
         BaseCarrier.__init__(self, sock, reactor, options, stack)
         self.transport: Optional[SCTPTransport] = None
         self._pendingUp: Optional[AssociationChange] = None
@@ -81,7 +81,7 @@ class _OneToOneSocket(BaseCarrier):
 
     _socketError: Optional[OSError] = None
 
-    def _readError(self, e: OSError):
+    def _readError(self, e: OSError) -> Any:
         # The kernel reports a dead association's error (ECONNRESET after an
         # ABORT, ETIMEDOUT...) before the notification queued with it: note
         # it and read on, so the notification tells the Protocol first.
@@ -92,7 +92,7 @@ class _OneToOneSocket(BaseCarrier):
                 return _KEEP_READING
         return self._gone()
 
-    def _gone(self):
+    def _gone(self) -> Optional[failure.Failure]:
         transport = self.transport
         if transport is not None and (transport._ending or transport._aborting):
             return None  # its end is being reported (see doRead, abortConnection)
@@ -110,13 +110,13 @@ class _OneToOneSocket(BaseCarrier):
             return failure.Failure(self._socketError)
         return failure.Failure(error.ConnectionDone())
 
-    def _readEOF(self):
+    def _readEOF(self) -> Optional[failure.Failure]:
         # EOF on a one-to-one socket: the association is gone (if its
         # SHUTDOWN_COMP or COMM_LOST notification was read, the transport
         # has already ended).
         return self._gone()
 
-    def _drained(self):
+    def _drained(self) -> Optional[failure.Failure]:
         if self._socketError is not None:
             return self._gone()
         return None
@@ -153,7 +153,7 @@ class _OneToOneSocket(BaseCarrier):
         # the close that follows (in associationLost) send the ABORT.
         self.sock.setLinger(True, 0)
 
-    def connectionLost(self, reason):
+    def connectionLost(self, reason: failure.Failure) -> None:
         """
         The reactor dropped us (an error escaped doRead/doWrite).
         """
@@ -224,9 +224,9 @@ class OneToOnePort(StackReadiness, base.BasePort):
 
     def __init__(self, port: int, factory: interfaces.IProtocolFactory, interface: Union[str, Sequence[str]] = "",
                  backlog: int = 128, reactor: Any = None, options: Optional[AssociationOptions] = None,
-                 maxAssociations: Optional[int] = None, *, stack: Any) -> None:
+                 maxAssociations: Optional[int] = None, *, stack: IStack) -> None:
         base.BasePort.__init__(self, reactor=reactor)
-        self._stack = stack
+        self._stack: IStack = stack
         validatePort(port)
         self.port = port
         self.factory = factory

@@ -27,9 +27,15 @@ the stack has no file descriptor per socket).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, List, Sequence, Tuple, Union
 
 from zope.interface import Attribute, Interface
+
+if TYPE_CHECKING:
+    from txsctp._addresses import HostPort
+    from txsctp._assocoptions import AssociationOptions
+    from txsctp.address import SCTPAddress
+    from txsctp.options import PeerAddrInfo
 
 __all__ = ["IStack", "StackReadiness"]
 
@@ -47,7 +53,8 @@ class IStack(Interface):
 
     # -- sockets -----------------------------------------------------------
 
-    def listen(interface, port, options, style, backlog):
+    def listen(interface: Union[str, Sequence[str]], port: int, options: AssociationOptions, style: str,
+               backlog: int) -> Any:
         """
         A new socket of C{style}, bound to C{interface} and C{port} and
         listening.
@@ -56,12 +63,12 @@ class IStack(Interface):
             the port reports them as C{CannotListenError}.
         """
 
-    def localPort(sock):
+    def localPort(sock: Any) -> int:
         """
         The SCTP port C{sock} is bound to.
         """
 
-    def accept(sock):
+    def accept(sock: Any) -> Tuple[Any, HostPort]:
         """
         The next association waiting on listening one-to-one C{sock}.
 
@@ -69,7 +76,7 @@ class IStack(Interface):
         @raise BlockingIOError: none is waiting.
         """
 
-    def connect(sock, addresses):
+    def connect(sock: Any, addresses: List[HostPort]) -> int:
         """
         Start an association from one-to-many C{sock} to the peer at
         C{addresses} (normalised C{(host, port)} pairs, one port).
@@ -77,7 +84,8 @@ class IStack(Interface):
         @return: its association id.
         """
 
-    def connectClient(options, hosts, port, bindAddresses):
+    def connectClient(options: AssociationOptions, hosts: Sequence[str], port: int,
+                      bindAddresses: List[HostPort]) -> Tuple[Any, int]:
         """
         A new one-to-one socket with C{options}, bound to C{bindAddresses}
         (C{[(host, port)]}, maybe empty), starting an association to
@@ -86,39 +94,40 @@ class IStack(Interface):
         @return: C{(socket, association id)}.
         """
 
-    def peelOff(sock, assocId):
+    def peelOff(sock: Any, assocId: int) -> Any:
         """
         A new socket carrying association C{assocId} of one-to-many
         C{sock}.
         """
 
-    def shutdownPeeled(sock):
+    def shutdownPeeled(sock: Any) -> None:
         """
         Start the graceful SHUTDOWN of the association on peeled-off
         C{sock}.
         """
 
-    def peerName(sock):
+    def peerName(sock: Any) -> HostPort:
         """
         C{(host, port)} of the peer of one-to-one C{sock}.
 
         @raise OSError: not known (no association).
         """
 
-    def socketError(sock):
+    def socketError(sock: Any) -> int:
         """
         The pending error (an errno, 0 for none) of C{sock}.
         """
 
     # -- carriers ----------------------------------------------------------
 
-    def packParameters(stream, ppid, flags, assocId, context, prPolicy, prValue):
+    def packParameters(stream: int, ppid: int, flags: int, assocId: int, context: int, prPolicy: int,
+                       prValue: int) -> bytes:
         """
         L{ICarrier.packParameters<txsctp._carrier.ICarrier.packParameters>}
         for this stack.
         """
 
-    def attach(carrier, sock):
+    def attach(carrier: Any, sock: Any) -> None:
         """
         Bind C{carrier}'s I/O primitives to C{sock} (see
         L{txsctp._basecarrier}): C{_fd}, C{_receive}, C{_receiveSource},
@@ -126,48 +135,48 @@ class IStack(Interface):
         C{_sendMany}, C{_sendSpecial}.
         """
 
-    def startReading(descriptor):
+    def startReading(descriptor: Any) -> None:
         """
         Have C{descriptor}'s C{doRead} called when its socket has something
         to read.
         """
 
-    def stopReading(descriptor):
+    def stopReading(descriptor: Any) -> None:
         """
         Stop calling C{descriptor}'s C{doRead}.
         """
 
-    def startWriting(descriptor):
+    def startWriting(descriptor: Any) -> None:
         """
         Have C{descriptor}'s C{doWrite} called when its socket has room.
         """
 
-    def stopWriting(descriptor):
+    def stopWriting(descriptor: Any) -> None:
         """
         Stop calling C{descriptor}'s C{doWrite}.
         """
 
     # -- queries whose form differs --------------------------------------
 
-    def addressFamily(sock):
+    def addressFamily(sock: Any) -> int:
         """
         The address family of C{sock}'s peers (C{AF_INET} or C{AF_INET6}).
         """
 
-    def pathState(sock, address, assocId):
+    def pathState(sock: Any, address: HostPort, assocId: int) -> PeerAddrInfo:
         """
         The L{txsctp.options.PeerAddrInfo} of peer C{address} of the
         association.
         """
 
-    def localAddress(sock, assocId):
+    def localAddress(sock: Any, assocId: int) -> SCTPAddress:
         """
         The L{SCTPAddress<txsctp.address.SCTPAddress>} of this end: of the
         socket (C{assocId} 0 on a listening or one-to-one socket) or of one
         association.
         """
 
-    def peerAddress(sock, assocId):
+    def peerAddress(sock: Any, assocId: int) -> SCTPAddress:
         """
         The L{SCTPAddress<txsctp.address.SCTPAddress>} of the peer of the
         association, read now.
@@ -175,7 +184,7 @@ class IStack(Interface):
         @raise OSError: the association is gone (or C{ValueError}).
         """
 
-    def setPrimaryAddress(sock, address, assocId):
+    def setPrimaryAddress(sock: Any, address: HostPort, assocId: int) -> None:
         """
         Send to peer C{address} of the association by default.
 

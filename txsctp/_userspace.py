@@ -35,7 +35,7 @@ import errno
 import random
 import socket as _stdsocket
 import time
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from zope.interface import implementer
 
@@ -50,7 +50,7 @@ from txsctp._messageformats import packMeta
 from txsctp._stack import IStack
 from txsctp.address import SCTPAddress
 from txsctp.errors import StackFeatureError
-from txsctp.options import ONE_TO_ONE, PeerAddrInfo, PRPolicy
+from txsctp.options import ONE_TO_ONE, PRPolicy, PeerAddrInfo
 
 __all__ = ["UserspaceStack", "DEFAULT_UDP_PORT", "MAX_NEW_HANDLES"]
 
@@ -150,7 +150,7 @@ class _UDPEndpoint(udp.Port):
         self.unused = 0
         self.dropped = 0
 
-    def createInternetSocket(self):
+    def createInternetSocket(self) -> _stdsocket.socket:
         sock = udp.Port.createInternetSocket(self)
         # Every association of the port shares these buffers: ask for
         # room for bursts (the kernel caps them at net.core.rmem_max and
@@ -162,14 +162,12 @@ class _UDPEndpoint(udp.Port):
                 pass
         return sock
 
-    def doRead(self):
+    def doRead(self) -> None:
         self._driver.datagramsReady(self)
-        return None
 
-    def doWrite(self):
+    def doWrite(self) -> None:
         self.stopWriting()
         self._driver.output()
-        return None
 
     def logPrefix(self) -> str:
         return "txsctp userspace SCTP over UDP"
@@ -516,10 +514,10 @@ class UserspaceStack:
     def _oneHost(hosts: Any, what: str) -> str:
         if isinstance(hosts, str):
             return hosts
-        hosts = list(hosts)
-        if len(hosts) != 1:
+        listed: List[str] = list(hosts)
+        if len(listed) != 1:
             raise StackFeatureError(f"several local or peer addresses ({what}: multi-homing)")
-        return hosts[0]
+        return listed[0]
 
     def listen(self, interface: Any, port: int, options: Any, style: str, backlog: int) -> Any:
         host = self._oneHost(interface, "interface")
@@ -543,7 +541,8 @@ class UserspaceStack:
         return sock
 
     def localPort(self, sock: Any) -> int:
-        return sock.getLocalPort()
+        port: int = sock.getLocalPort()
+        return port
 
     def accept(self, sock: Any) -> Tuple[Any, Tuple[str, int]]:
         newSock, handle, port = sock.accept()
@@ -558,7 +557,7 @@ class UserspaceStack:
         driver = self._driver
         assert self._endpoint is not None
         handle = driver.peerHandle(self._endpoint, host, self.remoteUdpPort)
-        assocId = sock.connect(handle, port)
+        assocId: int = sock.connect(handle, port)
         driver.activity()
         driver.sent()
         return assocId
@@ -568,7 +567,9 @@ class UserspaceStack:
         host = self._oneHost(hosts, "host")
         localHost, localPort = "", 0
         if bindAddresses:
-            localHost, localPort = self._oneHost(bindAddresses, "bindAddress")  # type: ignore[misc]
+            if len(bindAddresses) != 1:
+                raise StackFeatureError("several local or peer addresses (bindAddress: multi-homing)")
+            localHost, localPort = bindAddresses[0]
         if not localHost and _addresses.ipFamily(host) == _stdsocket.AF_INET6:
             localHost = "::"
         driver = self._driver
@@ -600,13 +601,14 @@ class UserspaceStack:
         self._driver.sent()
 
     def peerName(self, sock: Any) -> Tuple[str, int]:
-        pairs = sock.getPeerAddresses(0)
+        pairs: List[Tuple[str, int]] = sock.getPeerAddresses(0)
         if not pairs:
             raise OSError(errno.ENOTCONN, "the socket has no association")
         return pairs[0]
 
     def socketError(self, sock: Any) -> int:
-        return sock.getSocketError()
+        err: int = sock.getSocketError()
+        return err
 
     # -- carriers ------------------------------------------------------------
 
@@ -623,17 +625,17 @@ class UserspaceStack:
         carrier._receiveSource = sock
         carrier._parseNotification = sock.parseNotification
         receiveRecords = sock.receiveRecords
-        sendPacked = sock.sendPacked
+        sendPacked: Callable[[Sequence[bytes], Sequence[bytes]], int] = sock.sendPacked
         sent = driver.sent
         errors: List[OSError] = []
 
-        def receive():
+        def receive() -> Tuple[int, List[bytes], List[tuple]]:
             datas, records = receiveRecords()
             if not records:
                 return 1, [b""], [_EOF_RECORD]
             return len(records), datas, records
 
-        def sendOne(data, size, meta):
+        def sendOne(data: bytes, size: int, meta: bytes) -> int:
             try:
                 sendPacked((data,), (meta,))
             except OSError as e:
@@ -643,16 +645,16 @@ class UserspaceStack:
                 sent()
             return 1
 
-        def lastSendError():
+        def lastSendError() -> OSError:
             return errors.pop() if errors else OSError(errno.EIO, "usrsctp refused the message")
 
-        def sendMany(datas, metas, sizes):
+        def sendMany(datas: Sequence[bytes], metas: Sequence[bytes], sizes: Optional[Sequence[int]]) -> int:
             try:
                 return sendPacked(datas, metas)
             finally:
                 sent()
 
-        def sendSpecial(entry):
+        def sendSpecial(entry: tuple) -> int:
             # An association over UDP has one path: the destination the
             # transport checked is that path.
             try:
@@ -701,7 +703,8 @@ class UserspaceStack:
 
     def pathState(self, sock: Any, address: Tuple[str, int], assocId: int) -> PeerAddrInfo:
         handle, port = self._handleFor(sock, address, assocId)
-        return sock.getPeerAddrInfo(handle, port, assocId)
+        info: PeerAddrInfo = sock.getPeerAddrInfo(handle, port, assocId)
+        return info
 
     def setPrimaryAddress(self, sock: Any, address: Tuple[str, int], assocId: int) -> None:
         handle, port = self._handleFor(sock, address, assocId)
