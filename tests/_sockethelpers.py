@@ -36,11 +36,9 @@ FAST_RTO = RTOInfo(initial=200, max=400, min=100)
 # after raising the host caps; everything else keeps the kernel defaults.
 SMALL_TUNING = Tuning(nodelay=True, sendBufferSize=None, receiveBufferSize=None)
 
-requiresSCTP = pytest.mark.skipif(
-    not kernelSupportsSCTP(),
-    reason="kernel lacks SCTP: run the tests with scripts/sctp-run -- "
-    ".venv/bin/python -m pytest tests/test_socket_*.py",
-)
+# The kernel tier's marker (see conftest.py): skipped, saying why, where
+# the kernel has no SCTP.
+requiresSCTP = pytest.mark.kernel
 
 V4 = "127.0.0.1"
 V4B = "127.0.0.2"

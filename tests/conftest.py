@@ -121,6 +121,12 @@ def bigBuffers(sysctl):
     sysctl("net.core.wmem_max", 16 << 20)
 
 
+def _kernelHasSCTP() -> bool:
+    from _support import kernelHasSCTP
+
+    return kernelHasSCTP()
+
+
 def _freeUdpPort() -> int:
     import socket
 
@@ -135,7 +141,39 @@ def _freeUdpPort() -> int:
 SHARED_UDP_PORT = _freeUdpPort() if STACK == "userspace" else None
 
 
+# The kernel tier: tests that need kernel SCTP.  scripts/test runs the rest
+# natively first (the userspace stack, the pure logic, the type and lint
+# checks), then these where the kernel has SCTP (the test kernel).  A test
+# is in the kernel tier if it is marked so, if it uses a fixture that needs
+# the kernel, or if its module is listed here (every test of it does).
+_KERNEL_FIXTURES = {"listen", "connect", "sysctl", "bigBuffers"}
+_KERNEL_MODULES = {
+    "test_auth", "test_badinput", "test_benchmark_smoke", "test_examples", "test_faults", "test_fuzz",
+    "test_interop", "test_load", "test_multihoming", "test_reactors", "test_runner", "test_userspace_kernel",
+}
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    kernel = pytest.mark.kernel
+    # On the userspace stack (TXSCTP_TEST_STACK), the listen and connect
+    # fixtures need no kernel SCTP.
+    fixtures = _KERNEL_FIXTURES - {"listen", "connect"} if STACK == "userspace" else _KERNEL_FIXTURES
+    for item in items:
+        if item.get_closest_marker("kernel") is not None:
+            continue
+        module = getattr(item, "module", None)
+        if module is not None and module.__name__ in _KERNEL_MODULES:
+            item.add_marker(kernel)
+        elif fixtures & set(getattr(item, "fixturenames", ())):
+            item.add_marker(kernel)
+
+
 def pytest_configure(config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "kernel: needs kernel SCTP (the kernel tier of scripts/test; skipped, saying why, where the "
+        "kernel has none)",
+    )
     config.addinivalue_line(
         "markers",
         "kernelStackOnly(reason): a test of a kernel SCTP feature the userspace stack does not have; "
@@ -144,6 +182,9 @@ def pytest_configure(config) -> None:
 
 
 def pytest_runtest_setup(item) -> None:
+    if item.get_closest_marker("kernel") is not None and not _kernelHasSCTP():
+        pytest.skip("needs kernel SCTP: scripts/test runs the kernel tier in the test kernel "
+                    "(scripts/sctp-run -- .venv/bin/python -m pytest -m kernel)")
     marker = item.get_closest_marker("kernelStackOnly")
     if marker is not None and STACK == "userspace":
         pytest.skip(f"kernel SCTP only: {marker.args[0]}")

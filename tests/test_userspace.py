@@ -91,6 +91,22 @@ def _connect(reactor, port, build=Recorder, **kwargs):
     return d
 
 
+@pytest.fixture(autouse=True)
+def quietAfterwards(reactor):
+    """
+    After each test, wait until usrsctp has no association, closing socket
+    or cleanup left: the socket layer's tests share the process's usrsctp
+    and count what it holds.
+    """
+    yield
+    pytest_twisted.blockon(_idle(reactor, 30))
+    driver = _driver()
+    if driver is not None:
+        driver._sweep()
+        leftover = driver.usrsctp.sockets()
+        assert leftover == [], leftover
+
+
 @pytest.fixture
 def ports(reactor):
     """
