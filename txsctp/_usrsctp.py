@@ -613,7 +613,7 @@ class UsrsctpSocket(UsrsctpOptions):
     def getsockname(self) -> HostPort:
         """
         C{("0.0.0.0", port)}: the local SCTP port (0 while unbound); the
-        local address is its UDP socket's (see L{getLocalAddresses}).
+        local address is its UDP socket's (see L{UsrsctpOptions.getLocalAddresses}).
         """
         return ("0.0.0.0", self.getLocalPort())
 
