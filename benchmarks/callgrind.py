@@ -254,7 +254,7 @@ class Section:
             for op in ("send", "recv"):
                 if op in c.measure:
                     self._record(c.key, op, lambda c=c, op=op: self.message(c, op))
-            for key, label, options in VARIANTS:
+            for key, _label, options in VARIANTS:
                 if key == c.key and "send" in c.measure:
                     self._record(f"{key}+", "send", lambda c=c, options=options: self.message(c, "send", options))
         for c in self.contenders:

@@ -285,9 +285,10 @@ class Bench:
                 rows.append([w.label if m == w.metrics[0] else "", m] +
                             [self.results.cell("native", w.id, c.key, m) for c in ran])
             if base:
-                rows.append(["", f"vs {self.label(base)}"] + [ratio(self.results.get("native", w.id, c.key, w.metrics[0]),
-                                                        self.results.get("native", w.id, base, w.metrics[0]))
-                                                  for c in ran])
+                rows.append(["", f"vs {self.label(base)}"]
+                            + [ratio(self.results.get("native", w.id, c.key, w.metrics[0]),
+                                     self.results.get("native", w.id, base, w.metrics[0]))
+                               for c in ran])
             rows.append(["", "verified"] + [self.results.verified("native", w.id, c.key) for c in ran])
         out.append(table(["workload", "metric"] + [c.label for c in ran], rows))
         out.extend(self.failures("native", ran))
@@ -318,8 +319,8 @@ class Bench:
                 b = R.get(name, w.id, base, m)
                 if b is None:
                     continue
-                rrows.append([f"{self.workloadLabel(w)} {m}", f"vs {self.label(base)}"] + [ratio(R.get(name, w.id, c.key, m), b)
-                                                                 for c in contenders])
+                rrows.append([f"{self.workloadLabel(w)} {m}", f"vs {self.label(base)}"]
+                             + [ratio(R.get(name, w.id, c.key, m), b) for c in contenders])
         if rrows:
             out.append(f"ratios ({name}): contender / baseline, medians of the verified runs")
             out.append(table(["workload", "baseline"] + [c.label for c in contenders], rrows))

@@ -101,7 +101,7 @@ def receiver(udpPort: int, count: int) -> None:
     got = 0
     first = last = 0.0
     while got < count:
-        for sock, events in loop.turn(0.01):
+        for sock, _events in loop.turn(0.01):
             if sock is listener:
                 conn, _, _ = listener.accept()
                 continue
@@ -189,7 +189,7 @@ def echoer(udpPort: int) -> None:
     print("ready", flush=True)
     conn = None
     while True:
-        for sock, events in loop.turn(0.01):
+        for sock, _events in loop.turn(0.01):
             if sock is listener:
                 conn, _, _ = listener.accept()
                 conn.setNodelay(True)

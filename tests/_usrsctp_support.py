@@ -93,7 +93,7 @@ class Net:
         return s
 
     def close(self) -> None:
-        for s in self.sockets + [a for l in self.accepted.values() for a in l]:
+        for s in self.sockets + [a for group in self.accepted.values() for a in group]:
             if not s.closed:
                 s.setLinger(True, 0)
                 s.close()

@@ -20,7 +20,6 @@ import pytest
 from _usrsctp_support import chunks, net, nextPort, withChecksum  # noqa: F401 (fixture)
 from txsctp._usrsctp import ONE_TO_MANY, ONE_TO_ONE
 from txsctp.info import Message
-from txsctp.options import AssocState
 from txsctp.notifications import (
     AssociationChange,
     AssociationState,
@@ -28,6 +27,7 @@ from txsctp.notifications import (
     PeerAddressState,
     SenderDry,
 )
+from txsctp.options import AssocState
 
 UP = AssociationState.COMM_UP
 SCALE = float(os.environ.get("TXSCTP_FUZZ_SCALE", "1"))

@@ -69,12 +69,12 @@ def test_clientAgainstEchoServer(net):
         waitForUdpPort(udpPort, proc)
         udp = net.udpSocket()
         handle = net.peer(udp, ("127.0.0.1", udpPort))
-        for attempt in range(20):
+        for _attempt in range(20):
             # Its UDP port is bound before its SCTP port listens: an INIT
             # in between is aborted.  Try again.
             client = net.socket()
             client.connect(handle, 7)
-            assert net.run(lambda: {AssociationState.COMM_UP, AssociationState.CANT_STR_ASSOC} & set(
+            assert net.run(lambda client=client: {AssociationState.COMM_UP, AssociationState.CANT_STR_ASSOC} & set(
                 net.assocChanges(client)))
             if AssociationState.COMM_UP in net.assocChanges(client):
                 break

@@ -21,7 +21,7 @@ from txsctp.notifications import (
     SenderDry,
     Shutdown,
 )
-from txsctp.options import AssocState, InitMsg, PathState, PRPolicy
+from txsctp.options import AssocState, InitMsg, PRPolicy, PathState
 
 UP = AssociationState.COMM_UP
 
@@ -249,10 +249,10 @@ def test_manyAssociations(net):
     listener = net.listen(port)
     net.echo(listener)
     clients = []
-    for i in range(10):
+    for _i in range(10):
         udp = net.udpSocket()
         handle = net.peer(udp, serverUdp)
-        for j in range(10):
+        for _j in range(10):
             c = net.socket(events=[ALL_EVENTS[0]])
             c.connect(handle, port)
             clients.append(c)
@@ -286,10 +286,10 @@ def test_samePortFromDifferentUdpEndpoints(net):
         c.connect(handle, port)
         clients.append((udp, c))
     assert net.run(lambda: len(net.accepted[listener]) == 2)
-    for i, (udp, c) in enumerate(clients):
+    for i, (_udp, c) in enumerate(clients):
         c.sendMessage(b"peer %d" % i)
     assert net.run(lambda: all(net.messages(c) for _, c in clients))
-    for i, (udp, c) in enumerate(clients):
+    for i, (_udp, c) in enumerate(clients):
         assert [m.data for m in net.messages(c)] == [b"PEER %d" % i]
         assert c.getLocalPort() == clientPort
     accepted = net.accepted[listener]

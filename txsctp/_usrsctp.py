@@ -57,14 +57,15 @@ import errno
 import socket as _stdsocket
 import threading
 from array import array
-from typing import Callable, Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Callable, Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple, Union
 
 from txsctp import _usrsctp_values as _values
+from txsctp._batch import RECORD, R_ADDRLEN, R_HAS_RCVINFO, R_INFO, R_LEN, R_MSG_FLAGS, packMeta
+from txsctp._extension import ffi as _kffi
+from txsctp._messageformats import META
+from txsctp._usrsctp_extension import ffi, lib
 from txsctp._usrsctp_options import UsrsctpOptions
 from txsctp._usrsctp_values import HostPort, checkUint, packAddress, unpackAddress
-from txsctp._batch import META, RECORD, R_ADDRLEN, R_HAS_RCVINFO, R_INFO, R_LEN, R_MSG_FLAGS, packMeta
-from txsctp._extension import ffi as _kffi
-from txsctp._usrsctp_extension import ffi, lib
 from txsctp.errors import (
     MessageTooLongError,
     SocketClosedError,
@@ -76,6 +77,9 @@ from txsctp.errors import (
 from txsctp.info import Message, RcvInfo
 from txsctp.notifications import Notification
 from txsctp.options import ONE_TO_MANY, ONE_TO_ONE, PRPolicy
+
+if TYPE_CHECKING:
+    from txsctp._usrsctp_cffi import CData
 
 __all__ = [
     "UsrsctpStack",
@@ -198,7 +202,7 @@ class UsrsctpStack:
         # Sockets closed by the caller whose associations are still
         # shutting down: id -> C socket.  usrsctp_close comes once none is
         # left (see UsrsctpSocket.close).
-        self._closing: Dict[int, object] = {}
+        self._closing: Dict[int, CData] = {}
         self._nextId = 1
         self._ids = ffi.new("uint64_t[]", lib.TXU_COLLECT_MAX)
         self._events = ffi.new("int[]", lib.TXU_COLLECT_MAX)
@@ -238,7 +242,7 @@ class UsrsctpStack:
         """
         self._checkThread("addPeer")
         address, size = packAddress(host, port)
-        handle = lib.txu_peer_add(fd, address, size)
+        handle: int = lib.txu_peer_add(fd, address, size)
         if not handle:
             err = ffi.errno
             if err == errno.EEXIST:
@@ -277,7 +281,9 @@ class UsrsctpStack:
         fd, storage, length, packetsIn, packetsOut, last = self._peerInfo
         if lib.txu_peer_get(handle, fd, storage, length, packetsIn, packetsOut, last) < 0:
             raise KeyError(handle)
-        host, port = unpackAddress(storage)
+        address = unpackAddress(storage)
+        assert address is not None  # the table holds IP endpoints only
+        host, port = address
         return PeerEndpoint(fd[0], host, port, packetsIn[0], packetsOut[0], last[0])
 
     def peers(self) -> List[int]:
@@ -322,7 +328,7 @@ class UsrsctpStack:
         name = self._peerNames.get(handle)
         return None if name is None else (name[0], port)
 
-    def _mapStorage(self, storage) -> Optional[HostPort]:
+    def _mapStorage(self, storage: CData) -> Optional[HostPort]:
         family = ffi.cast("struct sockaddr *", storage).sa_family
         if family == lib.AF_CONN:
             conn = ffi.cast("struct sockaddr_conn *", storage)
@@ -480,7 +486,8 @@ class UsrsctpStack:
         self._checkThread("associationCount")
         if self._closing:
             self._serviceClosing()
-        return lib.txu_total_assocs()
+        count: int = lib.txu_total_assocs()
+        return count
 
     def needsTimers(self) -> bool:
         """
@@ -517,12 +524,12 @@ class UsrsctpStack:
         self._nextId += 1
         return sid
 
-    def _adopt(self, ptr, sid: int, style: int) -> "UsrsctpSocket":
+    def _adopt(self, ptr: CData, sid: int, style: str) -> "UsrsctpSocket":
         sock = UsrsctpSocket(self, ptr, sid, style)
         self._sockets[sid] = sock
         return sock
 
-    def _forget(self, sock: "UsrsctpSocket", ptr, graceful: bool) -> None:
+    def _forget(self, sock: "UsrsctpSocket", ptr: CData, graceful: bool) -> None:
         """
         The caller closed C{sock}: close it in usrsctp now, or (C{graceful})
         once its associations have shut down.
@@ -569,7 +576,7 @@ class UsrsctpStack:
         return out
 
 
-_UNSUPPORTED_PR = {PRPolicy.PRIO: "the PR-SCTP priority policy (SCTP_PR_SCTP_PRIO)"}
+_UNSUPPORTED_PR: Dict[int, str] = {PRPolicy.PRIO: "the PR-SCTP priority policy (SCTP_PR_SCTP_PRIO)"}
 
 
 class UsrsctpSocket(UsrsctpOptions):
@@ -583,9 +590,9 @@ class UsrsctpSocket(UsrsctpOptions):
         numbers) subscribed with L{subscribe}.
     """
 
-    def __init__(self, stack: UsrsctpStack, ptr, sid: int, style: int) -> None:
+    def __init__(self, stack: UsrsctpStack, ptr: CData, sid: int, style: str) -> None:
         self._stack = stack
-        self._ptr = ptr
+        self._ptr: Optional[CData] = ptr
         self._so = lib.txu_so(ptr)
         self.id = sid
         self.style = style
@@ -606,7 +613,7 @@ class UsrsctpSocket(UsrsctpOptions):
     def getsockname(self) -> HostPort:
         """
         C{("0.0.0.0", port)}: the local SCTP port (0 while unbound); the
-        local address is its UDP socket's (see L{getLocalAddresses}).
+        local address is its UDP socket's (see L{UsrsctpOptions.getLocalAddresses}).
         """
         return ("0.0.0.0", self.getLocalPort())
 
@@ -617,7 +624,7 @@ class UsrsctpSocket(UsrsctpOptions):
         """
         return -1
 
-    def _check(self, call: str):
+    def _check(self, call: str) -> CData:
         self._stack._checkThread(call)
         if self._ptr is None:
             raise SocketClosedError(call)
@@ -636,7 +643,7 @@ class UsrsctpSocket(UsrsctpOptions):
             raise fromErrno(ffi.errno, "bind", f"port {port}")
         self._port = port
 
-    def bindx(self, *args, **kwargs) -> None:
+    def bindx(self, *args: object, **kwargs: object) -> None:
         raise StackFeatureError("binding several addresses (bindx, multi-homing)")
 
     def listen(self, backlog: int = 128) -> None:
@@ -677,9 +684,10 @@ class UsrsctpSocket(UsrsctpOptions):
         assoc = ffi.new("sctp_assoc_t *")
         if lib.txu_connect(ptr, handle, port, assoc) < 0 and ffi.errno != errno.EINPROGRESS:
             raise fromErrno(ffi.errno, "connect", str(self._stack.mapAddress(handle, port)))
-        return assoc[0]
+        assocId: int = assoc[0]
+        return assocId
 
-    def connectx(self, *args, **kwargs) -> int:
+    def connectx(self, *args: object, **kwargs: object) -> int:
         raise StackFeatureError("connecting to several addresses (connectx, multi-homing)")
 
     def peeloff(self, assocId: int) -> "UsrsctpSocket":
@@ -855,7 +863,7 @@ class UsrsctpSocket(UsrsctpOptions):
         lens = array("I", map(len, datas))
         metaBlock = ffi.from_buffer("struct txu_meta[]", b"".join(metas))
         if sum(lens) <= 65536:
-            sent = lib.txu_send_batch(ptr, b"".join(datas), ffi.from_buffer("uint32_t[]", lens), n, metaBlock, err)
+            sent: int = lib.txu_send_batch(ptr, b"".join(datas), ffi.from_buffer("uint32_t[]", lens), n, metaBlock, err)
         else:
             keep = [ffi.from_buffer(d) for d in datas]
             sent = lib.txu_send_ptrs(ptr, ffi.new("char *[]", keep), ffi.from_buffer("uint32_t[]", lens), n,
@@ -868,7 +876,7 @@ class UsrsctpSocket(UsrsctpOptions):
             raise self._sendError(err[0], first.sid, first.assoc_id, lens[0])
         return sent
 
-    def _sendError(self, err: int, stream: int, assocId: int, size: int) -> OSError:
+    def _sendError(self, err: int, stream: int, assocId: int, size: int) -> Exception:
         if err == errno.EMSGSIZE:
             limit = self.getSendBufferSize()
             return MessageTooLongError(size, limit, hint="usrsctp takes no message larger than the socket's "
@@ -1015,9 +1023,12 @@ class UsrsctpSocket(UsrsctpOptions):
         self._check("isSubscribed")
         if int(event) not in _values.EVENT_TYPES:
             raise ValueError(f"unknown notification type {event}")
-        value = self._getopt(lib.IPPROTO_SCTP, lib.SCTP_EVENT, "struct sctp_event", "SCTP_EVENT",
-                             lambda v: (setattr(v, "se_assoc_id", assocId),
-                                        setattr(v, "se_type", _values.EVENT_TYPES[int(event)])))
+
+        def init(v: CData) -> None:
+            v.se_assoc_id = assocId
+            v.se_type = _values.EVENT_TYPES[int(event)]
+
+        value = self._getopt(lib.IPPROTO_SCTP, lib.SCTP_EVENT, "struct sctp_event", "SCTP_EVENT", init)
         return bool(value.se_on)
 
 def usrsctpDefaults() -> Dict[str, int]:

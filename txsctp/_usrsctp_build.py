@@ -38,6 +38,7 @@ import hashlib
 import os
 import shutil
 import subprocess
+from typing import List, Optional, Tuple
 
 from cffi import FFI
 
@@ -1814,11 +1815,11 @@ def available() -> bool:
     return subprocess.run(["pkg-config", "--exists", "usrsctp"]).returncode == 0
 
 
-def _flags():
+def _flags() -> Tuple[List[str], List[Tuple[str, Optional[str]]], List[str], List[str]]:
     cflags = _pkgConfig("--cflags")
     libs = _pkgConfig("--libs") or ["-lusrsctp"]
     includeDirs = [f[2:] for f in cflags if f.startswith("-I")]
-    macros = []
+    macros: List[Tuple[str, Optional[str]]] = []
     for f in cflags:
         if f.startswith("-D"):
             name, _, value = f[2:].partition("=")

@@ -12,13 +12,17 @@ L{StackFeatureError} naming them.
 from __future__ import annotations
 
 import socket as _stdsocket
-from typing import List, Optional, Tuple
+from typing import TYPE_CHECKING, Callable, List, Optional, Tuple
 
 from txsctp import _usrsctp_values as _values
 from txsctp._usrsctp_extension import ffi, lib
 from txsctp._usrsctp_values import HostPort, checkUint, unpackAddress
 from txsctp.errors import StackFeatureError, fromErrno
-from txsctp.options import AssocParams, DelayedSack, InitMsg, PeerAddrInfo, RTOInfo, Status, Tuning
+from txsctp.options import AssocParams, AssocStats, DelayedSack, InitMsg, PeerAddrInfo, RTOInfo, Status, Tuning
+
+if TYPE_CHECKING:
+    from txsctp._usrsctp import UsrsctpStack
+    from txsctp._usrsctp_cffi import CData
 
 __all__ = ["UsrsctpOptions"]
 
@@ -30,15 +34,21 @@ class UsrsctpOptions:
     Socket options and address queries of a usrsctp socket.
     """
 
-    _so: object
-    _ptr: object
+    _so: CData
+    _ptr: Optional[CData]
     _port: int
+    _stack: UsrsctpStack
 
-    def _setopt(self, level: int, name: int, value, size: int, what: str) -> None:
+    if TYPE_CHECKING:
+        # The socket's own (UsrsctpSocket._check): its usrsctp socket, open.
+        def _check(self, call: str) -> CData: ...
+
+    def _setopt(self, level: int, name: int, value: CData, size: int, what: str) -> None:
         if lib.usrsctp_setsockopt(self._so, level, name, value, size) < 0:
             raise fromErrno(ffi.errno, "usrsctp_setsockopt", what)
 
-    def _getopt(self, level: int, name: int, ctype: str, what: str, init=None):
+    def _getopt(self, level: int, name: int, ctype: str, what: str,
+                init: Optional[Callable[[CData], None]] = None) -> CData:
         value = ffi.new(ctype + " *")
         if init is not None:
             init(value)
@@ -49,7 +59,8 @@ class UsrsctpOptions:
 
     def _getInt(self, level: int, name: int, what: str) -> int:
         self._check(what)
-        return self._getopt(level, name, "int", what)[0]
+        value: int = self._getopt(level, name, "int", what)[0]
+        return value
 
     def _setInt(self, level: int, name: int, value: int, what: str) -> None:
         self._check(what)
@@ -174,7 +185,7 @@ class UsrsctpOptions:
         self._setopt(lib.IPPROTO_SCTP, lib.SCTP_DELAYED_SACK, v, ffi.sizeof("struct sctp_sack_info"),
                      "SCTP_DELAYED_SACK")
 
-    def _paddrInfo(self, raw) -> PeerAddrInfo:
+    def _paddrInfo(self, raw: CData) -> PeerAddrInfo:
         return PeerAddrInfo(self._stack._mapStorage(ffi.addressof(raw.spinfo_address)),
                             _values.pathState(raw.spinfo_state), raw.spinfo_cwnd, raw.spinfo_srtt,
                             raw.spinfo_rto, raw.spinfo_mtu)
@@ -191,7 +202,7 @@ class UsrsctpOptions:
                       v.sstat_penddata, v.sstat_instrms, v.sstat_outstrms, v.sstat_fragmentation_point,
                       self._paddrInfo(v.sstat_primary))
 
-    def _connStorage(self, target, handle: int, port: int) -> None:
+    def _connStorage(self, target: CData, handle: int, port: int) -> None:
         conn = ffi.cast("struct sockaddr_conn *", target)
         conn.sconn_family = lib.AF_CONN
         conn.sconn_port = _stdsocket.htons(port)
@@ -202,10 +213,13 @@ class UsrsctpOptions:
         C{SCTP_GET_PEER_ADDR_INFO} for the peer address C{(handle, port)}.
         """
         self._check("getPeerAddrInfo")
+
+        def init(v: CData) -> None:
+            self._connStorage(ffi.addressof(v.spinfo_address), handle, port)
+            v.spinfo_assoc_id = assocId
+
         v = self._getopt(lib.IPPROTO_SCTP, lib.SCTP_GET_PEER_ADDR_INFO, "struct sctp_paddrinfo",
-                         "SCTP_GET_PEER_ADDR_INFO",
-                         lambda v: (self._connStorage(ffi.addressof(v.spinfo_address), handle, port),
-                                    setattr(v, "spinfo_assoc_id", assocId)))
+                         "SCTP_GET_PEER_ADDR_INFO", init)
         return self._paddrInfo(v)
 
     def getPrimaryAddress(self, assocId: int = 0) -> Optional[HostPort]:
@@ -225,7 +239,7 @@ class UsrsctpOptions:
         self._setopt(lib.IPPROTO_SCTP, lib.SCTP_PRIMARY_ADDR, v, ffi.sizeof("struct sctp_setprim"),
                      "SCTP_PRIMARY_ADDR")
 
-    def getAssocStats(self, assocId: int = 0):
+    def getAssocStats(self, assocId: int = 0) -> AssocStats:
         raise StackFeatureError("association statistics (SCTP_GET_ASSOC_STATS)")
 
     def getAssocIds(self) -> List[int]:
@@ -234,11 +248,11 @@ class UsrsctpOptions:
         """
         return self._assocIds(self._check("getAssocIds"))
 
-    def _assocIds(self, ptr) -> List[int]:
+    def _assocIds(self, ptr: CData) -> List[int]:
         return self._assocIdsOf(ptr)
 
     @staticmethod
-    def _assocIdsOf(ptr) -> List[int]:
+    def _assocIdsOf(ptr: CData) -> List[int]:
         so = lib.txu_so(ptr)
         count = max(1, lib.txu_assoc_count(ptr))
         size = ffi.sizeof("struct sctp_assoc_ids") + 4 * count
@@ -253,7 +267,8 @@ class UsrsctpOptions:
         """
         C{SCTP_GET_ASSOC_NUMBER}: associations on this socket, in any state.
         """
-        return lib.txu_assoc_count(self._check("associationCount"))
+        count: int = lib.txu_assoc_count(self._check("associationCount"))
+        return count
 
     # -- addresses -----------------------------------------------------
 

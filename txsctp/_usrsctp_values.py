@@ -22,32 +22,35 @@ from __future__ import annotations
 import socket
 import struct
 import sys
-from typing import Callable, Dict, Optional, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, Optional, Tuple
 
 from txsctp._extension import lib as _linux
 from txsctp._usrsctp_extension import ffi, lib
+from txsctp.errors import AddressFamilyError
 from txsctp.notifications import (
     AdaptationIndication,
     AssociationChange,
     AssociationReset,
     AssociationState,
-    AuthenticationEvent,
     AuthIndication,
+    AuthenticationEvent,
     Notification,
     NotificationType,
     PartialDeliveryEvent,
     PeerAddressChange,
     PeerAddressState,
     RemoteError,
-    SenderDry,
     SendFailed,
+    SenderDry,
     Shutdown,
     StreamChange,
     StreamReset,
     UnknownNotification,
 )
-from txsctp.errors import AddressFamilyError
 from txsctp.options import AssocState, PathState
+
+if TYPE_CHECKING:
+    from txsctp._usrsctp_cffi import CData
 
 __all__ = [
     "packAddress",
@@ -61,7 +64,7 @@ __all__ = [
 ]
 
 HostPort = Tuple[str, int]
-AddressMapper = Callable[[object], Optional[HostPort]]
+AddressMapper = Callable[["CData"], Optional[HostPort]]
 """Maps a C{struct sockaddr_storage *} from usrsctp to C{(host, port)}."""
 
 # Linux notification type -> usrsctp's, for SCTP_EVENT.
@@ -166,7 +169,7 @@ def sendFlags(flags: int) -> int:
 _HEADER = struct.Struct("=HHI")  # sn_type, sn_flags, sn_length
 
 
-def _view(data: bytes, ctype: str):
+def _view(data: bytes, ctype: str) -> CData:
     return ffi.cast(ctype + " *", ffi.from_buffer(data))
 
 
@@ -305,7 +308,7 @@ _PARSERS = {
 _SIZES = {t: ffi.sizeof(ctype) for t, (ctype, _) in _PARSERS.items()}
 
 
-def _noAddress(storage) -> None:
+def _noAddress(storage: CData) -> None:
     return None
 
 
@@ -347,7 +350,7 @@ def parseNotification(data: bytes, mapAddress: AddressMapper = _noAddress) -> No
 
 # -- addresses and values -------------------------------------------------
 
-def packAddress(host: str, port: int):
+def packAddress(host: str, port: int) -> Tuple[CData, int]:
     """
     A C{struct sockaddr_in(6)} for an IP literal (no name resolution).
     """
@@ -379,7 +382,7 @@ def packAddress(host: str, port: int):
     return sin6, ffi.sizeof("struct sockaddr_in6")
 
 
-def unpackAddress(ptr) -> Optional[HostPort]:
+def unpackAddress(ptr: CData) -> Optional[HostPort]:
     """
     C{(host, port)} of a C{struct sockaddr_in(6)} (C{None} for another
     family).

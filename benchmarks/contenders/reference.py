@@ -198,9 +198,10 @@ def reactor_iterations(out, settings, count):
     from twisted.internet import epollreactor
 
     epollreactor.install()
+    from zope.interface import implementer
+
     from twisted.internet import reactor
     from twisted.internet.interfaces import IReadDescriptor
-    from zope.interface import implementer
 
     r, w = os.pipe()
     os.write(w, b"x")

@@ -9,8 +9,18 @@ import struct
 import time
 
 from common import (
-    HOST, IPPROTO_SCTP, MSG_EOR, MSG_NOTIFICATION, SCTP_RCVINFO, SCTP_RECVRCVINFO, SCTP_SNDINFO, SOL_SCTP,
-    blockingSetupLoop, latency_result, parse_end, probe,
+    HOST,
+    IPPROTO_SCTP,
+    MSG_EOR,
+    MSG_NOTIFICATION,
+    SCTP_RCVINFO,
+    SCTP_RECVRCVINFO,
+    SCTP_SNDINFO,
+    SOL_SCTP,
+    blockingSetupLoop,
+    latency_result,
+    parse_end,
+    probe,
 )
 
 from . import Contender

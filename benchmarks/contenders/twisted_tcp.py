@@ -14,8 +14,8 @@ from . import Contender
 
 
 def _warm():
-    import twisted.internet.epollreactor  # noqa: F401
-    import twisted.internet.protocol  # noqa: F401
+    import twisted.internet.epollreactor
+    import twisted.internet.protocol
     import twisted.protocols.basic  # noqa: F401
 
 

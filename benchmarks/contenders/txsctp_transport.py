@@ -37,8 +37,9 @@ def warm():
     Import everything txsctp's public names lead to, and the reactor
     module (not installed: each child installs its own).
     """
-    import twisted.internet.epollreactor  # noqa: F401
+    import twisted.internet.epollreactor
     import twisted.internet.protocol  # noqa: F401
+
     import txsctp
 
     for name in txsctp.__all__:
