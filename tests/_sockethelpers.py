@@ -24,7 +24,7 @@ from txsctp.notifications import (
     Notification,
 )
 from txsctp.options import DelayedSack, RTOInfo, Tuning
-from txsctp.sctpsocket import ONE_TO_MANY, ONE_TO_ONE, SCTPSocket, kernelSupportsSCTP
+from txsctp.sctpsocket import ONE_TO_MANY, ONE_TO_ONE, SCTPSocket
 
 TIMEOUT = 5.0
 """Seconds any single wait may take before a test fails (never slept)."""

@@ -109,7 +109,7 @@ def sysctl():
 
 
 @pytest.fixture
-def bigBuffers(sysctl):
+def bigBuffers(request):
     """
     A tuned host: socket buffer caps raised to 16 MiB (the kernel stack's
     send buffer caps a message's size; the userspace stack's has no host
@@ -117,6 +117,7 @@ def bigBuffers(sysctl):
     """
     if STACK == "userspace":
         return
+    sysctl = request.getfixturevalue("sysctl")
     sysctl("net.core.rmem_max", 16 << 20)
     sysctl("net.core.wmem_max", 16 << 20)
 
@@ -157,7 +158,7 @@ def pytest_collection_modifyitems(config, items) -> None:
     kernel = pytest.mark.kernel
     # On the userspace stack (TXSCTP_TEST_STACK), the listen and connect
     # fixtures need no kernel SCTP.
-    fixtures = _KERNEL_FIXTURES - {"listen", "connect"} if STACK == "userspace" else _KERNEL_FIXTURES
+    fixtures = _KERNEL_FIXTURES - {"listen", "connect", "bigBuffers"} if STACK == "userspace" else _KERNEL_FIXTURES
     for item in items:
         if item.get_closest_marker("kernel") is not None:
             continue

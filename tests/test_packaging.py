@@ -618,6 +618,7 @@ def test_pipBuildReportsMissingKernelHeaders(tmp_path):
                              "kernel-headers")
 
 
+@pytest.mark.kernel
 def test_socketLayerTestsPassAgainstTheWheel(installed, tmp_path):
     """
     The wheel built without libsctp's headers, installed in a fresh

@@ -260,7 +260,8 @@ class RealHarness:
             await defer.maybeDeferred(port.stopListening)
 
 
-KINDS = ["fake", "real one-to-one", "real one-to-many"]
+KINDS = ["fake", pytest.param("real one-to-one", marks=pytest.mark.kernel),
+         pytest.param("real one-to-many", marks=pytest.mark.kernel)]
 
 
 @pytest.fixture(params=KINDS)
@@ -1176,6 +1177,7 @@ SCENARIOS = {
 }
 
 
+@pytest.mark.kernel
 @pytest.mark.parametrize("serverStyle", ["one-to-one", "one-to-many"])
 @pytest.mark.parametrize("scenario", sorted(SCENARIOS))
 @pytest_twisted.ensureDeferred
@@ -1224,6 +1226,7 @@ def _withoutAbortRace(events):
     return out
 
 
+@pytest.mark.kernel
 @pytest.mark.parametrize("serverStyle", ["one-to-one", "one-to-many"])
 @pytest_twisted.ensureDeferred
 async def test_nothingAfterConnectionLost(reactor, serverStyle):

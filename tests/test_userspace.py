@@ -67,6 +67,7 @@ class _ClientFactory(protocol.ClientFactory):
     def buildProtocol(self, addr):
         p = self.build()
         p.factory = self
+        _clients.append(p)
         from twisted.internet import reactor
 
         reactor.callLater(0, self.d.callback, p)
@@ -91,14 +92,22 @@ def _connect(reactor, port, build=Recorder, **kwargs):
     return d
 
 
+_clients: list = []
+
+
 @pytest.fixture(autouse=True)
 def quietAfterwards(reactor):
     """
-    After each test, wait until usrsctp has no association, closing socket
-    or cleanup left: the socket layer's tests share the process's usrsctp
-    and count what it holds.
+    After each test, abort the associations its clients left up and wait
+    until usrsctp has no association, closing socket or cleanup left: the
+    socket layer's tests share the process's usrsctp and count what it
+    holds.
     """
     yield
+    while _clients:
+        transport = getattr(_clients.pop(), "transport", None)
+        if transport is not None and not transport.disconnected:
+            transport.abortConnection()
     pytest_twisted.blockon(_idle(reactor, 30))
     driver = _driver()
     if driver is not None:
@@ -126,8 +135,11 @@ def _idle(reactor, timeout=10.0):
     Wait until usrsctp has no association and no cleanup left.
     """
     end = time.monotonic() + timeout
-    while _driver().usrsctp.needsTimers():
-        assert time.monotonic() < end, "usrsctp still has associations"
+    while _driver() is not None and _driver().usrsctp.needsTimers():
+        us = _driver().usrsctp
+        assert time.monotonic() < end, (
+            f"usrsctp still has {us.associationCount()} associations: open sockets "
+            f"{[(s, s.associationCount()) for s in us.sockets()]}, closing {list(us._closing)}")
         yield _sleep(reactor, 0.02)
 
 
