@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
 """
-txsctp demo: an SCTP server and client in one process, over kernel SCTP.
+txsctp demo: an SCTP server and client in one process, over kernel SCTP or
+over the userspace stack (usrsctp, SCTP in UDP: no kernel SCTP needed).
 
-The server listens on two loopback addresses at once (multi-homing: both
-bound to one socket with bindx); the client connects, and one association
+On the kernel stack the server listens on two loopback addresses at once
+(multi-homing: both bound to one socket with bindx); on the userspace stack
+on one, over UDP port 9899 (an association over UDP has one path).  The
+client connects, and one association
 carries messages on several streams, each with its own Payload Protocol
 Identifier (PPID), one of them unordered and one of 64 KiB.  The server
 echoes each message on the same stream with the same PPID; the client
@@ -11,10 +14,10 @@ checks every echo, shows the peer's addresses and path states, waits until
 the peer has acknowledged everything, and closes the association
 gracefully.  Every step is printed.
 
-Run it with C{scripts/demo} (which finds a kernel with SCTP for it), or
-directly where the kernel has SCTP::
+Run it with C{scripts/demo} (which finds a kernel with SCTP for it, or runs
+it natively with C{--stack userspace}), or directly::
 
-    python examples/demo.py [--port N]
+    python examples/demo.py [--port N] [--stack kernel|userspace]
 
 Exit status 0 when every echo matched and both sides closed cleanly.
 """
@@ -155,19 +158,32 @@ def _timedOut(what):
     raise RuntimeError(f"timed out after {DEADLINE:.0f} s waiting for {what}")
 
 
-async def main(reactor, port):
-    print("txsctp demo: an SCTP server and client in one process, over kernel SCTP",
-          flush=True)
+async def main(reactor, port, stack):
     factory = ServerFactory()
-    listening = listenSCTP(port, factory, interface=SERVER_ADDRESSES, reactor=reactor,
-                           outStreams=16, inStreams=16)
+    if stack == "userspace":
+        print("txsctp demo: an SCTP server and client in one process, over the userspace "
+              "stack (usrsctp, SCTP in UDP)", flush=True)
+        addresses = SERVER_ADDRESSES[:1]
+        listening = listenSCTP(port or 2905, factory, interface=addresses[0], reactor=reactor,
+                               outStreams=16, inStreams=16, stack="userspace", udpPort=0)
+        udpPort = listening.getHost().udpPort
+        say("server", f"listening on {addresses[0]} port {listening.getHost().port}, "
+                      f"over UDP port {udpPort}")
+        stackOptions = {"stack": "userspace", "remoteUdpPort": udpPort}
+    else:
+        print("txsctp demo: an SCTP server and client in one process, over kernel SCTP",
+              flush=True)
+        addresses = SERVER_ADDRESSES
+        listening = listenSCTP(port, factory, interface=addresses, reactor=reactor,
+                               outStreams=16, inStreams=16)
+        say("server", f"listening on {', '.join(addresses)} port {listening.getHost().port} "
+                      "(one socket, both addresses bound with bindx)")
+        stackOptions = {}
     port = listening.getHost().port
-    say("server", f"listening on {', '.join(SERVER_ADDRESSES)} port {port} "
-                  "(one socket, both addresses bound with bindx)")
 
     client = await _timeout(
-        connect(reactor, SERVER_ADDRESSES[0], port, Client, outStreams=8, inStreams=8,
-                timeout=DEADLINE),
+        connect(reactor, addresses[0], port, Client, outStreams=8, inStreams=8,
+                timeout=DEADLINE, **stackOptions),
         reactor, "the association")
     t = client.transport
     say("client", f"association {t.assocId} up from {endpoint(t.getHost())} to "
@@ -219,7 +235,7 @@ async def main(reactor, port):
 
 def run(reactor, args):
     async def go():
-        status = await main(reactor, args.port)
+        status = await main(reactor, args.port, args.stack)
         if status:
             raise SystemExit(status)
 
@@ -230,6 +246,9 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--port", type=int, default=0,
                         help="server port (default: any free one)")
+    parser.add_argument("--stack", choices=["kernel", "userspace"], default="kernel",
+                        help="the SCTP stack: the kernel's, or usrsctp in this process over UDP "
+                             "(needs no kernel SCTP)")
     args = parser.parse_args()
     try:
         task.react(run, [args])

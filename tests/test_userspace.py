@@ -205,6 +205,9 @@ def test_echo_over_a_udp_port_of_its_own(reactor, ports, style):
     assert seen.port == client.transport.getHost().port
     assert seen.udpPort == client.transport.getHost().udpPort != host.udpPort
     assert set(client.transport.getPathStates()) == {("127.0.0.1", host.port)}
+    # Nothing is in flight: sender-dry comes at once, not with the next
+    # packet (a heartbeat, 30 s later).
+    yield withDeadline(client.transport.whenSenderDry(), 5, "sender dry")
     client.transport.loseConnection()
     yield withDeadline(client.lost, 10, "the client's end")
     assert isinstance(client.reason.value, error.ConnectionDone)
@@ -619,3 +622,16 @@ def test_twistd_echo_plugin_on_the_userspace_stack(reactor):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def test_demo_runs_natively_on_the_userspace_stack():
+    """
+    scripts/demo --stack userspace runs the demo on this host, with no
+    kernel SCTP and no test kernel.
+    """
+    env = dict(os.environ, TXSCTP_BOOTSTRAP_SKIP_APT="1", TXSCTP_RUNNER_MODE="fail-if-used")
+    out = subprocess.run([str(HERE.parent / "scripts" / "demo"), "--stack", "userspace"], cwd=HERE.parent,
+                         env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    assert "over the userspace stack" in out.stdout
+    assert "demo OK: 7 messages on 6 streams" in out.stdout

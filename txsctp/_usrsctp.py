@@ -1000,7 +1000,7 @@ class UsrsctpSocket(UsrsctpOptions):
         @param events: L{NotificationType} values (Linux numbers).
         @raise ValueError: an unknown type.
         """
-        self._check("subscribe")
+        ptr = self._check("subscribe")
         events = [int(e) for e in events]
         for e in events:
             if e not in _values.EVENT_TYPES:
@@ -1014,6 +1014,9 @@ class UsrsctpSocket(UsrsctpOptions):
         current = set(self.events)
         (current.update if on else current.difference_update)(events)
         self.events = tuple(sorted(current))
+        # Subscribing can queue a notification at once (SENDER_DRY while
+        # nothing is in flight) without an upcall: have collect() look.
+        lib.txu_mark(ptr)
 
     def isSubscribed(self, event: int, assocId: int = FUTURE_ASSOC) -> bool:
         """

@@ -55,6 +55,9 @@ if TYPE_CHECKING:
         maxMessageSize: Optional[int]
         bundle: Optional[bool]
         tuning: Optional[Tuning]
+        stack: Optional[str]
+        udpPort: Optional[int]
+        remoteUdpPort: Optional[int]
 
 _ProtocolT = TypeVar("_ProtocolT", bound=IProtocol)
 
@@ -128,7 +131,8 @@ def connect(
     @param bindAddress: local address(es) to bind, as for
         L{txsctp.endpoints.SCTPClientEndpoint}.
     @param options: C{outStreams}, C{inStreams}, C{maxAttempts},
-        C{maxMessageSize}, C{tuning}.
+        C{maxMessageSize}, C{bundle}, C{tuning}, and C{stack},
+        C{udpPort}, C{remoteUdpPort} (see L{txsctp.connectSCTP}).
     @return: a Deferred firing with the connected Protocol; failing with a
         C{ConnectError} subclass; cancellable.
     """
