@@ -136,6 +136,10 @@ def test_bundle():
         ("tcp:2905", ["not an sctp"]),
         ("sctp:2905\\", ["lone backslash"]),
         ("sctp:2905:backlog=1:backlog=2", ["given twice"]),
+        ("sctp:2905:stack=usrsctp", ["stack must be kernel or userspace"]),
+        ("sctp:2905:udpPort=9899", ["udpPort needs stack=userspace", "net.sctp.udp_port"]),
+        ("sctp:2905:stack=userspace:udpPort=70000", ["udpPort", "65535"]),
+        ("sctp:2905:stack=userspace:remoteUdpPort=0", ["remoteUdpPort", "1 to 65535"]),
     ],
 )
 def test_serverErrors(description, words):
@@ -144,6 +148,20 @@ def test_serverErrors(description, words):
     message = str(caught.value)
     for word in words:
         assert word in message, message
+
+
+def test_stackKeywords():
+    """
+    stack, udpPort and remoteUdpPort pass through to listenSCTP and
+    connectSCTP, for servers and clients alike; the stack's name is case
+    insensitive.
+    """
+    assert parseServerDescription("sctp:2905:stack=Userspace:udpPort=9900:remoteUdpPort=9901") == {
+        "port": 2905, "stack": "userspace", "udpPort": 9900, "remoteUdpPort": 9901}
+    assert parseServerDescription("sctp:2905:remoteUdpPort=9899") == {"port": 2905, "remoteUdpPort": 9899}
+    assert parseClientDescription("sctp:host=127.0.0.1:port=2905:stack=userspace:remoteUdpPort=9899") == {
+        "host": "127.0.0.1", "port": 2905, "stack": "userspace", "remoteUdpPort": 9899}
+    assert parseClientDescription("sctp:127.0.0.1:2905:stack=kernel")["stack"] == "kernel"
 
 
 # -- client descriptions --------------------------------------------------------

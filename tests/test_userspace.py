@@ -289,6 +289,10 @@ def test_missing_features_are_named(reactor, ports):
     client = yield withDeadline(_connect(reactor, port), 10, "the association")
     with pytest.raises(StackFeatureError, match="SCTP_PR_SCTP_PRIO"):
         client.transport.writeMessage(b"x", prPolicy=PRPolicy.PRIO, prValue=1)
+    with pytest.raises(StackFeatureError, match="addAuthChunk"):
+        client.transport.socket.addAuthChunk(0)
+    with pytest.raises(AttributeError):
+        client.transport.socket.noSuchOption()
     client.transport.writeMessage(b"with a lifetime", ttl=5000)
     got = yield withDeadline(client.expect(1), 10, "the echo")
     assert got[0][0] == b"with a lifetime"

@@ -42,6 +42,18 @@ class UsrsctpOptions:
     if TYPE_CHECKING:
         # The socket's own (UsrsctpSocket._check): its usrsctp socket, open.
         def _check(self, call: str) -> CData: ...
+    else:
+        def __getattr__(self, name: str):
+            # Only for names this socket lacks: a call of the kernel
+            # socket's (SCTPSocket) that usrsctp has no equivalent for is
+            # refused naming it, rather than with an AttributeError.
+            # (Hidden from type checkers, which should see the real API.)
+            if not name.startswith("_"):
+                from txsctp.sctpsocket import SCTPSocket
+
+                if hasattr(SCTPSocket, name):
+                    raise StackFeatureError(f"SCTPSocket.{name} (a kernel SCTP socket's option or call)")
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def _setopt(self, level: int, name: int, value: CData, size: int, what: str) -> None:
         if lib.usrsctp_setsockopt(self._so, level, name, value, size) < 0:
