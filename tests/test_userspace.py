@@ -238,6 +238,28 @@ def test_hundred_associations_one_to_one(reactor, ports):
 
 
 @pytest_twisted.inlineCallbacks
+def test_everything_queued_is_read(reactor, ports):
+    """
+    A read takes a bounded number of batches per wake-up, and usrsctp tells
+    of new packets, not of data left unread: what a paused reader finds
+    queued when it resumes -- more than one read takes, with nothing more
+    arriving -- is still all delivered.
+    """
+    factory = RecordingFactory(Recorder)
+    port = _listen(reactor, factory)
+    ports.append(port)
+    client = yield withDeadline(_connect(reactor, port), 10, "the association")
+    server = yield withDeadline(factory.connected, 10, "the server side")
+    server.transport.pauseProducing()
+    total = 5000
+    client.transport.writeMessages(struct.pack("!I", i) for i in range(total))
+    yield withDeadline(client.transport.whenSenderDry(), 20, "everything acknowledged")
+    server.transport.resumeProducing()
+    got = yield withDeadline(server.expect(total), 20, "every message")
+    assert [struct.unpack("!I", d)[0] for d, _ in got] == list(range(total))
+
+
+@pytest_twisted.inlineCallbacks
 def test_timer_runs_only_while_associations_exist(reactor, ports):
     """
     usrsctp's timers are driven from the reactor only while some

@@ -373,15 +373,27 @@ class _Driver:
                     if d is None:
                         continue
                     if events & _READABLE and getattr(d, "_usReading", False) and not d.disconnected:
-                        self._call(d, d.doRead)
+                        self._read(d)
                     if events & _WRITABLE and getattr(d, "_usWriting", False) and not d.disconnected:
                         self._call(d, d.doWrite)
                 for d in soon:
                     if getattr(d, "_usReading", False) and not d.disconnected:
-                        self._call(d, d.doRead)
+                        self._read(d)
         finally:
             self._inService = False
         self.serviceSoon()
+
+    def _read(self, descriptor: Any) -> None:
+        """
+        Call C{descriptor}'s C{doRead}; if it stopped with more to read (a
+        read takes a bounded number of batches), read it again in the next
+        round: usrsctp tells of new packets, not of data left unread.
+        """
+        self._call(descriptor, descriptor.doRead)
+        sock = descriptor.sock
+        if (getattr(descriptor, "_usReading", False) and not descriptor.disconnected and sock is not None
+                and not sock.closed and sock.isReadable()):
+            self._readSoon.append(descriptor)
 
     def _call(self, descriptor: Any, method: Any) -> None:
         """

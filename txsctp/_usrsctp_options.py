@@ -93,6 +93,15 @@ class UsrsctpOptions:
             self.setDelayedSack(DelayedSack(delay=tuning.sackDelay or current.delay,
                                             freq=tuning.sackFrequency or current.freq))
 
+    def isReadable(self) -> bool:
+        """
+        Whether something is queued to be read (usrsctp's upcalls say so
+        only when packets arrive: a reader that stopped before the end
+        asks here).
+        """
+        self._check("isReadable")
+        return bool(lib.usrsctp_get_events(self._so) & lib.SCTP_EVENT_READ)
+
     def getSocketError(self) -> int:
         """
         The socket's pending error (C{SO_ERROR}), an errno or 0.
