@@ -62,6 +62,10 @@ def inConfig(workload: str, config: str) -> bool:
     return workload not in ("idle", "fanin") or config == "tuned"
 
 
+
+USERSPACE_TARGET = 0.5
+"""The userspace stack's one-way 100 B rate, as a share of tsctp's."""
+
 class Bench:
     def __init__(self, args):
         self.args = args
@@ -292,6 +296,12 @@ class Bench:
             rows.append(["", "verified"] + [self.results.verified("native", w.id, c.key) for c in ran])
         out.append(table(["workload", "metric"] + [c.label for c in ran], rows))
         out.extend(self.failures("native", ran))
+        ours = self.results.get("native", "oneway100", "txus", "msgs/s")
+        theirs = self.results.get("native", "oneway100", "tsctp", "msgs/s")
+        if ours is not None and theirs:
+            share = ours / theirs
+            out.append(f"  target: the userspace stack moves at least half of tsctp's 100-byte messages per second "
+                       f"over the same path: {share:.2f}x, {'PASS' if share >= USERSPACE_TARGET else 'MISS'}")
         out.append("")
         return out
 
