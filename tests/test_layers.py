@@ -48,7 +48,8 @@ LAYERS = [
     }),
     ("socket layers", {
         "txsctp.sctpsocket", "txsctp._sockopts", "txsctp._batch",
-        "txsctp._usrsctp_extension", "txsctp._usrsctp", "txsctp._usrsctp_options", "txsctp._usrsctp_values",
+        "txsctp._usrsctp_extension", "txsctp._usrsctp", "txsctp._usrsctp_socket", "txsctp._usrsctp_options",
+        "txsctp._usrsctp_values",
     }),
     ("the seams and what every stack shares", {
         "txsctp._carrier", "txsctp._stack", "txsctp._assocoptions", "txsctp._portsupport",
@@ -85,7 +86,7 @@ STACK_MODULES = {
     "txsctp._extension", "txsctp._sctp_cffi",
     "txsctp.sctpsocket", "txsctp._sockopts", "txsctp._batch", "txsctp._kernelstack",
     "txsctp._usrsctp_build", "txsctp._usrsctp_extension", "txsctp._usrsctp_cffi", "txsctp._usrsctp",
-    "txsctp._usrsctp_options", "txsctp._usrsctp_values", "txsctp._userspace",
+    "txsctp._usrsctp_socket", "txsctp._usrsctp_options", "txsctp._usrsctp_values", "txsctp._userspace",
     "txsctp._usrsctp_build_api", "txsctp._usrsctp_build_stack", "txsctp._usrsctp_build_peers",
     "txsctp._usrsctp_build_packets", "txsctp._usrsctp_build_sockets",
 }
@@ -93,8 +94,8 @@ STACK_MODULES = {
 SOCKET_LAYER = {
     "txsctp._build", "txsctp._build_socket", "txsctp._build_sctp", "txsctp._build_batch", "txsctp._buildenv",
     "txsctp._extension", "txsctp._messageformats", "txsctp.sctpsocket", "txsctp._sockopts", "txsctp._batch",
-    "txsctp._usrsctp_build", "txsctp._usrsctp_extension", "txsctp._usrsctp", "txsctp._usrsctp_options",
-    "txsctp._usrsctp_values",
+    "txsctp._usrsctp_build", "txsctp._usrsctp_extension", "txsctp._usrsctp", "txsctp._usrsctp_socket",
+    "txsctp._usrsctp_options", "txsctp._usrsctp_values",
     "txsctp._usrsctp_build_api", "txsctp._usrsctp_build_stack", "txsctp._usrsctp_build_peers",
     "txsctp._usrsctp_build_packets", "txsctp._usrsctp_build_sockets",
 }

@@ -321,7 +321,7 @@ def test_noTwisted():
     """
     import ast
 
-    names = ["_usrsctp.py", "_usrsctp_values.py", "_usrsctp_extension.py"]
+    names = ["_usrsctp.py", "_usrsctp_socket.py", "_usrsctp_values.py", "_usrsctp_extension.py"]
     names += [n for n in os.listdir(os.path.join(REPO, "txsctp"))
               if n.startswith("_usrsctp_build") and n.endswith(".py")]
     for name in names:
