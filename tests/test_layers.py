@@ -37,7 +37,9 @@ LAYERS = [
     ("cffi modules", {
         "txsctp._build", "txsctp._build_socket", "txsctp._build_sctp", "txsctp._build_batch",
         "txsctp._buildenv", "txsctp._extension", "txsctp._sctp_cffi",
-        "txsctp._usrsctp_build", "txsctp._usrsctp_cffi",
+        "txsctp._usrsctp_build", "txsctp._usrsctp_build_api", "txsctp._usrsctp_build_stack",
+        "txsctp._usrsctp_build_peers", "txsctp._usrsctp_build_packets", "txsctp._usrsctp_build_sockets",
+        "txsctp._usrsctp_cffi",
     }),
     ("value types", {
         "txsctp._messageformats", "txsctp._addresses", "txsctp.errors", "txsctp.info",
@@ -46,7 +48,8 @@ LAYERS = [
     }),
     ("socket layers", {
         "txsctp.sctpsocket", "txsctp._sockopts", "txsctp._batch",
-        "txsctp._usrsctp_extension", "txsctp._usrsctp", "txsctp._usrsctp_options", "txsctp._usrsctp_values",
+        "txsctp._usrsctp_extension", "txsctp._usrsctp", "txsctp._usrsctp_socket", "txsctp._usrsctp_options",
+        "txsctp._usrsctp_values",
     }),
     ("the seams and what every stack shares", {
         "txsctp._carrier", "txsctp._stack", "txsctp._assocoptions", "txsctp._portsupport",
@@ -83,14 +86,18 @@ STACK_MODULES = {
     "txsctp._extension", "txsctp._sctp_cffi",
     "txsctp.sctpsocket", "txsctp._sockopts", "txsctp._batch", "txsctp._kernelstack",
     "txsctp._usrsctp_build", "txsctp._usrsctp_extension", "txsctp._usrsctp_cffi", "txsctp._usrsctp",
-    "txsctp._usrsctp_options", "txsctp._usrsctp_values", "txsctp._userspace",
+    "txsctp._usrsctp_socket", "txsctp._usrsctp_options", "txsctp._usrsctp_values", "txsctp._userspace",
+    "txsctp._usrsctp_build_api", "txsctp._usrsctp_build_stack", "txsctp._usrsctp_build_peers",
+    "txsctp._usrsctp_build_packets", "txsctp._usrsctp_build_sockets",
 }
 
 SOCKET_LAYER = {
     "txsctp._build", "txsctp._build_socket", "txsctp._build_sctp", "txsctp._build_batch", "txsctp._buildenv",
     "txsctp._extension", "txsctp._messageformats", "txsctp.sctpsocket", "txsctp._sockopts", "txsctp._batch",
-    "txsctp._usrsctp_build", "txsctp._usrsctp_extension", "txsctp._usrsctp", "txsctp._usrsctp_options",
-    "txsctp._usrsctp_values",
+    "txsctp._usrsctp_build", "txsctp._usrsctp_extension", "txsctp._usrsctp", "txsctp._usrsctp_socket",
+    "txsctp._usrsctp_options", "txsctp._usrsctp_values",
+    "txsctp._usrsctp_build_api", "txsctp._usrsctp_build_stack", "txsctp._usrsctp_build_peers",
+    "txsctp._usrsctp_build_packets", "txsctp._usrsctp_build_sockets",
 }
 
 # Modules that must not learn which stack carries an association.

@@ -382,6 +382,100 @@ def test_checkBuildInputs(tmp_path):
     assert "txsctp/_build_a.py" in str(caught.value)
 
 
+
+# The usrsctp binding's build inputs: its build script and area modules.
+USRSCTP_BUILD_INPUTS = ["_usrsctp_build.py", "_usrsctp_build_api.py", "_usrsctp_build_stack.py",
+                        "_usrsctp_build_peers.py", "_usrsctp_build_packets.py", "_usrsctp_build_sockets.py"]
+
+
+def _wheelHasUsrsctp(wheel):
+    return any(n.startswith("txsctp/_usrsctp_cffi") and n.endswith(".so")
+               for n in zipfile.ZipFile(wheel).namelist())
+
+
+def test_usrsctpBindingRecordsEveryBuildInput(installed, tmp_path):
+    """
+    The installed usrsctp binding records the SHA-256 of every build input
+    installed next to it: its build script and each of its area modules
+    (C{_usrsctp_build*.py}), and no other file.
+    """
+    wheel, python, sitePackages = installed
+    if not _wheelHasUsrsctp(wheel):
+        pytest.skip("the wheel was built without the usrsctp binding (pkg-config finds no usrsctp here)")
+    result = _inVenv(python, (
+        "import hashlib, json, os\n"
+        "import txsctp\n"
+        "from txsctp._usrsctp_extension import recordedInputs\n"
+        "d = os.path.dirname(txsctp.__file__)\n"
+        "names = [n for n in os.listdir(d) if n.endswith('.py') and n.startswith('_usrsctp_build')]\n"
+        "print(json.dumps({'recorded': recordedInputs(), 'dir': d, 'files': {"
+        "n: hashlib.sha256(open(os.path.join(d, n), 'rb').read()).hexdigest() for n in names}}))\n"
+    ), str(tmp_path))
+    assert result["dir"].startswith(sitePackages), result
+    assert sorted(result["recorded"]) == sorted(USRSCTP_BUILD_INPUTS), result
+    assert result["recorded"] == result["files"]
+
+
+@pytest.mark.parametrize("name", USRSCTP_BUILD_INPUTS)
+def test_staleUsrsctpBuildInputRefused(installed, tmp_path, name):
+    """
+    A change to the usrsctp binding's build script or to one of its area
+    modules without a rebuild is refused at import, naming the file.
+    """
+    wheel, python, sitePackages = installed
+    if not _wheelHasUsrsctp(wheel):
+        pytest.skip("the wheel was built without the usrsctp binding (pkg-config finds no usrsctp here)")
+    stale = tmp_path / "stale"
+    shutil.copytree(os.path.join(sitePackages, "txsctp"), stale / "txsctp")
+    with open(stale / "txsctp" / name, "a") as f:
+        f.write("\n# a declaration changed here, the binding not rebuilt\n")
+    result = _inVenv(python, (
+        "import json, sys\n"
+        f"sys.path.insert(0, {str(stale)!r})\n"
+        "try:\n"
+        "    import txsctp._usrsctp\n"
+        "except ImportError as e:\n"
+        "    print(json.dumps({'error': str(e), 'file': sys.modules['txsctp'].__file__}))\n"
+        "else:\n"
+        "    print(json.dumps({'error': None, 'file': sys.modules['txsctp'].__file__}))\n"
+    ), str(tmp_path))
+    assert result["file"].startswith(str(stale)), result
+    assert result["error"] is not None, "a stale usrsctp binding was imported"
+    assert "rebuild" in result["error"] and f"txsctp/{name} " in result["error"], result["error"]
+
+
+def test_usrsctpCheckBuildInputs(tmp_path):
+    """
+    L{txsctp._usrsctp_extension.checkBuildInputs} accepts build inputs that
+    match the recorded digests or are missing, and refuses a changed one by
+    name.
+    """
+    import hashlib
+
+    from txsctp.errors import UserspaceStackUnavailableError
+
+    try:
+        from txsctp._usrsctp_extension import checkBuild, checkBuildInputs
+    except UserspaceStackUnavailableError as e:
+        pytest.skip(f"txsctp was built without the usrsctp binding: {e}")
+    checkBuild("ab" * 32, "ab" * 32)
+    checkBuild("ab" * 32, None)
+    with pytest.raises(ImportError, match="rebuild"):
+        checkBuild("ab" * 32, "cd" * 32)
+    recorded = {}
+    for name in ("_usrsctp_build.py", "_usrsctp_build_a.py", "_usrsctp_build_b.py"):
+        (tmp_path / name).write_bytes(name.encode())
+        recorded[name] = hashlib.sha256(name.encode()).hexdigest()
+    checkBuildInputs(recorded, str(tmp_path))
+    (tmp_path / "_usrsctp_build_b.py").unlink()
+    checkBuildInputs(recorded, str(tmp_path))
+    (tmp_path / "_usrsctp_build_a.py").write_bytes(b"changed")
+    with pytest.raises(ImportError, match="rebuild") as caught:
+        checkBuildInputs(recorded, str(tmp_path))
+    assert "txsctp/_usrsctp_build_a.py" in str(caught.value)
+    assert "usrsctp binding" in str(caught.value)
+
+
 # -- built without libsctp's headers; the build's checks -------------------
 
 

@@ -321,7 +321,10 @@ def test_noTwisted():
     """
     import ast
 
-    for name in ("_usrsctp.py", "_usrsctp_values.py", "_usrsctp_extension.py", "_usrsctp_build.py"):
+    names = ["_usrsctp.py", "_usrsctp_socket.py", "_usrsctp_values.py", "_usrsctp_extension.py"]
+    names += [n for n in os.listdir(os.path.join(REPO, "txsctp"))
+              if n.startswith("_usrsctp_build") and n.endswith(".py")]
+    for name in names:
         path = os.path.join(REPO, "txsctp", name)
         with open(path) as f:
             tree = ast.parse(f.read(), path)
