@@ -66,7 +66,7 @@ if (RECORD.size != ffi.sizeof("struct txu_rcv")
         or any(ffi.offsetof("struct txu_rcv", f) != _kffi.offsetof("struct txsctp_rcv", f)
                for f in ("len", "msg_flags", "sid", "ppid", "assoc_id", "nxt_assoc_id", "addrlen", "addr"))
         or META.size != ffi.sizeof("struct txu_meta")):
-    raise ImportError("txsctp._usrsctp: the usrsctp binding's records no longer match txsctp._batch's; "
+    raise ImportError("txsctp._usrsctp_socket: the usrsctp binding's records no longer match txsctp._batch's; "
                       "rebuild txsctp")
 
 _MSG_EOR = lib.MSG_EOR
