@@ -527,7 +527,8 @@ class BaseCarrier(StackReadiness, abstract.FileDescriptor):
             # The stack queues the association's SEND_FAILED notifications
             # after the one that ended it: deliver what this read finds
             # before connectionLost.
-            transport._ending = transport._refuseWrites = True
+            transport._ending = True
+            transport._refuseFurtherWrites()
             self._pendingLost.append((transport, reason))
         else:
             transport._lost(reason)

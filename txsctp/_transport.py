@@ -42,7 +42,7 @@ from txsctp.errors import (
     WriteQueueFullError,
     fromErrno,
 )
-from txsctp.info import SACK_IMMEDIATELY, UNORDERED, Message
+from txsctp.info import PPID, SACK_IMMEDIATELY, UNORDERED, Message
 from txsctp.interfaces import ISCTPTransport, Payload
 from txsctp.notifications import (
     DATA_UNSENT,
@@ -67,6 +67,9 @@ _ASSOCIATION_GONE = frozenset((errno.ECONNRESET, errno.ECONNABORTED, errno.ENOTC
 # Seconds to wait for the notification that explains a dead association
 # before ending it on the send error alone.
 _GONE_GRACE = 2.0
+# The types of a PPID that writeMessage's fast path takes as given (None:
+# the default PPID); others take the full way, which normalises or refuses.
+_FAST_PPID_TYPES = frozenset((type(None), int, PPID))
 
 
 def _lostReason(notification: AssociationChange) -> failure.Failure:
@@ -117,13 +120,14 @@ class SCTPTransport(ProducerRegistration):
     # of class-level defaults, and the transport's hot paths make dozens of
     # both per message; slots also make an idle association smaller.
     __slots__ = (
-        "__weakref__", "_handle", "_metaCache", "reactor", "assocId", "protocol", "_outboundStreams",
-        "inboundStreams", "_peer", "_options", "maxMessageSize", "_bufferSize", "maxQueuedBytes",
+        "__weakref__", "_handle", "_metaCache", "_fastMeta", "_fastLeft", "_fastRoom", "reactor", "assocId",
+        "protocol", "_outboundStreams", "inboundStreams", "_peer", "_options", "maxMessageSize", "_bufferSize",
+        "_maxQueuedBytes",
         "_queue", "_specials", "_queued", "_peerShutdown", "_ending", "_refuseWrites", "_aborting", "_sendBroken",
         "_queuedBytes",
         "_assembler", "connected", "disconnecting", "disconnected", "_shutdownSent", "_readingPaused",
         "_held", "_heldBytes", "_dryWaiters", "_drySubscribed", "_closedWaiters", "_lostReason",
-        "logstr", "_messageReceived", "_notificationReceived", "defaultStream", "defaultPPID",
+        "logstr", "_messageReceived", "_notificationReceived", "defaultStream", "_defaultPPID",
     )
 
     def __init__(
@@ -138,11 +142,17 @@ class SCTPTransport(ProducerRegistration):
     ) -> None:
         self._handle = handle
         self.defaultStream = 0
-        self.defaultPPID = 0
+        self._defaultPPID = 0
         self.producer = None
         self.streamingProducer = False
         self.producerPaused = False
-        self._metaCache: Dict[Union[tuple, int], bytes] = {}
+        self._metaCache: Dict[tuple, bytes] = {}
+        # writeMessage's fast path: the packed parameters of each plain
+        # (stream, ppid as given) checked before, and how many messages and
+        # bytes it may queue before the next full check (see _budget).
+        self._fastMeta: Dict[Tuple[int, Optional[int]], bytes] = {}
+        self._fastLeft = 0
+        self._fastRoom = 0
         self.reactor = handle.reactor
         self.assocId = assocId
         self.protocol = protocol
@@ -156,7 +166,7 @@ class SCTPTransport(ProducerRegistration):
         # host's 208 KiB keeps a stalled association from queueing seconds
         # of small messages here.
         self._bufferSize = options.bufferSize or 0
-        self.maxQueuedBytes = options.maxQueuedBytes
+        self._maxQueuedBytes = options.maxQueuedBytes
         # Queued messages: (payload, packed parameters, payload size), and
         # the destination as a fourth item for a destination override.
         self._queue: Deque[tuple] = deque()
@@ -299,7 +309,35 @@ class SCTPTransport(ProducerRegistration):
             # writeMessage checked each cached parameter set's stream
             # against the old count.
             self._metaCache.clear()
+            self._fastMeta.clear()
         self._outboundStreams = count
+
+    @property
+    def defaultPPID(self) -> int:
+        """
+        The PPID of C{write}, C{writeSequence}, and C{writeMessage} without
+        one (host order).
+        """
+        return self._defaultPPID
+
+    @defaultPPID.setter
+    def defaultPPID(self, ppid: int) -> None:
+        # Parameters cached for "no PPID given" carry the old one.
+        self._fastMeta.clear()
+        self._defaultPPID = ppid
+
+    @property
+    def maxQueuedBytes(self) -> Optional[int]:
+        """
+        Queued bytes beyond which C{writeMessage} raises
+        L{WriteQueueFullError} (C{None}: no cap).
+        """
+        return self._maxQueuedBytes
+
+    @maxQueuedBytes.setter
+    def maxQueuedBytes(self, limit: Optional[int]) -> None:
+        self._maxQueuedBytes = limit
+        self._fastLeft = 0
 
     @property
     def bufferSize(self) -> int:
@@ -315,6 +353,7 @@ class SCTPTransport(ProducerRegistration):
     @bufferSize.setter
     def bufferSize(self, size: int) -> None:
         self._bufferSize = size
+        self._fastLeft = 0
 
     # -- writing ----------------------------------------------------------
 
@@ -334,10 +373,43 @@ class SCTPTransport(ProducerRegistration):
         """
         Queue one whole message.  See L{ISCTPTransport.writeMessage}.
         """
+        # The usual message -- bytes on a stream and PPID already checked,
+        # nothing else -- queued with no other check while the budget the
+        # last full check left lasts (see _budget).
+        if (self._fastLeft and to is None and ttl is None and prPolicy is None
+                and not (unordered or context or sackImmediately)
+                and type(data) is bytes and type(stream) is int and type(ppid) in _FAST_PPID_TYPES):
+            size = len(data)
+            if 0 < size <= self._fastRoom:
+                try:
+                    meta = self._fastMeta[stream, ppid]
+                except KeyError:
+                    pass
+                else:
+                    self._queue.append((data, meta, size))
+                    self._queuedBytes += size
+                    self._fastRoom -= size
+                    self._fastLeft -= 1
+                    if not self._queued:
+                        self._handle.scheduleFlush(self)
+                    return
+        self._write(data, stream, ppid, unordered, ttl, prPolicy, prValue, context, to, sackImmediately)
+
+    def _write(self, data: Payload, stream: int, ppid: Optional[int], unordered: bool, ttl: Optional[int],
+               prPolicy: Optional[int], prValue: int, context: int, to: Optional[Tuple[str, int]],
+               sackImmediately: bool) -> None:
+        """
+        L{writeMessage} with every check: the types and ranges of its
+        arguments, the message size, the queue's cap, the flush to
+        schedule, the producer to pause; then the budget for the fast path.
+        """
         if self._refuseWrites:
             raise AssociationClosedError("writeMessage", self.assocId)
+        plain = (to is None and ttl is None and prPolicy is None and not (unordered or context or sackImmediately)
+                 and type(stream) is int and type(ppid) in _FAST_PPID_TYPES)
+        given = ppid
         if ppid is None:
-            ppid = self.defaultPPID
+            ppid = self._defaultPPID
         if (data.__class__ is not bytes or not data or stream.__class__ is not int
                 or ppid.__class__ is not int or context.__class__ is not int):
             # Anything but plain bytes and ints: the shared checks
@@ -348,35 +420,19 @@ class SCTPTransport(ProducerRegistration):
         if size > (handle._maxSendSize or handle._readMaxSendSize()):
             raise MessageTooLongError.largerThanSendBuffer(size, handle.maxSendSize, hint=handle.sendBufferHint)
         queued = self._queuedBytes + size
-        limit = self.maxQueuedBytes
+        limit = self._maxQueuedBytes
         if limit is not None and queued > limit:
             raise WriteQueueFullError(
                 f"association {self.assocId}: {self._queuedBytes} bytes already queued, "
                 f"a {size}-byte message would pass the {limit}-byte cap"
             )
-        # Without partial reliability (prValue is ignored then), the packed
-        # parameters of this exact argument set if used before: the flags
-        # are worked out, and everything checked, on its first use only.
-        key: Union[tuple, int, None]
-        if ttl is None and prPolicy is None:
-            if not (unordered or sackImmediately or context) and 0 <= stream < self._outboundStreams:
-                # The usual message (nothing but a stream and a PPID): an
-                # int key, one to one with (stream, ppid) for a stream in
-                # range, is cheaper to build and compare than a tuple.
-                key = ppid << 16 | stream
-            else:
-                key = (stream, ppid, context, unordered, sackImmediately)
-            try:
-                meta = self._metaCache[key]
-            except KeyError:
-                meta = None
-            except TypeError:  # unhashable flags: worked out below
-                meta = key = None
-        else:
-            meta = key = None
-        if meta is None:
-            meta = self._packParameters(key, data, stream, ppid, context, unordered, sackImmediately,
-                                        ttl, prPolicy, prValue)
+        meta = self._packParameters(data, stream, ppid, context, unordered, sackImmediately, ttl, prPolicy,
+                                    prValue)
+        if plain:
+            fast = self._fastMeta
+            if len(fast) >= 1024:
+                fast.clear()
+            fast[stream, given] = meta
         queue = self._queue
         if to is None:
             queue.append((data, meta, size))
@@ -401,11 +457,38 @@ class SCTPTransport(ProducerRegistration):
             # message while the kernel is full).
             handle.sendAhead(self)
         # _bufferSize holds the high-water mark once known (the property
-        # works out the default on first use): no property call per message.
+        # works out the default on first use).
         if (self._queuedBytes > (self._bufferSize or self.bufferSize)
                 and self.producer is not None and not self.producerPaused):
             self.producerPaused = True
             self.producer.pauseProducing()
+        self._budget()
+
+    def _budget(self) -> None:
+        """
+        How many more plain messages, and how many bytes, L{writeMessage}
+        may queue with no check but its arguments': up to the message that
+        is the next to hand a full batch to the stack ahead of the flush,
+        and within the send buffer, the queue's cap and (with a producer
+        that is not paused) the high-water mark.  None once writes are
+        refused.  Whatever raises a limit or queues bytes by another way
+        zeroes the budget (the next message takes the full way, which sets
+        a new one); what only empties the queue leaves it, on the safe side.
+        """
+        if self._refuseWrites:
+            self._fastLeft = 0
+            return
+        handle = self._handle
+        room = handle._maxSendSize or handle._readMaxSendSize()
+        limit = self._maxQueuedBytes
+        if limit is not None:
+            room = min(room, limit - self._queuedBytes)
+        if self.producer is not None and not self.producerPaused:
+            room = min(room, (self._bufferSize or self.bufferSize) - self._queuedBytes)
+        # The next message to make the queue one more than a multiple of
+        # BATCH_SIZE long goes the full way (it may send a batch ahead).
+        self._fastLeft = ((1 - len(self._queue)) % BATCH_SIZE or BATCH_SIZE) - 1 if room > 0 else 0
+        self._fastRoom = room
 
     def writeMessages(
         self,
@@ -430,18 +513,19 @@ class SCTPTransport(ProducerRegistration):
         if not datas:
             return
         if ppid is None:
-            ppid = self.defaultPPID
+            ppid = self._defaultPPID
         # The parameters, checked and normalised as writeMessage's are.
         _, stream, ppid, context = checkMessage(datas[0], stream, ppid, context, self._outboundStreams)
         handle = self._handle
         queued = self._queuedBytes + checkBatchSizes(sizes, handle._maxSendSize or handle._readMaxSendSize(),
-                                                     self._queuedBytes, self.maxQueuedBytes, self.assocId,
+                                                     self._queuedBytes, self._maxQueuedBytes, self.assocId,
                                                      handle.sendBufferHint)
-        meta = self._packParameters(None, datas[0], stream, ppid, context, unordered, sackImmediately,
+        meta = self._packParameters(datas[0], stream, ppid, context, unordered, sackImmediately,
                                     ttl, prPolicy, prValue)
         queue = self._queue
         queue.extend(zip(datas, repeat(meta), sizes))
         self._queuedBytes = queued
+        self._fastLeft = 0
         if not self._queued:
             handle.scheduleFlush(self)
         if not reading.depth and not self.producerPaused:
@@ -459,16 +543,12 @@ class SCTPTransport(ProducerRegistration):
             self.producerPaused = True
             self.producer.pauseProducing()
 
-    def _packParameters(self, key: Union[tuple, int, None], data: bytes, stream: int, ppid: int, context: int,
-                        unordered: object, sackImmediately: object, ttl: Optional[int],
-                        prPolicy: Optional[int], prValue: object) -> bytes:
+    def _packParameters(self, data: bytes, stream: int, ppid: int, context: int, unordered: object,
+                        sackImmediately: object, ttl: Optional[int], prPolicy: Optional[int],
+                        prValue: object) -> bytes:
         """
-        The packed parameters for L{writeMessage} when C{key} (its
-        arguments as given) is not cached yet or is C{None} (partial
-        reliability, or unhashable flags): check them (ranges, partial
-        reliability; every time for partial reliability, whose arguments
-        are not cached as given), pack them once per normalised set, and
-        cache them under C{key} too.
+        The packed parameters of a message: checked (ranges, partial
+        reliability) and packed once per distinct set, then cached.
 
         @raise ValueError: a value out of range or of the wrong type.
         """
@@ -492,16 +572,17 @@ class SCTPTransport(ProducerRegistration):
                     and 0 <= context <= 0xFFFFFFFF):
                 checkMessage(data, stream, ppid, context, self._outboundStreams)
             meta = self._handle.packParameters(stream, ppid, flags, self.assocId, context, prPolicy, prValue)
-        elif key is None:
-            # Packed before, nothing new to remember (partial reliability's
-            # every write comes here).
-            return meta
-        if len(cache) >= 1024:
-            cache.clear()
-        cache[normalised] = meta
-        if key is not None:
-            cache[key] = meta
+            if len(cache) >= 1024:
+                cache.clear()
+            cache[normalised] = meta
         return meta
+
+    def _refuseFurtherWrites(self) -> None:
+        """
+        From now on every write raises L{AssociationClosedError}.
+        """
+        self._refuseWrites = True
+        self._fastLeft = 0
 
     def write(self, data: bytes) -> None:
         """
@@ -511,7 +592,7 @@ class SCTPTransport(ProducerRegistration):
         """
         if type(data) is bytes and not data:
             return
-        self.writeMessage(data, self.defaultStream, self.defaultPPID)
+        self.writeMessage(data, self.defaultStream, self._defaultPPID)
 
     def writeSequence(self, iovec: Iterable[bytes]) -> None:
         """
@@ -552,6 +633,7 @@ class SCTPTransport(ProducerRegistration):
             # Resume at the low-water mark, so the producer refills the
             # queue while the kernel still has data to send.
             self.producerPaused = False
+            self._fastLeft = 0  # the high-water mark bounds the budget again
             self.producer.resumeProducing()
         if not queue:
             self._queueDrained()
@@ -568,6 +650,8 @@ class SCTPTransport(ProducerRegistration):
         return tuple(zip(*islice(self._queue, BATCH_SIZE)))  # type: ignore[return-value]
 
     def _queueDrained(self) -> None:
+        if self.producerPaused:
+            self._fastLeft = 0  # resumed below: the high-water mark bounds the budget again
         self._queueEmptied()
         if self._queue:
             return
@@ -595,7 +679,8 @@ class SCTPTransport(ProducerRegistration):
         association unusable: abort it.
         """
         if err.errno in (errno.EPIPE, errno.ESHUTDOWN):
-            self._peerShutdown = self._refuseWrites = True
+            self._peerShutdown = True
+            self._refuseFurtherWrites()
             self._discardQueue(err.errno)
             return
         if err.errno in _ASSOCIATION_GONE:
@@ -641,6 +726,11 @@ class SCTPTransport(ProducerRegistration):
 
     def _bytesQueued(self) -> int:
         return self._queuedBytes
+
+    def registerProducer(self, producer: Any, streaming: bool) -> None:
+        ProducerRegistration.registerProducer(self, producer, streaming)
+        # The high-water mark now bounds the budget.
+        self._fastLeft = 0
 
     def unregisterProducer(self) -> None:
         self.producer = None
@@ -750,7 +840,8 @@ class SCTPTransport(ProducerRegistration):
         if isinstance(notification, Shutdown):
             # The peer is shutting down: nothing more can be sent, and what
             # is still queued here never will be.
-            self._peerShutdown = self._refuseWrites = True
+            self._peerShutdown = True
+            self._refuseFurtherWrites()
             if self._queue:
                 self._discardQueue(errno.ESHUTDOWN)
         if isinstance(notification, AssociationChange):
@@ -858,7 +949,8 @@ class SCTPTransport(ProducerRegistration):
         """
         if self.disconnected or self.disconnecting:
             return
-        self.disconnecting = self._refuseWrites = True
+        self.disconnecting = True
+        self._refuseFurtherWrites()
         if not self._queue and self.producer is None:
             self._startShutdown()
 
@@ -884,7 +976,8 @@ class SCTPTransport(ProducerRegistration):
         if self.disconnected or self._aborting:
             return
         self._aborting = True
-        self.disconnecting = self._refuseWrites = True
+        self.disconnecting = True
+        self._refuseFurtherWrites()
         self._sendAbort()
         self.reactor.callLater(0, self._lost, failure.Failure(error.ConnectionAborted()))
 
@@ -911,7 +1004,8 @@ class SCTPTransport(ProducerRegistration):
         """
         if self.disconnected:
             return
-        self.disconnected = self._refuseWrites = True
+        self.disconnected = True
+        self._refuseFurtherWrites()
         self.connected = False
         self.disconnecting = False
         self._lostReason = reason
