@@ -256,7 +256,7 @@ class OneToManyPort(BaseCarrier):
                 pass
             transport._queued = False
         transport._handle = handle
-        transport._fastLeft = 0  # its budget was worked out on this socket's send buffer
+        transport._closeFastPath()  # its budget was worked out on this socket's send buffer
         if transport._readingPaused:
             self.heldChanged(-transport._heldBytes)
             handle.heldChanged(transport._heldBytes)

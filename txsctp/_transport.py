@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import errno
 import socket as _stdsocket
+import sys
 from collections import deque
 from itertools import islice, repeat
 from typing import Any, Callable, Deque, Dict, Iterable, List, Optional, Sequence, Tuple, Union, cast
@@ -70,6 +71,8 @@ _GONE_GRACE = 2.0
 # The types of a PPID that writeMessage's fast path takes as given (None:
 # the default PPID); others take the full way, which normalises or refuses.
 _FAST_PPID_TYPES = frozenset((type(None), int, PPID))
+# A stream or PPID no call passes: the fast path's "last used" when none is.
+_NOTHING = object()
 
 
 def _lostReason(notification: AssociationChange) -> failure.Failure:
@@ -120,7 +123,8 @@ class SCTPTransport(ProducerRegistration):
     # of class-level defaults, and the transport's hot paths make dozens of
     # both per message; slots also make an idle association smaller.
     __slots__ = (
-        "__weakref__", "_handle", "_metaCache", "_fastMeta", "_fastLeft", "_fastRoom", "reactor", "assocId",
+        "__weakref__", "_handle", "_metaCache", "_fastMeta", "_fastStream", "_fastPPID", "_fastParameters",
+        "_fastLimit", "_fastMax", "_fastCeiling", "reactor", "assocId",
         "protocol", "_outboundStreams", "inboundStreams", "_peer", "_options", "maxMessageSize", "_bufferSize",
         "_maxQueuedBytes",
         "_queue", "_specials", "_queued", "_peerShutdown", "_ending", "_refuseWrites", "_aborting", "_sendBroken",
@@ -148,11 +152,16 @@ class SCTPTransport(ProducerRegistration):
         self.producerPaused = False
         self._metaCache: Dict[tuple, bytes] = {}
         # writeMessage's fast path: the packed parameters of each plain
-        # (stream, ppid as given) checked before, and how many messages and
-        # bytes it may queue before the next full check (see _budget).
+        # (stream, ppid as given) checked before, those of the last one used
+        # (compared by identity, the cheapest test), and the limits of the
+        # budget the last full check worked out (see _budget).
         self._fastMeta: Dict[Tuple[int, Optional[int]], bytes] = {}
-        self._fastLeft = 0
-        self._fastRoom = 0
+        self._fastStream: object = _NOTHING
+        self._fastPPID: object = _NOTHING
+        self._fastParameters = b""
+        self._fastLimit = 0
+        self._fastMax = 0
+        self._fastCeiling = 0
         self.reactor = handle.reactor
         self.assocId = assocId
         self.protocol = protocol
@@ -309,7 +318,7 @@ class SCTPTransport(ProducerRegistration):
             # writeMessage checked each cached parameter set's stream
             # against the old count.
             self._metaCache.clear()
-            self._fastMeta.clear()
+            self._forgetFastParameters()
         self._outboundStreams = count
 
     @property
@@ -323,7 +332,7 @@ class SCTPTransport(ProducerRegistration):
     @defaultPPID.setter
     def defaultPPID(self, ppid: int) -> None:
         # Parameters cached for "no PPID given" carry the old one.
-        self._fastMeta.clear()
+        self._forgetFastParameters()
         self._defaultPPID = ppid
 
     @property
@@ -337,7 +346,7 @@ class SCTPTransport(ProducerRegistration):
     @maxQueuedBytes.setter
     def maxQueuedBytes(self, limit: Optional[int]) -> None:
         self._maxQueuedBytes = limit
-        self._fastLeft = 0
+        self._closeFastPath()
 
     @property
     def bufferSize(self) -> int:
@@ -353,7 +362,7 @@ class SCTPTransport(ProducerRegistration):
     @bufferSize.setter
     def bufferSize(self, size: int) -> None:
         self._bufferSize = size
-        self._fastLeft = 0
+        self._closeFastPath()
 
     # -- writing ----------------------------------------------------------
 
@@ -374,25 +383,30 @@ class SCTPTransport(ProducerRegistration):
         Queue one whole message.  See L{ISCTPTransport.writeMessage}.
         """
         # The usual message -- bytes on a stream and PPID already checked,
-        # nothing else -- queued with no other check while the budget the
-        # last full check left lasts (see _budget).
-        if (self._fastLeft and to is None and ttl is None and prPolicy is None
-                and not (unordered or context or sackImmediately)
-                and type(data) is bytes and type(stream) is int and type(ppid) in _FAST_PPID_TYPES):
+        # nothing else -- queued with no other check while it stays within
+        # the budget the last full check worked out (see _budget).
+        queue = self._queue
+        if (len(queue) < self._fastLimit and type(data) is bytes and to is None and ttl is None
+                and prPolicy is None and not (unordered or context or sackImmediately)):
+            meta: Optional[bytes]
+            if stream is self._fastStream and ppid is self._fastPPID:
+                meta = self._fastParameters
+            elif type(stream) is int and type(ppid) in _FAST_PPID_TYPES:
+                meta = self._fastMeta.get((stream, ppid))
+                if meta is not None:
+                    self._fastStream = stream
+                    self._fastPPID = ppid
+                    self._fastParameters = meta
+            else:
+                meta = None
             size = len(data)
-            if 0 < size <= self._fastRoom:
-                try:
-                    meta = self._fastMeta[stream, ppid]
-                except KeyError:
-                    pass
-                else:
-                    self._queue.append((data, meta, size))
-                    self._queuedBytes += size
-                    self._fastRoom -= size
-                    self._fastLeft -= 1
-                    if not self._queued:
-                        self._handle.scheduleFlush(self)
-                    return
+            queued = self._queuedBytes + size
+            if meta is not None and 0 < size <= self._fastMax and queued <= self._fastCeiling:
+                queue.append((data, meta, size))
+                self._queuedBytes = queued
+                if not self._queued:
+                    self._handle.scheduleFlush(self)
+                return
         self._write(data, stream, ppid, unordered, ttl, prPolicy, prValue, context, to, sackImmediately)
 
     def _write(self, data: Payload, stream: int, ppid: Optional[int], unordered: bool, ttl: Optional[int],
@@ -433,6 +447,9 @@ class SCTPTransport(ProducerRegistration):
             if len(fast) >= 1024:
                 fast.clear()
             fast[stream, given] = meta
+            self._fastStream = stream
+            self._fastPPID = given
+            self._fastParameters = meta
         queue = self._queue
         if to is None:
             queue.append((data, meta, size))
@@ -466,29 +483,45 @@ class SCTPTransport(ProducerRegistration):
 
     def _budget(self) -> None:
         """
-        How many more plain messages, and how many bytes, L{writeMessage}
-        may queue with no check but its arguments': up to the message that
-        is the next to hand a full batch to the stack ahead of the flush,
-        and within the send buffer, the queue's cap and (with a producer
-        that is not paused) the high-water mark.  None once writes are
-        refused.  Whatever raises a limit or queues bytes by another way
-        zeroes the budget (the next message takes the full way, which sets
-        a new one); what only empties the queue leaves it, on the safe side.
+        Work out the limits within which L{writeMessage} may queue a plain
+        message with no check but its arguments': the queue's length, up to
+        the message that is the next to hand a full batch to the stack
+        ahead of the flush; the largest message the send buffer takes; the
+        queued bytes allowed by the queue's cap and (with a producer that
+        is not paused) the high-water mark.  None once writes are refused.
+        Whatever lowers a limit or changes what the high-water mark means
+        (a producer registered, paused or resumed) closes the fast path
+        with L{_closeFastPath}, and the next message takes the full way,
+        which works out a new budget.
         """
         if self._refuseWrites:
-            self._fastLeft = 0
+            self._fastLimit = 0
             return
         handle = self._handle
-        room = handle._maxSendSize or handle._readMaxSendSize()
-        limit = self._maxQueuedBytes
-        if limit is not None:
-            room = min(room, limit - self._queuedBytes)
+        ceiling = self._maxQueuedBytes
         if self.producer is not None and not self.producerPaused:
-            room = min(room, (self._bufferSize or self.bufferSize) - self._queuedBytes)
-        # The next message to make the queue one more than a multiple of
-        # BATCH_SIZE long goes the full way (it may send a batch ahead).
-        self._fastLeft = ((1 - len(self._queue)) % BATCH_SIZE or BATCH_SIZE) - 1 if room > 0 else 0
-        self._fastRoom = room
+            mark = self._bufferSize or self.bufferSize
+            ceiling = mark if ceiling is None else min(ceiling, mark)
+        n = len(self._queue)
+        # The message that makes the queue one more than a multiple of
+        # BATCH_SIZE long goes the full way: it may send a batch ahead.
+        self._fastLimit = n + ((1 - n) % BATCH_SIZE or BATCH_SIZE) - 1
+        self._fastMax = handle._maxSendSize or handle._readMaxSendSize()
+        self._fastCeiling = sys.maxsize if ceiling is None else ceiling
+
+    def _closeFastPath(self) -> None:
+        """
+        Send the next plain message the full way (see L{_budget}).
+        """
+        self._fastLimit = 0
+
+    def _forgetFastParameters(self) -> None:
+        """
+        Forget the packed parameters the fast path has cached: what they
+        were packed from has changed.
+        """
+        self._fastMeta.clear()
+        self._fastStream = self._fastPPID = _NOTHING
 
     def writeMessages(
         self,
@@ -525,7 +558,7 @@ class SCTPTransport(ProducerRegistration):
         queue = self._queue
         queue.extend(zip(datas, repeat(meta), sizes))
         self._queuedBytes = queued
-        self._fastLeft = 0
+        self._closeFastPath()
         if not self._queued:
             handle.scheduleFlush(self)
         if not reading.depth and not self.producerPaused:
@@ -582,7 +615,7 @@ class SCTPTransport(ProducerRegistration):
         From now on every write raises L{AssociationClosedError}.
         """
         self._refuseWrites = True
-        self._fastLeft = 0
+        self._closeFastPath()
 
     def write(self, data: bytes) -> None:
         """
@@ -633,7 +666,7 @@ class SCTPTransport(ProducerRegistration):
             # Resume at the low-water mark, so the producer refills the
             # queue while the kernel still has data to send.
             self.producerPaused = False
-            self._fastLeft = 0  # the high-water mark bounds the budget again
+            self._closeFastPath()  # the high-water mark bounds the budget again
             self.producer.resumeProducing()
         if not queue:
             self._queueDrained()
@@ -651,7 +684,7 @@ class SCTPTransport(ProducerRegistration):
 
     def _queueDrained(self) -> None:
         if self.producerPaused:
-            self._fastLeft = 0  # resumed below: the high-water mark bounds the budget again
+            self._closeFastPath()  # resumed below: the high-water mark bounds the budget again
         self._queueEmptied()
         if self._queue:
             return
@@ -730,7 +763,7 @@ class SCTPTransport(ProducerRegistration):
     def registerProducer(self, producer: Any, streaming: bool) -> None:
         ProducerRegistration.registerProducer(self, producer, streaming)
         # The high-water mark now bounds the budget.
-        self._fastLeft = 0
+        self._closeFastPath()
 
     def unregisterProducer(self) -> None:
         self.producer = None
