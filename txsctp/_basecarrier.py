@@ -11,9 +11,12 @@ L{StackReadiness<txsctp._stack.StackReadiness>}).  Its stack
 (L{IStack<txsctp._stack.IStack>}) binds these members to the socket
 (L{IStack.attach<txsctp._stack.IStack.attach>}):
 
-  - C{_receive()}: the next batch read, C{(count, payloads, records)}
-    with records in L{txsctp._batch}'s layout; raises C{BlockingIOError}
-    when nothing is queued.  C{_receiveSource}: an object whose
+  - C{_receive()}: the next batch read, C{(count, payloads, records,
+    longest, infos)} with records in L{txsctp._batch}'s layout, or, for a
+    plain batch (whole messages with their RcvInfo, all of one
+    association), no records but the longest message's length and each
+    message's RcvInfo (C{longest} is 0 otherwise); raises
+    C{BlockingIOError} when nothing is queued.  C{_receiveSource}: an object whose
     C{address(index)} gives the source of record C{index} of the last
     batch.  C{_parseNotification(data)}: a notification's bytes as
     txsctp's type.
@@ -100,7 +103,7 @@ class BaseCarrier(StackReadiness, abstract.FileDescriptor):
         _stack: IStack
         # What the stack binds to the socket (IStack.attach; see the
         # module docstring).
-        _receive: Callable[[], Tuple[int, List[bytes], List[tuple]]]
+        _receive: Callable[[], Tuple[int, List[bytes], Optional[List[tuple]], int, List[RcvInfo]]]
         _parseNotification: Callable[[bytes], Notification]
         _sendOne: Callable[[bytes, int, bytes], int]
         _lastSendError: Callable[[], OSError]
@@ -232,7 +235,7 @@ class BaseCarrier(StackReadiness, abstract.FileDescriptor):
         lookup = self._lookup
         for _ in range(_MAX_BATCHES_PER_READ):
             try:
-                n, datas, records = receive()
+                n, datas, records, longest, infos = receive()
             except BlockingIOError:
                 return self._drained()
             except InterruptedError:
@@ -242,6 +245,11 @@ class BaseCarrier(StackReadiness, abstract.FileDescriptor):
                 if result is _KEEP_READING:
                     continue
                 return result
+            if records is None:
+                self._deliverPlain(datas, infos, longest)
+                if n < BATCH_SIZE or self.disconnected:
+                    return None
+                continue
             for index, (record, data) in enumerate(zip(records, datas)):
                 size = record[0]
                 msgFlags = record[1]
@@ -279,6 +287,34 @@ class BaseCarrier(StackReadiness, abstract.FileDescriptor):
                 if self._pendingNote is None:
                     return None
         return None
+
+    def _deliverPlain(self, datas: List[bytes], infos: List[RcvInfo], longest: int) -> None:
+        """
+        Dispatch a plain batch: whole messages, all of one association, the
+        longest C{longest} bytes long.  While its Protocol takes messages
+        as they come (no reassembly under way, reading not paused, nothing
+        held, not ending), each goes straight to C{messageReceived}; else
+        the way every piece goes.
+        """
+        transport = self._lookup(infos[0][7])
+        if transport is None:
+            for data, info in zip(datas, infos):
+                self._orphan(Message(data, info, True))
+            return
+        if transport._assembler is not None or longest > transport.maxMessageSize:
+            for data, info in zip(datas, infos):
+                transport._pieceReceived(Message(data, info, True))
+            return
+        deliver = transport._messageReceived
+        for data, info in zip(datas, infos):
+            # What messageReceived does can change this, message by message.
+            if transport._readingPaused or transport._held or transport.disconnected or transport._aborting:
+                transport._pieceReceived(Message(data, info, True))
+                continue
+            try:
+                deliver(data, info)
+            except Exception:
+                transport._protocolFailed()
 
     def _dispatchNotification(self, n: Notification) -> None:
         if isinstance(n, AssociationChange) and n.state == AssociationState.COMM_UP:

@@ -20,6 +20,7 @@ import struct
 import sys
 import threading
 from array import array
+from itertools import repeat
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from txsctp import _messageformats
@@ -76,6 +77,16 @@ if _fieldOffsets(_RECORD_FORMAT) != [ffi.offsetof("struct txsctp_rcv", f) for f 
 
 _RECORD_SIZE = RECORD.size
 
+# struct txsctp_info: a plain message's RcvInfo, in RcvInfo's order.
+_INFO_FORMAT = "@HHHIIIIi"
+INFO = struct.Struct(_INFO_FORMAT)
+if INFO.size != ffi.sizeof("struct txsctp_info") or _fieldOffsets(_INFO_FORMAT) != [
+        ffi.offsetof("struct txsctp_info", f)
+        for f in ("sid", "ssn", "flags", "ppid", "tsn", "cumtsn", "context", "assoc_id")]:
+    raise ImportError("txsctp._batch: struct txsctp_info layout does not match its struct format")
+_INFO_SIZE = INFO.size
+_unpackInfo = INFO.unpack_from
+
 # Indexes in an unpacked record.
 R_LEN = 0
 R_MSG_FLAGS = 1
@@ -94,8 +105,10 @@ _MSG_EOR = lib.MSG_EOR
 _MSG_NOTIFICATION = lib.MSG_NOTIFICATION
 _tupleNew = tuple.__new__
 _NO_RCVINFO = RcvInfo()
+_NO_INFOS: List[RcvInfo] = []
 _unpack = ffi.unpack
 _recvcompact = lib.txsctp_recvcompact
+_plainBatch = lib.txsctp_plainbatch
 _unpackRecord = RECORD.unpack_from
 _sendMeta1 = lib.txsctp_sendmeta1
 _META_SIZE = META.size
@@ -206,6 +219,15 @@ class BatchReceiver:
         self._recordBytes = ffi.buffer(self._records)
         self._view = memoryview(ffi.buffer(self._buffer))
         self._total = ffi.new("size_t *")
+        self._infos = ffi.new("struct txsctp_info[]", self.slots)
+        self._infoBytes = ffi.buffer(self._infos)
+        self._starts = ffi.new("uint32_t[]", self.slots)
+        self._ends = ffi.new("uint32_t[]", self.slots)
+        self._startsView = memoryview(ffi.buffer(self._starts)).cast("I")
+        self._endsView = memoryview(ffi.buffer(self._ends)).cast("I")
+        # Slicing a cffi buffer copies straight into a new bytes object.
+        self._whole = ffi.buffer(self._buffer)
+        self._offsetsFit = slotSize * self.slots < 1 << 32  # txsctp_plainbatch's offsets are 32-bit
         self._addresses: Dict[bytes, Any] = {}
 
     def receive(self, fd: int, flags: int = 0, maxMessages: int = MAX_BATCH) -> Tuple[int, List[bytes], List[tuple]]:
@@ -226,6 +248,45 @@ class BatchReceiver:
         if n == 1:
             # One piece (request/response traffic): no slicing.
             return 1, [_unpack(self._buffer, self._total[0])], [_unpackRecord(self._recordBytes)]
+        return (n, *self._piecesAndRecords(n))
+
+    def receiveBatch(self, fd: int) -> Tuple[int, List[bytes], Optional[List[tuple]], int, List[RcvInfo]]:
+        """
+        L{receive} for a port or connector, which takes the usual batch in
+        a cheaper form: whole messages with their L{RcvInfo}, all of one
+        association (a plain batch).
+
+        @return: C{(count, datas, records, longest, infos)}: for a plain
+            batch, C{records} is C{None}, C{longest} the longest message's
+            length and C{infos} each message's L{RcvInfo}; else as
+            L{receive}, with C{0} and no infos.
+        @raise OSError: as L{receive}.
+        """
+        n = _recvcompact(fd, self._buffer, self.slotSize, self.slots, self._records, 0, self._total)
+        if n < 0:
+            raise fromErrno(ffi.errno, "recvmsg")
+        total = self._total[0]
+        longest = _plainBatch(self._records, n, self.slotSize, total, self._infos, self._starts,
+                              self._ends) if self._offsetsFit else 0
+        if n == 1:
+            # One piece (request/response traffic): no slicing.
+            if longest:
+                return 1, [_unpack(self._buffer, total)], None, longest, [
+                    _tupleNew(RcvInfo, _unpackInfo(self._infoBytes))]
+            return 1, [_unpack(self._buffer, total)], [_unpackRecord(self._recordBytes)], 0, _NO_INFOS
+        if not longest:
+            return (n, *self._piecesAndRecords(n), 0, _NO_INFOS)
+        # Every payload is one slice of one buffer: cut out in C.
+        source = ffi.buffer(self._buffer, total)[:] if total <= _COMPACT_LIMIT else self._whole
+        datas = [source[start:end] for start, end in zip(self._startsView[:n], self._endsView[:n])]
+        return n, datas, None, longest, list(map(_tupleNew, repeat(RcvInfo, n),
+                                                 INFO.iter_unpack(self._infoBytes[:n * _INFO_SIZE])))
+
+    def _piecesAndRecords(self, n: int) -> Tuple[List[bytes], List[tuple]]:
+        """
+        The payloads and unpacked records of the C{n} (more than one)
+        pieces the last receive read.
+        """
         records = list(RECORD.iter_unpack(self._recordBytes[: n * RECORD.size]))
         datas: List[bytes] = []
         append = datas.append
@@ -247,7 +308,7 @@ class BatchReceiver:
             for record in records:
                 append(view[offset:offset + record[0]].tobytes())
                 offset += slot
-        return n, datas, records
+        return datas, records
 
     def receiveOne(self, fd: int, flags: int = 0,
                    withAddresses: bool = True) -> Union[Message, Tuple[bytes, tuple]]:

@@ -37,6 +37,19 @@ struct txsctp_rcv {
     struct sockaddr_storage addr;
 };
 
+/* One plain message's RcvInfo, in RcvInfo's field order (txsctp._batch
+   unpacks these with the struct module). */
+struct txsctp_info {
+    uint16_t sid;
+    uint16_t ssn;
+    uint16_t flags;
+    uint32_t ppid;         /* host byte order */
+    uint32_t tsn;
+    uint32_t cumtsn;
+    uint32_t context;
+    sctp_assoc_t assoc_id;
+};
+
 /* Per-message send parameters packed by Python with the struct module
    (txsctp._batch): keep in step with its format. */
 struct txsctp_meta {
@@ -80,6 +93,10 @@ int txsctp_recvmany(int fd, char *buf, size_t slot_size, unsigned nslots,
                     struct txsctp_rcv *out, int flags);
 int txsctp_recvcompact(int fd, char *buf, size_t slot_size, unsigned nslots,
                        struct txsctp_rcv *out, int flags, size_t *total);
+uint32_t txsctp_plainbatch(const struct txsctp_rcv *recs, unsigned n,
+                           size_t slot_size, size_t total,
+                           struct txsctp_info *infos, uint32_t *starts,
+                           uint32_t *ends);
 int txsctp_sendblob(int fd, const char *blob, const uint32_t *lens, unsigned n,
                     const struct txsctp_meta *metas, int flags, int bundle);
 int txsctp_sendptrs(int fd, char *const *datas, const uint32_t *lens, unsigned n,
@@ -133,6 +150,17 @@ struct txsctp_rcv {
     sctp_assoc_t nxt_assoc_id;
     uint32_t addrlen;
     struct sockaddr_storage addr;
+};
+
+struct txsctp_info {
+    uint16_t sid;
+    uint16_t ssn;
+    uint16_t flags;
+    uint32_t ppid;
+    uint32_t tsn;
+    uint32_t cumtsn;
+    uint32_t context;
+    sctp_assoc_t assoc_id;
 };
 
 struct txsctp_meta {
@@ -336,6 +364,49 @@ static int txsctp_recvcompact(int fd, char *buf, size_t slot_size,
         off += out[i].len;
     }
     return n;
+}
+
+/* Whether a batch txsctp_recvcompact read is plain: every piece a whole
+   message (MSG_EOR, not a notification, not empty) with its RcvInfo, all
+   of one association.  If so, fills each message's RcvInfo and where its
+   payload lies in buf (compacted or in its slot, as txsctp_recvcompact left
+   it) and returns the longest message's length; else returns 0.  This is
+   the usual batch, which Python then hands over with no record to read. */
+static uint32_t txsctp_plainbatch(const struct txsctp_rcv *recs, unsigned n,
+                                  size_t slot_size, size_t total,
+                                  struct txsctp_info *infos, uint32_t *starts,
+                                  uint32_t *ends)
+{
+    unsigned i;
+    uint32_t longest = 0;
+    size_t off = 0;
+    for (i = 0; i < n; i++) {
+        const struct txsctp_rcv *r = &recs[i];
+        if ((r->msg_flags & (MSG_EOR | MSG_NOTIFICATION)) != MSG_EOR ||
+            r->len == 0 || !r->has_rcvinfo ||
+            r->assoc_id != recs[0].assoc_id)
+            return 0;
+        if (r->len > longest)
+            longest = r->len;
+    }
+    for (i = 0; i < n; i++) {
+        const struct txsctp_rcv *r = &recs[i];
+        struct txsctp_info *o = &infos[i];
+        size_t start = total > TXSCTP_COMPACT_LIMIT ? (size_t)i * slot_size
+                                                      : off;
+        o->sid = r->sid;
+        o->ssn = r->ssn;
+        o->flags = r->flags;
+        o->ppid = r->ppid;
+        o->tsn = r->tsn;
+        o->cumtsn = r->cumtsn;
+        o->context = r->context;
+        o->assoc_id = r->assoc_id;
+        starts[i] = (uint32_t)start;
+        ends[i] = (uint32_t)(start + r->len);
+        off += r->len;
+    }
+    return longest;
 }
 
 static size_t txsctp_fill_cmsgs(const struct txsctp_snd *m, char *cbuf,

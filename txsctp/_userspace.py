@@ -50,6 +50,7 @@ from txsctp._messageformats import packMeta
 from txsctp._stack import IStack
 from txsctp.address import SCTPAddress
 from txsctp.errors import StackFeatureError
+from txsctp.info import RcvInfo
 from txsctp.options import ONE_TO_ONE, PRPolicy, PeerAddrInfo
 
 __all__ = ["UserspaceStack", "DEFAULT_UDP_PORT", "MAX_NEW_HANDLES"]
@@ -641,11 +642,11 @@ class UserspaceStack:
         sent = driver.sent
         errors: List[OSError] = []
 
-        def receive() -> Tuple[int, List[bytes], List[tuple]]:
+        def receive() -> Tuple[int, List[bytes], Optional[List[tuple]], int, List[RcvInfo]]:
             datas, records = receiveRecords()
             if not records:
-                return 1, [b""], [_EOF_RECORD]
-            return len(records), datas, records
+                return 1, [b""], [_EOF_RECORD], 0, []
+            return len(records), datas, records, 0, []
 
         def sendOne(data: bytes, size: int, meta: bytes) -> int:
             try:
