@@ -878,3 +878,44 @@ def test_lose_connection_with_full_queue(reactor, listen, connect, clientStyle):
     assert ps.checker.total() == accepted
     assert ps.countAtShutdown == accepted
     assert [n for _, n in ps.events if isinstance(n, Shutdown)]
+
+
+class _PausesMidBatch(SeqProtocol):
+    """
+    Pauses reading from inside C{messageReceived}, at its tenth message.
+    """
+
+    def messageReceived(self, data, info) -> None:
+        SeqProtocol.messageReceived(self, data, info)
+        if self.checker.count == 10:
+            self.transport.pauseProducing()
+
+
+@pytest.mark.parametrize("style", STYLES)
+@pytest_twisted.inlineCallbacks
+def test_paused_from_message_received_mid_batch(reactor, listen, style):
+    """
+    Messages the peer sent back to back arrive in one read; a Protocol that
+    pauses from C{messageReceived} part way through gets none of the rest
+    while paused, then every one of them, in order and once, after it
+    resumes.
+    """
+    factory = SeqFactory(_PausesMidBatch)
+    port = listen(factory, style=style)
+    client = SCTPSocket()
+    try:
+        client.connect(("127.0.0.1", port.getHost().port))
+        p = yield withDeadline(factory.protocolAt(0), 10, "the Protocol")
+        sent = client.sendBatch([(peerlib.seqMessage(0, seq, 100), 0, 0, 0, 0, 0) for seq in range(50)])
+        assert sent == 50
+        yield withDeadline(p.expect(10), 10, "the first ten messages")
+        yield pollUntil(lambda: client.getStatus().unackData == 0, 10, "our kernel to send them all")
+        for _ in range(3):
+            yield task.deferLater(reactor, 0, lambda: None)
+        assert p.checker.count == 10, "messages were delivered while paused"
+        p.transport.resumeProducing()
+        yield withDeadline(p.expect(50), 10, "the rest after resumeProducing")
+        assert p.checker.count == 50
+        assert p.checker.errors == []
+    finally:
+        client.close()
