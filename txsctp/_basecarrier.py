@@ -411,6 +411,29 @@ class BaseCarrier(StackReadiness, abstract.FileDescriptor):
         """
         self._flushScheduled = False
         dirty = self._dirty
+        if len(dirty) == 1:
+            # One association with one plain message queued and nobody
+            # waiting for its queue to drain (a reply written from
+            # messageReceived): one send, nothing else to do.
+            only = dirty[0]
+            queue = only._queue
+            if (len(queue) == 1 and not only._specials and only._sendBroken is None and only.producer is None
+                    and not only.disconnecting and not only._dryWaiters and not self.disconnected):
+                data, meta, size = queue[0]
+                if self._sendOne(data, size, meta) >= 0:
+                    self._stackFull = False
+                    queue.clear()
+                    only._queuedBytes = 0
+                    only._queued = False
+                    dirty.clear()
+                    return
+                err = self._lastSendError()
+                if isinstance(err, (BlockingIOError, InterruptedError)):
+                    self._stackFull = True
+                    self._waitForRoom()
+                    return
+                only._sendFailedOnWrite(err)
+                self._cleanDirty()
         batches = 0
         while dirty and not self.disconnected:
             if batches >= _MAX_BATCHES_PER_FLUSH:

@@ -21,7 +21,7 @@ import sys
 import threading
 from array import array
 from itertools import repeat
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from txsctp import _messageformats
 from txsctp._extension import ffi, lib
@@ -250,37 +250,46 @@ class BatchReceiver:
             return 1, [_unpack(self._buffer, self._total[0])], [_unpackRecord(self._recordBytes)]
         return (n, *self._piecesAndRecords(n))
 
-    def receiveBatch(self, fd: int) -> Tuple[int, List[bytes], Optional[List[tuple]], int, List[RcvInfo]]:
+    def batchReader(self, fd: int) -> Callable[[], Tuple[int, List[bytes], Optional[List[tuple]], int, List[RcvInfo]]]:
         """
         L{receive} for a port or connector, which takes the usual batch in
         a cheaper form: whole messages with their L{RcvInfo}, all of one
-        association (a plain batch).
+        association (a plain batch).  What each read needs is bound once,
+        here: a port reads once per wake-up of the reactor.
 
-        @return: C{(count, datas, records, longest, infos)}: for a plain
+        @return: a function of no arguments that reads the next batch from
+            C{fd}: C{(count, datas, records, longest, infos)}; for a plain
             batch, C{records} is C{None}, C{longest} the longest message's
             length and C{infos} each message's L{RcvInfo}; else as
-            L{receive}, with C{0} and no infos.
-        @raise OSError: as L{receive}.
+            L{receive}, with C{0} and no infos.  It raises C{OSError} as
+            L{receive} does.
         """
-        n = _recvcompact(fd, self._buffer, self.slotSize, self.slots, self._records, 0, self._total)
-        if n < 0:
-            raise fromErrno(ffi.errno, "recvmsg")
-        total = self._total[0]
-        longest = _plainBatch(self._records, n, self.slotSize, total, self._infos, self._starts,
-                              self._ends) if self._offsetsFit else 0
-        if n == 1:
-            # One piece (request/response traffic): no slicing.
-            if longest:
-                return 1, [_unpack(self._buffer, total)], None, longest, [
-                    _tupleNew(RcvInfo, _unpackInfo(self._infoBytes))]
-            return 1, [_unpack(self._buffer, total)], [_unpackRecord(self._recordBytes)], 0, _NO_INFOS
-        if not longest:
-            return (n, *self._piecesAndRecords(n), 0, _NO_INFOS)
-        # Every payload is one slice of one buffer: cut out in C.
-        source = ffi.buffer(self._buffer, total)[:] if total <= _COMPACT_LIMIT else self._whole
-        datas = [source[start:end] for start, end in zip(self._startsView[:n], self._endsView[:n])]
-        return n, datas, None, longest, list(map(_tupleNew, repeat(RcvInfo, n),
-                                                 INFO.iter_unpack(self._infoBytes[:n * _INFO_SIZE])))
+        buffer, slotSize, slots, records, total = self._buffer, self.slotSize, self.slots, self._records, self._total
+        infos, starts, ends, infoBytes = self._infos, self._starts, self._ends, self._infoBytes
+        startsView, endsView, whole, recordBytes = self._startsView, self._endsView, self._whole, self._recordBytes
+        plainBatch = _plainBatch if self._offsetsFit else lambda *args: 0
+        piecesAndRecords = self._piecesAndRecords
+
+        def receiveBatch() -> Tuple[int, List[bytes], Optional[List[tuple]], int, List[RcvInfo]]:
+            n = _recvcompact(fd, buffer, slotSize, slots, records, 0, total)
+            if n < 0:
+                raise fromErrno(ffi.errno, "recvmsg")
+            size = total[0]
+            longest = plainBatch(records, n, slotSize, size, infos, starts, ends)
+            if n == 1:
+                # One piece (request/response traffic): no slicing.
+                if longest:
+                    return 1, [_unpack(buffer, size)], None, longest, [_tupleNew(RcvInfo, _unpackInfo(infoBytes))]
+                return 1, [_unpack(buffer, size)], [_unpackRecord(recordBytes)], 0, _NO_INFOS
+            if not longest:
+                return (n, *piecesAndRecords(n), 0, _NO_INFOS)
+            # Every payload is one slice of one buffer.
+            source = ffi.buffer(buffer, size)[:] if size <= _COMPACT_LIMIT else whole
+            datas = [source[start:end] for start, end in zip(startsView[:n], endsView[:n])]
+            return n, datas, None, longest, list(map(_tupleNew, repeat(RcvInfo, n),
+                                                     INFO.iter_unpack(infoBytes[:n * _INFO_SIZE])))
+
+        return receiveBatch
 
     def _piecesAndRecords(self, n: int) -> Tuple[List[bytes], List[tuple]]:
         """
