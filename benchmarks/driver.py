@@ -6,7 +6,8 @@ __init__.py) through the workloads, several repetitions each (medians),
 with the same sysctls and socket settings for all, and prints one report:
 
 * the native section: contenders that need no kernel SCTP (usrsctp over
-  UDP), run on the host itself (C{--part native});
+  UDP), run on the host itself (C{--part native}), with the userspace
+  stack's user-space instructions per operation (callgrind.py);
 * the kernel-SCTP tables, one per configuration, with every contender in
   one kernel boot, the reactor floor among them (C{--part kernel});
 * the user-space instructions per operation (callgrind.py) with the
@@ -133,6 +134,16 @@ class Bench:
             self.say("native: " + ", ".join(c.key for c in runnable))
             self.runSection("native", TUNED, [w for w in workloads if any(w in c.workloads for c in runnable)],
                             runnable, self.args.reps)
+        # Per-operation counts on the userspace stack, whatever the workloads.
+        measured = [c for c in runnable if c.measure]
+        if measured and self.args.callgrind:
+            ok, why = callgrind.available()
+            if ok:
+                self.nativeCallgrind = callgrind.UserspaceSection(measured, self.say, self.args.callgrind_count,
+                                                                  self.everyone)
+                self.nativeCallgrind.run()
+            else:
+                self.nativeCallgrindSkipped = why
 
     def runKernel(self, contenders: List[Contender], workloads: List[str], configs: List[str]) -> None:
         a = self.args
@@ -191,6 +202,8 @@ class Bench:
         configs = a.configs or ["tuned"]
         self.native: List[Contender] = []
         self.callgrind = None
+        self.nativeCallgrind = None
+        self.nativeCallgrindSkipped = ""
         self.syscalls = None
         self.nativeFromFile = None
         if a.part in ("native", "all"):
@@ -218,7 +231,12 @@ class Bench:
                 d["runs"].append({"section": section, "workload": w, "contender": key, "ok": r.ok,
                                   "metrics": r.metrics, "note": r.note, "kernel": r.counters})
         if self.callgrind is not None:
-            d["callgrind"] = [{"row": k, "op": op, "instructions": v} for (k, op), v in self.callgrind.figures.items()]
+            d["callgrind"] = self.callgrind.dump()
+        if self.nativeCallgrind is not None:
+            d["native_callgrind"] = {"figures": self.nativeCallgrind.dump(), "notes": self.nativeCallgrind.notes,
+                                     "measured": [c.key for c in self.nativeCallgrind.contenders]}
+        elif self.nativeCallgrindSkipped:
+            d["native_callgrind"] = {"skipped": self.nativeCallgrindSkipped}
         return d
 
     def loadNative(self, path: str, contenders: List[Contender]) -> None:
@@ -241,6 +259,13 @@ class Bench:
             run = Run(r["ok"], r["metrics"], r["note"])
             run.counters = r.get("kernel", {})
             self.results.add(r["section"], r["workload"], r["contender"], run)
+        cg = d.get("native_callgrind", {})
+        if "figures" in cg:
+            measured = [byKey[k] for k in cg["measured"] if k in byKey]
+            self.nativeCallgrind = callgrind.UserspaceSection(measured, self.say,
+                                                              d["args"].get("callgrind_count", 0), contenders)
+            self.nativeCallgrind.restore(cg["figures"], cg["notes"])
+        self.nativeCallgrindSkipped = cg.get("skipped", "")
 
     # -- report -----------------------------------------------------------
 
@@ -294,7 +319,8 @@ class Bench:
                                      self.results.get("native", w.id, base, w.metrics[0]))
                                for c in ran])
             rows.append(["", "verified"] + [self.results.verified("native", w.id, c.key) for c in ran])
-        out.append(table(["workload", "metric"] + [c.label for c in ran], rows))
+        if rows:
+            out.append(table(["workload", "metric"] + [c.label for c in ran], rows))
         out.extend(self.failures("native", ran))
         ours = self.results.get("native", "oneway100", "txus", "msgs/s")
         theirs = self.results.get("native", "oneway100", "tsctp", "msgs/s")
@@ -303,6 +329,11 @@ class Bench:
             out.append(f"  target: the userspace stack moves at least half of tsctp's 100-byte messages per second "
                        f"over the same path: {share:.2f}x, {'PASS' if share >= USERSPACE_TARGET else 'MISS'}")
         out.append("")
+        if self.nativeCallgrind is not None:
+            out.append(self.nativeCallgrind.userspaceReport(self.callgrind))
+        elif self.nativeCallgrindSkipped:
+            out.append(f"== user-space instructions per operation, userspace stack: skipped "
+                       f"({self.nativeCallgrindSkipped}) ==\n")
         return out
 
     def configReport(self, name: str, contenders: List[Contender]) -> List[str]:

@@ -324,3 +324,168 @@ def test_reactorIterations():
         cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
     assert out.returncode == 0, out.stderr.decode(errors="replace")[-2000:]
     assert json.loads(out.stdout.decode().strip().splitlines()[-1]) == {"iterations": 50}
+
+
+_DUMP = """# callgrind format
+version: 1
+creator: callgrind-3.19.0
+pid: 42
+cmd:  {cmd}
+part: 1
+
+positions: line
+events: Ir
+summary: {total}
+ob=(1) /usr/bin/python3.11
+fl=(1) ???
+fn=(1) main
+0 100
+cob=(2) /usr/lib/x86_64-linux-gnu/libusrsctp.so.2.0.0
+cfi=(2) ???
+cfn=(2) usrsctp_sendv
+calls=3 0
+0 600
+cob=(2)
+cfn=(3) usrsctp_handle_timers
+calls=2 0
+0 50
+cfn=(4) helper
+calls=1 0
+0 250
+
+ob=(2)
+fn=(2)
+0 400
+cfn=(5) sctp_lower_sosend
+calls=3 0
+0 200
+
+totals: {total}
+"""
+
+
+def test_callgrindDumpsSplitByLibrary(tmp_path):
+    """
+    The userspace table's split, read from callgrind dumps: the inclusive
+    cost of the calls into libusrsctp from outside it (names compressed
+    after their first mention; a call inside the library not counted
+    again, a call back in the caller's object not at all), the calls of
+    usrsctp_handle_timers, and with a command only the dumps of processes
+    that ran that program (the Python side that runs tsctp left out).
+    """
+    callgrind = _benchmarkModule("callgrind")
+
+    def write():
+        (tmp_path / "cg.out.1").write_text(_DUMP.format(cmd="/usr/lib/usrsctp/tsctp -E 9899", total=1000))
+        (tmp_path / "cg.out.2").write_text(_DUMP.format(cmd="/usr/bin/python3 child.py tsctp", total=5000))
+
+    prefix = str(tmp_path / "cg.out")
+    write()
+    every = callgrind._totalIr(prefix, "libusrsctp", "usrsctp_handle_timers")
+    assert (every.total, every.library, every.calls) == (6000, 1300, 4)
+    assert not list(tmp_path.iterdir())  # the dumps are removed
+    write()
+    program = callgrind._totalIr(prefix, "libusrsctp", "usrsctp_handle_timers", "/usr/lib/usrsctp/tsctp")
+    assert (program.total, program.library, program.calls) == (1000, 650, 2)
+    assert (program - program / 2) == program / 2
+
+
+def test_userspaceReportFromFigures():
+    """
+    The userspace stack's callgrind table from the figures given: a row per
+    contender with its usrsctp share below it, ratios against tsctp where
+    tsctp has the operation ("n/a" where it has none), the kernel stack's
+    transport row beside them when the kernel figures exist, and the
+    stdlib's absence said.
+    """
+    callgrind = _benchmarkModule("callgrind")
+    contenders = _benchmarkModule("contenders")
+    loaded = contenders.load()
+    byKey = {c.key: c for c in loaded}
+    N = callgrind.Instructions
+    section = callgrind.UserspaceSection([byKey["txus"], byKey["tsctp"]], lambda msg: None, 2000, loaded)
+    for key, op, figure in [("txus", "send", N(20000, 8000, 0.01)), ("txus", "recv", N(18000, 6000, 0.01)),
+                            ("txus", "echo", N(150000, 25000, 0.3)), ("txus", "setup", N(1.5e6, 2e5, 1.0)),
+                            ("txus", "tick", N(50000, 2000, 1.0)), ("tsctp", "send", N(10000, 9900)),
+                            ("tsctp", "recv", N(8000, 7950))]:
+        section.figures[(key, op)] = figure.total
+        section.parts[(key, op)] = figure
+    kernel = callgrind.Section([byKey["tx1to1"]], lambda msg: None, 2000, loaded)
+    kernel.figures = {("tx1to1", "send"): 7000.0, ("tx1to1", "recv"): 10000.0}
+    text = section.userspaceReport(kernel)
+    rows = [[c.strip() for c in line.split("|")[1:-1]] for line in text.splitlines() if line.startswith("| ")]
+    assert [r[0] for r in rows] == ["contender", "txsctp userspace", "of which in usrsctp's C",
+                                    "of which Python, Twisted, txsctp", "tsctp (usrsctp, C)",
+                                    "of which in usrsctp's C", "txsctp 1:1, kernel stack (table below)"]
+    assert rows[1][1:] == ["20,000", "2.00x", "18,000", "2.25x", "150,000", "-", "1,500,000", "-"]
+    assert rows[2][1:5] == ["8,000", "0.81x", "6,000", "0.75x"]
+    assert rows[3][1:5] == ["12,000", "-", "12,000", "-"]
+    assert rows[4][1:] == ["10,000", "1.00x", "8,000", "1.00x", "n/a", "", "n/a", ""]
+    assert rows[6][1:5] == ["7,000", "", "10,000", ""]
+    assert "Python's standard library has no userspace SCTP" in text
+
+
+needsValgrind = pytest.mark.skipif(shutil.which("valgrind") is None,
+                                   reason="valgrind is not installed (scripts/bootstrap installs it)")
+
+
+@needsCC
+@needsValgrind
+def test_userspaceCallgrindRows():
+    """
+    The userspace stack's callgrind rows on a tiny count, natively (no
+    kernel SCTP needed): sending and receiving 100-byte messages with
+    txsctp's userspace stack give positive counts per message, part of
+    them inside usrsctp and part outside it, and the table shows them.
+    """
+    _buildCProgram()
+    code = (
+        "import dataclasses, json, callgrind, contenders\n"
+        "loaded = contenders.load()\n"
+        "txus = next(c for c in loaded if c.key == 'txus')\n"
+        "ok, why = txus.available()\n"
+        "if not ok: print(json.dumps({'skip': why})); raise SystemExit\n"
+        "txus = dataclasses.replace(txus, measure=frozenset({'send', 'recv'}))\n"
+        "section = callgrind.UserspaceSection([txus], lambda msg: None, 100, loaded)\n"
+        "section.run()\n"
+        "parts = {op: [p.total, p.library] for (k, op), p in section.parts.items() if k == 'txus'}\n"
+        "print(json.dumps({'parts': parts,\n"
+        "                  'notes': section.notes, 'report': section.userspaceReport()}))\n"
+    )
+    got = _runJSON(code)
+    if "skip" in got:
+        pytest.skip(got["skip"])
+    assert not got["notes"], got["notes"]
+    for op in ("send", "recv"):
+        total, library = got["parts"][op]
+        assert 0 < library < total, (op, total, library)
+    (row,) = [line for line in got["report"].splitlines() if line.startswith("| txsctp userspace ")]
+    assert row.split("|")[2].strip() == f"{got['parts']['send'][0]:,.0f}", row
+
+
+@needsCC
+@needsValgrind
+@pytest.mark.skipif(not os.access("/usr/lib/usrsctp/tsctp", os.X_OK),
+                    reason="usrsctp's tsctp is not installed (Debian package libusrsctp-examples)")
+def test_tsctpCountedAlone():
+    """
+    The C baseline is counted in tsctp alone: a run of tsctp receiving 200
+    messages under callgrind, its Python side followed into the program,
+    receives every message and counts instructions mostly inside usrsctp.
+    Were the Python side counted too, its interpreter's start-up alone
+    would be tens of times more than tsctp's whole run.
+    """
+    _buildCProgram()
+    code = (
+        "import json, callgrind, contenders\n"
+        "loaded = contenders.load()\n"
+        "tsctp = next(c for c in loaded if c.key == 'tsctp')\n"
+        "section = callgrind.UserspaceSection([tsctp], lambda msg: None, 200, loaded)\n"
+        "side = tsctp.side('oneway100', 'server')\n"
+        "ir, mine, theirs = section._count(side, tsctp.side('oneway100', 'client'), 'recv', 200, probe=False,\n"
+        "                                  follow=tsctp.wraps)\n"
+        "print(json.dumps([ir.total, ir.library, mine['msgs']]))\n"
+    )
+    total, library, msgs = _runJSON(code)
+    assert msgs == 200
+    assert 0.5 * total < library <= total, (total, library)

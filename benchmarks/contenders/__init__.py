@@ -27,7 +27,12 @@ new contender is a new module here and nothing else.  A contender says:
 * C{peer}: the contender whose sides are the other end when one side runs
   alone under callgrind or strace (the C program unless it cannot talk to
   it), and C{measure}: which of those per-operation counts it takes part
-  in (L{MEASURES}).
+  in (L{MEASURES});
+* C{wraps}: the path of the program its Python sides only run and report
+  on (tsctp), or "".  Such a side has no callgrind probe around a message
+  loop: callgrind follows the side into the program and counts the
+  program's instructions alone, and a count is the difference of two runs,
+  as for the C program.
 
 The side functions (all run in their own process, reporting through a
 L{common.Out}: servers write C{READY <port>} first, optionally followed by
@@ -157,6 +162,7 @@ class Contender:
     warm: Optional[Callable[[], None]] = None
     peer: str = "c"
     measure: FrozenSet[str] = frozenset()
+    wraps: str = ""
     note: str = ""
     module: str = ""
 

@@ -399,6 +399,35 @@ def idle_server(out, settings, assocs, **how):
     reactor.run()
 
 
+def idle_client(out, settings, port, duration, **how):
+    """
+    One association left idle for C{duration} seconds, bracketed by the
+    callgrind probe, then closed: what the userspace stack's timer costs
+    with nothing to do (callgrind.py).  Any server side will do.
+    """
+    from txsctp import SCTPProtocol
+
+    reactor = _reactor()
+
+    class Idle(SCTPProtocol):
+        def connectionMade(self):
+            # A moment for the set-up's last packets, then the idle window.
+            reactor.callLater(0.1, probe.start)
+            reactor.callLater(0.1 + duration, self.done)
+
+        def done(self):
+            probe.stop()
+            self.transport.loseConnection()
+
+        def connectionLost(self, reason):
+            if reactor.running:
+                reactor.stop()
+
+    _connect(port, _factory(Idle, client=True), settings, **how)
+    reactor.run()
+    out.result(idle=duration)
+
+
 def _producer():
     from zope.interface import implementer
 
@@ -480,6 +509,6 @@ CONTENDERS = [
         key="txus", label="txsctp userspace", rank=70, section="native",
         workloads=frozenset({"oneway100", "pingpong"}),
         options={"style": "one-to-one", "stack": "userspace"}, available=availableUserspace, warm=warm,
-        peer="txus",
+        peer="txus", measure=frozenset({"send", "recv", "echo", "setup"}),
     ),
 ]
