@@ -108,7 +108,7 @@ _NO_RCVINFO = RcvInfo()
 _NO_INFOS: List[RcvInfo] = []
 _unpack = ffi.unpack
 _recvcompact = lib.txsctp_recvcompact
-_plainBatch = lib.txsctp_plainbatch
+_recvbatch = lib.txsctp_recvbatch
 _unpackRecord = RECORD.unpack_from
 _sendMeta1 = lib.txsctp_sendmeta1
 _META_SIZE = META.size
@@ -227,7 +227,6 @@ class BatchReceiver:
         self._endsView = memoryview(ffi.buffer(self._ends)).cast("I")
         # Slicing a cffi buffer copies straight into a new bytes object.
         self._whole = ffi.buffer(self._buffer)
-        self._offsetsFit = slotSize * self.slots < 1 << 32  # txsctp_plainbatch's offsets are 32-bit
         self._addresses: Dict[bytes, Any] = {}
 
     def receive(self, fd: int, flags: int = 0, maxMessages: int = MAX_BATCH) -> Tuple[int, List[bytes], List[tuple]]:
@@ -267,15 +266,17 @@ class BatchReceiver:
         buffer, slotSize, slots, records, total = self._buffer, self.slotSize, self.slots, self._records, self._total
         infos, starts, ends, infoBytes = self._infos, self._starts, self._ends, self._infoBytes
         startsView, endsView, whole, recordBytes = self._startsView, self._endsView, self._whole, self._recordBytes
-        plainBatch = _plainBatch if self._offsetsFit else lambda *args: 0
         piecesAndRecords = self._piecesAndRecords
 
         def receiveBatch() -> Tuple[int, List[bytes], Optional[List[tuple]], int, List[RcvInfo]]:
-            n = _recvcompact(fd, buffer, slotSize, slots, records, 0, total)
-            if n < 0:
+            # One C call reads and sorts: the count, and 256 times the
+            # longest message's length if the batch is plain.
+            result = _recvbatch(fd, buffer, slotSize, slots, records, total, infos, starts, ends)
+            if result < 0:
                 raise fromErrno(ffi.errno, "recvmsg")
+            n = result & 0xFF
+            longest = result >> 8
             size = total[0]
-            longest = plainBatch(records, n, slotSize, size, infos, starts, ends)
             if n == 1:
                 # One piece (request/response traffic): no slicing.
                 if longest:

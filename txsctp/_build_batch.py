@@ -93,10 +93,10 @@ int txsctp_recvmany(int fd, char *buf, size_t slot_size, unsigned nslots,
                     struct txsctp_rcv *out, int flags);
 int txsctp_recvcompact(int fd, char *buf, size_t slot_size, unsigned nslots,
                        struct txsctp_rcv *out, int flags, size_t *total);
-uint32_t txsctp_plainbatch(const struct txsctp_rcv *recs, unsigned n,
-                           size_t slot_size, size_t total,
-                           struct txsctp_info *infos, uint32_t *starts,
-                           uint32_t *ends);
+long long txsctp_recvbatch(int fd, char *buf, size_t slot_size,
+                           unsigned nslots, struct txsctp_rcv *out,
+                           size_t *total, struct txsctp_info *infos,
+                           uint32_t *starts, uint32_t *ends);
 int txsctp_sendblob(int fd, const char *blob, const uint32_t *lens, unsigned n,
                     const struct txsctp_meta *metas, int flags, int bundle);
 int txsctp_sendptrs(int fd, char *const *datas, const uint32_t *lens, unsigned n,
@@ -407,6 +407,25 @@ static uint32_t txsctp_plainbatch(const struct txsctp_rcv *recs, unsigned n,
         off += r->len;
     }
     return longest;
+}
+
+/* A port's read: txsctp_recvcompact, then txsctp_plainbatch, in one call
+   from Python (a call costs more than either does for one message).
+   Returns -1 on error (errno set), else the count of pieces plus 256 times
+   the longest message's length for a plain batch (0 times otherwise). */
+static long long txsctp_recvbatch(int fd, char *buf, size_t slot_size,
+                                  unsigned nslots, struct txsctp_rcv *out,
+                                  size_t *total, struct txsctp_info *infos,
+                                  uint32_t *starts, uint32_t *ends)
+{
+    int n = txsctp_recvcompact(fd, buf, slot_size, nslots, out, 0, total);
+    if (n < 0)
+        return -1;
+    if (slot_size * nslots > UINT32_MAX)
+        return n;  /* offsets would not fit: records only */
+    return (long long)n + 256LL * txsctp_plainbatch(out, (unsigned)n, slot_size,
+                                                    *total, infos, starts,
+                                                    ends);
 }
 
 static size_t txsctp_fill_cmsgs(const struct txsctp_snd *m, char *cbuf,
