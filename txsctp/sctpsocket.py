@@ -459,6 +459,13 @@ class SCTPSocket(_SocketOptions):
         fd = self._checkOpen("connectx")
         addrs = _addresses.normalizeAddresses(addresses, port)
         _addresses.checkFamilies(self.family, addrs)
+        return self._connectx(fd, addrs)
+
+    def _connectx(self, fd: int, addrs: List[HostPort]) -> int:
+        """
+        L{connectx} with addresses already normalised and fit for this
+        socket's family (the kernel stack's client checks them itself).
+        """
         packed = _addresses.packList(addrs)
         assocId = ffi.new("sctp_assoc_t *")
         if lib.txsctp_connectx(fd, packed, len(packed), assocId) < 0:
