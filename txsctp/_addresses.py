@@ -44,12 +44,13 @@ _AF_INET = socket.AF_INET
 _AF_INET6 = socket.AF_INET6
 _inet_ntop = socket.inet_ntop
 
-# Results of ipFamily and packList for the literals a program keeps using
+# Results of ipFamily, packList and unpackList for the literals a program keeps using
 # (its peers and its own addresses), so that connecting again to the same
 # peer does not parse its addresses again.  Bounded: a program going
 # through ever-new addresses only loses the shortcut.
 _familyOf: Dict[str, int] = {}
 _packed: Dict[Tuple[HostPort, ...], bytes] = {}
+_unpacked: Dict[bytes, HostPort] = {}
 _MAX_REMEMBERED = 1024
 
 
@@ -282,38 +283,50 @@ def unpackList(buf: CData, count: int, size: int) -> List[HostPort]:
     if count <= 0:
         return result
     # One copy of the bytes the addresses can occupy (each at most a
-    # sockaddr_in6), read with struct: no cdata per address.
+    # sockaddr_in6), read with struct: no cdata per address; and the
+    # addresses seen before (a program's peers) by their bytes.
     data = ffi.buffer(buf, max(0, min(size, count * _SIN6_SIZE)))[:]
     offset = 0
     for _ in range(count):
         if offset + _SA_SIZE > size:
             break
         family = _U16.unpack_from(data, offset)[0]
-        if family == _AF_INET:
-            if offset + _SIN_SIZE > size:
-                break
-            start = offset + _SIN_ADDR
-            result.append((_inet_ntop(_AF_INET, data[start:start + 4]),
-                           _NET_U16.unpack_from(data, offset + _SIN_PORT)[0]))
-            offset += _SIN_SIZE
-            continue
-        if offset + _SIN6_SIZE > size:
+        step = _SIN_SIZE if family == _AF_INET else _SIN6_SIZE
+        if offset + step > size:
             break
-        if family == _AF_INET6:
-            start = offset + _SIN6_ADDR
-            host = _inet_ntop(_AF_INET6, data[start:start + 16])
-            if host.startswith(_MAPPED_PREFIX) and "." in host:
-                host = host[len(_MAPPED_PREFIX):]
-            else:
-                scope = _U32.unpack_from(data, offset + _SIN6_SCOPE)[0]
-                if scope and _scoped(host):
-                    # As unpackOne: only link-local addresses carry it.
-                    host = f"{host}%{scope}"
-            result.append((host, _NET_U16.unpack_from(data, offset + _SIN6_PORT)[0]))
-        elif family != 0:
-            raise AddressFamilyError(f"unexpected address family {family}")
-        offset += _SIN6_SIZE
+        raw = data[offset:offset + step]
+        address = _unpacked.get(raw)
+        if address is None:
+            address = _unpackRaw(raw, family)
+            if address is not None:
+                if len(_unpacked) >= _MAX_REMEMBERED:
+                    _unpacked.clear()
+                _unpacked[raw] = address
+        if address is not None:
+            result.append(address)
+        offset += step
     return result
+
+
+def _unpackRaw(raw: bytes, family: int) -> HostPort | None:
+    """
+    L{unpackOne} for the bytes of one C{sockaddr_in} or C{sockaddr_in6}.
+    """
+    if family == _AF_INET:
+        return _inet_ntop(_AF_INET, raw[_SIN_ADDR:_SIN_ADDR + 4]), _NET_U16.unpack_from(raw, _SIN_PORT)[0]
+    if family == _AF_INET6:
+        host = _inet_ntop(_AF_INET6, raw[_SIN6_ADDR:_SIN6_ADDR + 16])
+        if host.startswith(_MAPPED_PREFIX) and "." in host:
+            host = host[len(_MAPPED_PREFIX):]
+        else:
+            scope = _U32.unpack_from(raw, _SIN6_SCOPE)[0]
+            if scope and _scoped(host):
+                # As unpackOne: only link-local addresses carry it.
+                host = f"{host}%{scope}"
+        return host, _NET_U16.unpack_from(raw, _SIN6_PORT)[0]
+    if family == 0:
+        return None
+    raise AddressFamilyError(f"unexpected address family {family}")
 
 
 def fillStorage(storage: CData, host: str, port: int) -> None:

@@ -135,7 +135,9 @@ class AssociationOptions:
         self.events = _withRequired(events)
 
     def initMsg(self) -> Optional[InitMsg]:
-        if not any((self.outStreams, self.inStreams, self.maxAttempts, self.maxInitTimeout)):
+        # (Each is None or at least 1.)
+        if self.outStreams is None and self.inStreams is None and self.maxAttempts is None \
+                and self.maxInitTimeout is None:
             return None
         return InitMsg(
             numOutStreams=self.outStreams or 0,

@@ -203,6 +203,10 @@ class SCTPSocket(_SocketOptions):
             if _sock.getblocking() != blocking:
                 _sock.setblocking(blocking)
         self._fd = self._sock.fileno()
+        # The socket object's own fileno (-1 once closed, as below) in
+        # place of the method: no Python frame for each of the reactor's
+        # calls while an association is set up and torn down.
+        self.fileno = self._sock.fileno  # type: ignore[method-assign]
         self._receiveSlot = _DEFAULT_RECEIVE_SLOT
         self._receiver: Optional[BatchReceiver] = None
         self._sendMetas: Dict[tuple, bytes] = {}
