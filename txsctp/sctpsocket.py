@@ -29,6 +29,7 @@ from __future__ import annotations
 import errno
 import socket as _stdsocket
 import struct
+import threading
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, TypeVar, Union
 
 from txsctp import _addresses
@@ -124,6 +125,24 @@ _GETADDRS_BUFFER = 64 * 1024
 # For buffers the kernel fills before anything reads them: cffi's default
 # allocator zeroes every byte (64 KiB for each address lookup).
 _newUncleared = ffi.new_allocator(should_clear_after_alloc=False)
+
+
+class _GetaddrsScratch:
+    """
+    The buffers of one thread's address-list reads (C{_getaddrs}; one at
+    every association's set-up), made once instead of at every read: the
+    kernel fills them, and the addresses are copied out before the read
+    returns.
+    """
+
+    def __init__(self) -> None:
+        self.buf = _newUncleared("char[]", _GETADDRS_BUFFER)
+        self.ga = ffi.cast("struct sctp_getaddrs *", self.buf)
+        self.addrs = self.buf + lib.TXSCTP_OFF_GETADDRS_ADDRS
+        self.size = ffi.new("socklen_t *")
+
+
+_perThread = threading.local()
 
 
 def kernelSupportsSCTP() -> bool:
@@ -566,17 +585,18 @@ class SCTPSocket(_SocketOptions):
     def _getaddrs(self, opt: int, assocId: int, call: str) -> List[HostPort]:
         fd = self._checkOpen(call)
         _checkAssocId(assocId)
-        buf = _newUncleared("char[]", _GETADDRS_BUFFER)
-        ga = ffi.cast("struct sctp_getaddrs *", buf)
+        scratch = getattr(_perThread, "getaddrs", None)
+        if scratch is None:
+            scratch = _perThread.getaddrs = _GetaddrsScratch()
+        buf, ga, size = scratch.buf, scratch.ga, scratch.size
         ga.assoc_id = assocId
         ga.addr_num = 0
-        size = ffi.new("socklen_t *", _GETADDRS_BUFFER)
+        size[0] = _GETADDRS_BUFFER
         if lib.getsockopt(fd, lib.SOL_SCTP, opt, buf, size) < 0:
             raise fromErrno(ffi.errno, call, f"assocId={assocId}")
         # The kernel's optlen on return is not consistent between the two
         # options (local: address bytes only); addr_num is what counts.
-        off = lib.TXSCTP_OFF_GETADDRS_ADDRS
-        return _addresses.unpackList(buf + off, ga.addr_num, _GETADDRS_BUFFER - off)
+        return _addresses.unpackList(scratch.addrs, ga.addr_num, _GETADDRS_BUFFER - lib.TXSCTP_OFF_GETADDRS_ADDRS)
 
     def getLocalAddresses(self, assocId: int = 0) -> List[HostPort]:
         """
