@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import struct
 from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 from txsctp._extension import ffi
@@ -26,13 +27,30 @@ AddressLike = Union[str, HostPort]
 _SIN_SIZE = ffi.sizeof("struct sockaddr_in")
 _SIN6_SIZE = ffi.sizeof("struct sockaddr_in6")
 _MAPPED_PREFIX = "::ffff:"
+# For unpackList: the layouts as the compiled headers give them.
+_SA_SIZE = ffi.sizeof("struct sockaddr")
+_SA_FAMILY = ffi.offsetof("struct sockaddr", "sa_family")
+_SIN_PORT = ffi.offsetof("struct sockaddr_in", "sin_port")
+_SIN_ADDR = ffi.offsetof("struct sockaddr_in", "sin_addr")
+_SIN6_PORT = ffi.offsetof("struct sockaddr_in6", "sin6_port")
+_SIN6_ADDR = ffi.offsetof("struct sockaddr_in6", "sin6_addr")
+_SIN6_SCOPE = ffi.offsetof("struct sockaddr_in6", "sin6_scope_id")
+if _SA_FAMILY != 0 or ffi.sizeof(ffi.typeof("struct sockaddr").fields[0][1].type) != 2:
+    raise ImportError("txsctp._addresses: struct sockaddr does not start with a 16-bit sa_family")
+_U16 = struct.Struct("=H")
+_U32 = struct.Struct("=I")
+_NET_U16 = struct.Struct("!H")
+_AF_INET = socket.AF_INET
+_AF_INET6 = socket.AF_INET6
+_inet_ntop = socket.inet_ntop
 
-# Results of ipFamily and packList for the literals a program keeps using
+# Results of ipFamily, packList and unpackList for the literals a program keeps using
 # (its peers and its own addresses), so that connecting again to the same
 # peer does not parse its addresses again.  Bounded: a program going
 # through ever-new addresses only loses the shortcut.
 _familyOf: Dict[str, int] = {}
 _packed: Dict[Tuple[HostPort, ...], bytes] = {}
+_unpacked: Dict[bytes, HostPort] = {}
 _MAX_REMEMBERED = 1024
 
 
@@ -262,20 +280,53 @@ def unpackList(buf: CData, count: int, size: int) -> List[HostPort]:
     kernel returns them from C{SCTP_GET_PEER_ADDRS}/C{SCTP_GET_LOCAL_ADDRS}.
     """
     result: List[HostPort] = []
-    base = ffi.cast("char *", buf)
+    if count <= 0:
+        return result
+    # One copy of the bytes the addresses can occupy (each at most a
+    # sockaddr_in6), read with struct: no cdata per address; and the
+    # addresses seen before (a program's peers) by their bytes.
+    data = ffi.buffer(buf, max(0, min(size, count * _SIN6_SIZE)))[:]
     offset = 0
     for _ in range(count):
-        if offset + ffi.sizeof("struct sockaddr") > size:
+        if offset + _SA_SIZE > size:
             break
-        sa = ffi.cast("struct sockaddr *", base + offset)
-        step = _SIN_SIZE if sa.sa_family == socket.AF_INET else _SIN6_SIZE
+        family = _U16.unpack_from(data, offset)[0]
+        step = _SIN_SIZE if family == _AF_INET else _SIN6_SIZE
         if offset + step > size:
             break
-        addr = unpackOne(base + offset)
-        if addr is not None:
-            result.append(addr)
+        raw = data[offset:offset + step]
+        address = _unpacked.get(raw)
+        if address is None:
+            address = _unpackRaw(raw, family)
+            if address is not None:
+                if len(_unpacked) >= _MAX_REMEMBERED:
+                    _unpacked.clear()
+                _unpacked[raw] = address
+        if address is not None:
+            result.append(address)
         offset += step
     return result
+
+
+def _unpackRaw(raw: bytes, family: int) -> HostPort | None:
+    """
+    L{unpackOne} for the bytes of one C{sockaddr_in} or C{sockaddr_in6}.
+    """
+    if family == _AF_INET:
+        return _inet_ntop(_AF_INET, raw[_SIN_ADDR:_SIN_ADDR + 4]), _NET_U16.unpack_from(raw, _SIN_PORT)[0]
+    if family == _AF_INET6:
+        host = _inet_ntop(_AF_INET6, raw[_SIN6_ADDR:_SIN6_ADDR + 16])
+        if host.startswith(_MAPPED_PREFIX) and "." in host:
+            host = host[len(_MAPPED_PREFIX):]
+        else:
+            scope = _U32.unpack_from(raw, _SIN6_SCOPE)[0]
+            if scope and _scoped(host):
+                # As unpackOne: only link-local addresses carry it.
+                host = f"{host}%{scope}"
+        return host, _NET_U16.unpack_from(raw, _SIN6_PORT)[0]
+    if family == 0:
+        return None
+    raise AddressFamilyError(f"unexpected address family {family}")
 
 
 def fillStorage(storage: CData, host: str, port: int) -> None:

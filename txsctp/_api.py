@@ -34,6 +34,9 @@ def _reactor(reactor: Any) -> Any:
     return reactor
 
 
+_PLAIN_KERNEL_STACK = KernelStack()
+
+
 def _stack(name: str, reactor: Any, udpPort: Optional[int], remoteUdpPort: Optional[int], listening: bool) -> IStack:
     """
     The stack a port or connector asked for by name.  Nothing falls back
@@ -48,6 +51,9 @@ def _stack(name: str, reactor: Any, udpPort: Optional[int], remoteUdpPort: Optio
             raise ValueError(
                 "udpPort is for stack='userspace': the kernel receives SCTP over UDP on one "
                 "host-wide port, the sysctl net.sctp.udp_port")
+        if remoteUdpPort is None:
+            # Nothing to configure: one stack serves them all.
+            return _PLAIN_KERNEL_STACK
         return KernelStack(remoteUdpPort=remoteUdpPort)
     if name == "userspace":
         # Imported here: without usrsctp this raises the error that names
@@ -214,12 +220,10 @@ def connectSCTP(
     @raise UserspaceStackUnavailableError: C{stack="userspace"} where
         txsctp was built without usrsctp.
     """
-    options = AssociationOptions(
-        outStreams=outStreams, inStreams=inStreams, maxAttempts=maxAttempts,
-        maxInitTimeout=maxInitTimeout, maxMessageSize=maxMessageSize, bufferSize=bufferSize,
-        maxQueuedBytes=maxQueuedBytes, tuning=tuning, events=events,
-        prepareSocket=prepareSocket, bundle=bundle,
-    )
+    # (Positionally: one connectSCTP per association, and keywords would
+    # cost a dict per call.)
+    options = AssociationOptions(outStreams, inStreams, maxAttempts, maxInitTimeout, maxMessageSize, bufferSize,
+                                 maxQueuedBytes, tuning, events, prepareSocket, bundle)
     reactor = _reactor(reactor)
     c = Connector(host, port, factory, timeout, bindAddress, reactor, options,
                   stack=_stack(stack, reactor, udpPort, remoteUdpPort, listening=False))

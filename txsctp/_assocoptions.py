@@ -5,7 +5,7 @@ association it makes, whatever stack carries them.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 
 from txsctp._consumer import DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_QUEUED_BYTES
 from txsctp._portsupport import checkOptionalSize
@@ -27,6 +27,29 @@ C{events} says: association changes make and end its Protocol, the peer's
 SHUTDOWN stops its writes, failed sends are reported to the Protocol, and
 an aborted partial delivery drops the pieces it left.
 """
+
+
+# _withRequired's results for the event lists a program keeps using.
+# Bounded: a program going through ever-new lists only loses the shortcut.
+_eventLists: Dict[Tuple[int, ...], Tuple[int, ...]] = {}
+_MAX_EVENT_LISTS = 64
+
+
+def _withRequired(events: Sequence[int]) -> Tuple[int, ...]:
+    """
+    C{events} as a tuple, followed by the L{REQUIRED_EVENTS} it lacks.
+    """
+    given = events if isinstance(events, tuple) else tuple(events)
+    try:
+        result = _eventLists.get(given)
+    except TypeError:  # something unhashable: nothing to remember it by
+        return given + tuple(e for e in REQUIRED_EVENTS if e not in given)
+    if result is None:
+        result = given + tuple(e for e in REQUIRED_EVENTS if e not in given)
+        if len(_eventLists) >= _MAX_EVENT_LISTS:
+            _eventLists.clear()
+        _eventLists[given] = result
+    return result
 
 
 class AssociationOptions:
@@ -80,21 +103,27 @@ class AssociationOptions:
             raise TypeError(f"bundle must be a bool, not {type(bundle).__name__}")
         self.prepareSocket = prepareSocket
         self.bundle = bundle
-        for name, value, high in (
-            ("outStreams", outStreams, 0xFFFF),
-            ("inStreams", inStreams, 0xFFFF),
-            ("maxAttempts", maxAttempts, 0xFFFF),
-            ("maxInitTimeout", maxInitTimeout, 0xFFFF),
-        ):
-            if value is not None:
-                if isinstance(value, bool) or not isinstance(value, int):
-                    raise TypeError(f"{name} must be an int, not {type(value).__name__}")
-                if not 1 <= value <= high:
-                    raise ValueError(f"{name} {value} is out of range 1..{high}")
-        if isinstance(maxMessageSize, bool) or not isinstance(maxMessageSize, int) or maxMessageSize <= 0:
+        # (Made at every connectSCTP: the checks skip what is left at its
+        # default.)
+        if outStreams is not None or inStreams is not None or maxAttempts is not None or maxInitTimeout is not None:
+            for name, value, high in (
+                ("outStreams", outStreams, 0xFFFF),
+                ("inStreams", inStreams, 0xFFFF),
+                ("maxAttempts", maxAttempts, 0xFFFF),
+                ("maxInitTimeout", maxInitTimeout, 0xFFFF),
+            ):
+                if value is not None:
+                    if isinstance(value, bool) or not isinstance(value, int):
+                        raise TypeError(f"{name} must be an int, not {type(value).__name__}")
+                    if not 1 <= value <= high:
+                        raise ValueError(f"{name} {value} is out of range 1..{high}")
+        if (maxMessageSize.__class__ is not int
+                and (isinstance(maxMessageSize, bool) or not isinstance(maxMessageSize, int))) or maxMessageSize <= 0:
             raise ValueError(f"maxMessageSize must be a positive int, not {maxMessageSize!r}")
-        checkOptionalSize("bufferSize", bufferSize)
-        checkOptionalSize("maxQueuedBytes", maxQueuedBytes)
+        if bufferSize is not None:
+            checkOptionalSize("bufferSize", bufferSize)
+        if maxQueuedBytes is not None:
+            checkOptionalSize("maxQueuedBytes", maxQueuedBytes)
         self.outStreams = outStreams
         self.inStreams = inStreams
         self.maxAttempts = maxAttempts
@@ -103,11 +132,12 @@ class AssociationOptions:
         self.bufferSize = bufferSize
         self.maxQueuedBytes = maxQueuedBytes
         self.tuning = tuning
-        events = tuple(events)
-        self.events = events + tuple(e for e in REQUIRED_EVENTS if e not in events)
+        self.events = _withRequired(events)
 
     def initMsg(self) -> Optional[InitMsg]:
-        if not any((self.outStreams, self.inStreams, self.maxAttempts, self.maxInitTimeout)):
+        # (Each is None or at least 1.)
+        if self.outStreams is None and self.inStreams is None and self.maxAttempts is None \
+                and self.maxInitTimeout is None:
             return None
         return InitMsg(
             numOutStreams=self.outStreams or 0,

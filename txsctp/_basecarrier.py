@@ -126,6 +126,10 @@ class BaseCarrier(StackReadiness, abstract.FileDescriptor):
 
     def _setSocket(self, sock: Any) -> None:
         self.sock = sock
+        # The socket's fileno in place of the method below (the reactor
+        # calls it several times per association): the same answer, -1
+        # once the socket is closed, without a Python frame of ours.
+        self.fileno = sock.fileno  # type: ignore[method-assign]
         self._maxSendSize = 0
         self._stack.attach(self, sock)
 

@@ -47,8 +47,8 @@ class Client(_OneToOneSocket):
         self.bindAddress = bindAddress
         self._failed = False
         try:
-            literal = all(isLiteral(h) for h in hosts)
-            if literal:
+            names = [h for h in hosts if not isLiteral(h)]
+            if not names:
                 self._connect(hosts)
             else:
                 d = defer.gatherResults([reactor.resolve(h) if not isLiteral(h) else defer.succeed(h)

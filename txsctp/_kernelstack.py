@@ -153,12 +153,14 @@ class KernelStack:
 
     def connectClient(self, options: AssociationOptions, hosts: Sequence[str], port: int,
                       bindAddresses: List[Tuple[str, int]]) -> Tuple[SCTPSocket, int]:
-        family = familyFor(list(hosts) + [h for h, _ in bindAddresses])
+        family = familyFor(list(hosts) + [h for h, _ in bindAddresses] if bindAddresses else hosts)
+        addresses = _addresses.normalizeAddresses(list(hosts), port)
         sock = self._encapsulate(makeSocket(options, family, ONE_TO_ONE))
         try:
             if bindAddresses:
                 sock.bindx(bindAddresses)
-            assocId = sock.connectx(_addresses.normalizeAddresses(list(hosts), port))
+            # The family fits every address (familyFor): no second check.
+            assocId = sock._connectx(sock.fileno(), addresses)
         except BaseException:
             sock.close()
             raise

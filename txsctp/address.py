@@ -69,11 +69,13 @@ class SCTPAddress:
         if not pairs:
             raise ValueError("an SCTP address needs at least one (host, port)")
         host, port = pairs[0]
+        if len(pairs) == 1:
+            return cls(host, port, (host,), assocId, udpPort)
         hosts = []
         for h, _ in pairs:
             if h not in hosts:
                 hosts.append(h)
-        return cls(host=host, port=port, addresses=tuple(hosts), assocId=assocId, udpPort=udpPort)
+        return cls(host, port, tuple(hosts), assocId, udpPort)
 
     def __str__(self) -> str:
         hosts = ",".join(f"[{h}]" if ":" in h else h for h in self.addresses)

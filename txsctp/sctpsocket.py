@@ -29,6 +29,7 @@ from __future__ import annotations
 import errno
 import socket as _stdsocket
 import struct
+import threading
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, TypeVar, Union
 
 from txsctp import _addresses
@@ -126,6 +127,24 @@ _GETADDRS_BUFFER = 64 * 1024
 _newUncleared = ffi.new_allocator(should_clear_after_alloc=False)
 
 
+class _GetaddrsScratch:
+    """
+    The buffers of one thread's address-list reads (C{_getaddrs}; one at
+    every association's set-up), made once instead of at every read: the
+    kernel fills them, and the addresses are copied out before the read
+    returns.
+    """
+
+    def __init__(self) -> None:
+        self.buf = _newUncleared("char[]", _GETADDRS_BUFFER)
+        self.ga = ffi.cast("struct sctp_getaddrs *", self.buf)
+        self.addrs = self.buf + lib.TXSCTP_OFF_GETADDRS_ADDRS
+        self.size = ffi.new("socklen_t *")
+
+
+_perThread = threading.local()
+
+
 def kernelSupportsSCTP() -> bool:
     """
     Whether this kernel can create SCTP sockets.
@@ -203,6 +222,10 @@ class SCTPSocket(_SocketOptions):
             if _sock.getblocking() != blocking:
                 _sock.setblocking(blocking)
         self._fd = self._sock.fileno()
+        # The socket object's own fileno (-1 once closed, as below) in
+        # place of the method: no Python frame for each of the reactor's
+        # calls while an association is set up and torn down.
+        self.fileno = self._sock.fileno  # type: ignore[method-assign]
         self._receiveSlot = _DEFAULT_RECEIVE_SLOT
         self._receiver: Optional[BatchReceiver] = None
         self._sendMetas: Dict[tuple, bytes] = {}
@@ -459,6 +482,13 @@ class SCTPSocket(_SocketOptions):
         fd = self._checkOpen("connectx")
         addrs = _addresses.normalizeAddresses(addresses, port)
         _addresses.checkFamilies(self.family, addrs)
+        return self._connectx(fd, addrs)
+
+    def _connectx(self, fd: int, addrs: List[HostPort]) -> int:
+        """
+        L{connectx} with addresses already normalised and fit for this
+        socket's family (the kernel stack's client checks them itself).
+        """
         packed = _addresses.packList(addrs)
         assocId = ffi.new("sctp_assoc_t *")
         if lib.txsctp_connectx(fd, packed, len(packed), assocId) < 0:
@@ -555,17 +585,18 @@ class SCTPSocket(_SocketOptions):
     def _getaddrs(self, opt: int, assocId: int, call: str) -> List[HostPort]:
         fd = self._checkOpen(call)
         _checkAssocId(assocId)
-        buf = _newUncleared("char[]", _GETADDRS_BUFFER)
-        ga = ffi.cast("struct sctp_getaddrs *", buf)
+        scratch = getattr(_perThread, "getaddrs", None)
+        if scratch is None:
+            scratch = _perThread.getaddrs = _GetaddrsScratch()
+        buf, ga, size = scratch.buf, scratch.ga, scratch.size
         ga.assoc_id = assocId
         ga.addr_num = 0
-        size = ffi.new("socklen_t *", _GETADDRS_BUFFER)
+        size[0] = _GETADDRS_BUFFER
         if lib.getsockopt(fd, lib.SOL_SCTP, opt, buf, size) < 0:
             raise fromErrno(ffi.errno, call, f"assocId={assocId}")
         # The kernel's optlen on return is not consistent between the two
         # options (local: address bytes only); addr_num is what counts.
-        off = lib.TXSCTP_OFF_GETADDRS_ADDRS
-        return _addresses.unpackList(buf + off, ga.addr_num, _GETADDRS_BUFFER - off)
+        return _addresses.unpackList(scratch.addrs, ga.addr_num, _GETADDRS_BUFFER - lib.TXSCTP_OFF_GETADDRS_ADDRS)
 
     def getLocalAddresses(self, assocId: int = 0) -> List[HostPort]:
         """
