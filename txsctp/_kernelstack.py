@@ -192,8 +192,6 @@ class KernelStack:
         # with no Python frame of their own.
         carrier._receive = receiver.batchReader(fd)
         carrier._sendOne = partial(_sendOneRaw, fd)
-        # The reactor asks for it after every read: the socket's own, in C.
-        carrier.fileno = sock._sock.fileno
         carrier._lastSendError = lastSendError
         carrier._parseNotification = parseNotification
         sendMany: Callable[[Sequence[bytes], Sequence[bytes], Optional[Sequence[int]]], int]
