@@ -227,6 +227,7 @@ class BatchReceiver:
         self._endsView = memoryview(ffi.buffer(self._ends)).cast("I")
         # Slicing a cffi buffer copies straight into a new bytes object.
         self._whole = ffi.buffer(self._buffer)
+        self.receiveBatch = self._batchReader()
         self._addresses: Dict[bytes, Any] = {}
 
     def receive(self, fd: int, flags: int = 0, maxMessages: int = MAX_BATCH) -> Tuple[int, List[bytes], List[tuple]]:
@@ -249,26 +250,28 @@ class BatchReceiver:
             return 1, [_unpack(self._buffer, self._total[0])], [_unpackRecord(self._recordBytes)]
         return (n, *self._piecesAndRecords(n))
 
-    def batchReader(self, fd: int) -> Callable[[], Tuple[int, List[bytes], Optional[List[tuple]], int, List[RcvInfo]]]:
+    def _batchReader(self) -> Callable[[int], Tuple[int, List[bytes], Optional[List[tuple]], int, List[RcvInfo]]]:
         """
-        L{receive} for a port or connector, which takes the usual batch in
-        a cheaper form: whole messages with their L{RcvInfo}, all of one
-        association (a plain batch).  What each read needs is bound once,
-        here: a port reads once per wake-up of the reactor.
-
-        @return: a function of no arguments that reads the next batch from
-            C{fd}: C{(count, datas, records, longest, infos)}; for a plain
-            batch, C{records} is C{None}, C{longest} the longest message's
-            length and C{infos} each message's L{RcvInfo}; else as
-            L{receive}, with C{0} and no infos.  It raises C{OSError} as
-            L{receive} does.
+        Build L{receiveBatch}, with this receiver's buffers bound once as
+        its closure's: a port reads once per wake-up of the reactor.
         """
         buffer, slotSize, slots, records, total = self._buffer, self.slotSize, self.slots, self._records, self._total
         infos, starts, ends, infoBytes = self._infos, self._starts, self._ends, self._infoBytes
         startsView, endsView, whole, recordBytes = self._startsView, self._endsView, self._whole, self._recordBytes
         piecesAndRecords = self._piecesAndRecords
 
-        def receiveBatch() -> Tuple[int, List[bytes], Optional[List[tuple]], int, List[RcvInfo]]:
+        def receiveBatch(fd: int) -> Tuple[int, List[bytes], Optional[List[tuple]], int, List[RcvInfo]]:
+            """
+            L{receive} for a port or connector, which takes the usual batch
+            in a cheaper form: whole messages with their L{RcvInfo}, all of
+            one association (a plain batch).
+
+            @return: C{(count, datas, records, longest, infos)}; for a
+                plain batch, C{records} is C{None}, C{longest} the longest
+                message's length and C{infos} each message's L{RcvInfo};
+                else as L{receive}, with C{0} and no infos.
+            @raise OSError: as L{receive}.
+            """
             # One C call reads and sorts: the count, and 256 times the
             # longest message's length if the batch is plain.
             result = _recvbatch(fd, buffer, slotSize, slots, records, total, infos, starts, ends)

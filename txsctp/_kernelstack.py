@@ -190,7 +190,7 @@ class KernelStack:
         receiver = carrier._receiveSource = sharedReceiver()
         # Partials, not methods: the read and the one-message send call C
         # with no Python frame of their own.
-        carrier._receive = receiver.batchReader(fd)
+        carrier._receive = partial(receiver.receiveBatch, fd)
         carrier._sendOne = partial(_sendOneRaw, fd)
         carrier._lastSendError = lastSendError
         carrier._parseNotification = parseNotification

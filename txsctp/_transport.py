@@ -73,6 +73,9 @@ _GONE_GRACE = 2.0
 _FAST_PPID_TYPES = frozenset((type(None), int, PPID))
 # A stream or PPID no call passes: the fast path's "last used" when none is.
 _NOTHING = object()
+# The parameter caches of an association that has not written yet, shared
+# by all of them and never written to.
+_NO_CACHE: Dict[Any, bytes] = {}
 
 
 def _lostReason(notification: AssociationChange) -> failure.Failure:
@@ -150,12 +153,14 @@ class SCTPTransport(ProducerRegistration):
         self.producer = None
         self.streamingProducer = False
         self.producerPaused = False
-        self._metaCache: Dict[tuple, bytes] = {}
+        # Both caches start as the shared empty one: an association that
+        # never writes gets no dict of its own (see _ownCache).
+        self._metaCache: Dict[tuple, bytes] = _NO_CACHE
         # writeMessage's fast path: the packed parameters of each plain
         # (stream, ppid as given) checked before, those of the last one used
         # (compared by identity, the cheapest test), and the limits of the
         # budget the last full check worked out (see _budget).
-        self._fastMeta: Dict[Tuple[int, Optional[int]], bytes] = {}
+        self._fastMeta: Dict[Tuple[int, Optional[int]], bytes] = _NO_CACHE
         self._fastStream: object = _NOTHING
         self._fastPPID: object = _NOTHING
         self._fastParameters = b""
@@ -444,7 +449,9 @@ class SCTPTransport(ProducerRegistration):
                                     prValue)
         if plain:
             fast = self._fastMeta
-            if len(fast) >= 1024:
+            if fast is _NO_CACHE:
+                fast = self._fastMeta = {}
+            elif len(fast) >= 1024:
                 fast.clear()
             fast[stream, given] = meta
             self._fastStream = stream
@@ -605,7 +612,9 @@ class SCTPTransport(ProducerRegistration):
                     and 0 <= context <= 0xFFFFFFFF):
                 checkMessage(data, stream, ppid, context, self._outboundStreams)
             meta = self._handle.packParameters(stream, ppid, flags, self.assocId, context, prPolicy, prValue)
-            if len(cache) >= 1024:
+            if cache is _NO_CACHE:
+                cache = self._metaCache = {}
+            elif len(cache) >= 1024:
                 cache.clear()
             cache[normalised] = meta
         return meta
