@@ -10,6 +10,10 @@ neither.  Several transports share one carrier on a one-to-many port.
 
 SCTP has no half-close: C{loseConnection} sends everything queued, then a
 graceful SHUTDOWN, and the association ends in both directions.
+
+A little over a thousand lines: C{writeMessage}'s fast path, and the
+budget that bounds it, sit beside the full checks they stand in for, so
+that whoever changes one sees the other.
 """
 
 from __future__ import annotations
