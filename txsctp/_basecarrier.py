@@ -15,8 +15,8 @@ L{StackReadiness<txsctp._stack.StackReadiness>}).  Its stack
     longest, infos)} with records in L{txsctp._batch}'s layout, or, for a
     plain batch (whole messages with their RcvInfo, all of one
     association), no records but the longest message's length and each
-    message's RcvInfo (C{longest} is 0 otherwise); raises
-    C{BlockingIOError} when nothing is queued.  C{_receiveSource}: an object whose
+    message's RcvInfo (C{longest} is 0 otherwise); a count of 0, or
+    C{BlockingIOError}, when nothing is queued.  C{_receiveSource}: an object whose
     C{address(index)} gives the source of record C{index} of the last
     batch.  C{_parseNotification(data)}: a notification's bytes as
     txsctp's type.
@@ -103,7 +103,7 @@ class BaseCarrier(StackReadiness, abstract.FileDescriptor):
         _stack: IStack
         # What the stack binds to the socket (IStack.attach; see the
         # module docstring).
-        _receive: Callable[[], Tuple[int, List[bytes], Optional[List[tuple]], int, List[RcvInfo]]]
+        _receive: Callable[[], Tuple[int, Sequence[bytes], Optional[List[tuple]], int, List[RcvInfo]]]
         _parseNotification: Callable[[bytes], Notification]
         _sendOne: Callable[[bytes, int, bytes], int]
         _lastSendError: Callable[[], OSError]
@@ -240,6 +240,8 @@ class BaseCarrier(StackReadiness, abstract.FileDescriptor):
         for _ in range(_MAX_BATCHES_PER_READ):
             try:
                 n, datas, records, longest, infos = receive()
+                if not n:
+                    return self._drained()
             except BlockingIOError:
                 return self._drained()
             except InterruptedError:
@@ -292,7 +294,7 @@ class BaseCarrier(StackReadiness, abstract.FileDescriptor):
                     return None
         return None
 
-    def _deliverPlain(self, datas: List[bytes], infos: List[RcvInfo], longest: int) -> None:
+    def _deliverPlain(self, datas: Sequence[bytes], infos: List[RcvInfo], longest: int) -> None:
         """
         Dispatch a plain batch: whole messages, all of one association, the
         longest C{longest} bytes long.  While its Protocol takes messages
@@ -309,10 +311,17 @@ class BaseCarrier(StackReadiness, abstract.FileDescriptor):
             for data, info in zip(datas, infos):
                 transport._pieceReceived(Message(data, info, True))
             return
+        if transport._readingPaused or transport._held or transport.disconnected or transport._aborting:
+            for data, info in zip(datas, infos):
+                transport._pieceReceived(Message(data, info, True))
+            return
         deliver = transport._messageReceived
+        # What messageReceived does can stop the rest going straight to it
+        # (a pause, an abort); anything that does counts an interruption.
+        mark = transport._interruptions
         for data, info in zip(datas, infos):
-            # What messageReceived does can change this, message by message.
-            if transport._readingPaused or transport._held or transport.disconnected or transport._aborting:
+            if transport._interruptions is not mark and (
+                    transport._readingPaused or transport._held or transport.disconnected or transport._aborting):
                 transport._pieceReceived(Message(data, info, True))
                 continue
             try:

@@ -16,6 +16,7 @@ handed to C{sendmmsg} by one C call.
 
 from __future__ import annotations
 
+import errno
 import struct
 import sys
 import threading
@@ -106,9 +107,13 @@ _MSG_NOTIFICATION = lib.MSG_NOTIFICATION
 _tupleNew = tuple.__new__
 _NO_RCVINFO = RcvInfo()
 _NO_INFOS: List[RcvInfo] = []
+_NOTHING_READ: Tuple[int, Sequence[bytes], Optional[List[tuple]], int, List[RcvInfo]] = (0, [], [], 0, _NO_INFOS)
+_EAGAIN = errno.EAGAIN
 _unpack = ffi.unpack
 _recvcompact = lib.txsctp_recvcompact
 _recvbatch = lib.txsctp_recvbatch
+_unpackFrom = struct.unpack_from
+_string = ffi.string
 _unpackRecord = RECORD.unpack_from
 _sendMeta1 = lib.txsctp_sendmeta1
 _META_SIZE = META.size
@@ -221,10 +226,8 @@ class BatchReceiver:
         self._total = ffi.new("size_t *")
         self._infos = ffi.new("struct txsctp_info[]", self.slots)
         self._infoBytes = ffi.buffer(self._infos)
-        self._starts = ffi.new("uint32_t[]", self.slots)
-        self._ends = ffi.new("uint32_t[]", self.slots)
-        self._startsView = memoryview(ffi.buffer(self._starts)).cast("I")
-        self._endsView = memoryview(ffi.buffer(self._ends)).cast("I")
+        # A plain batch's payloads, as a struct format (see _batchReader).
+        self._layout = ffi.new("char[]", lib.TXSCTP_LAYOUT_SIZE)
         # Slicing a cffi buffer copies straight into a new bytes object.
         self._whole = ffi.buffer(self._buffer)
         self.receiveBatch = self._batchReader()
@@ -250,17 +253,17 @@ class BatchReceiver:
             return 1, [_unpack(self._buffer, self._total[0])], [_unpackRecord(self._recordBytes)]
         return (n, *self._piecesAndRecords(n))
 
-    def _batchReader(self) -> Callable[[int], Tuple[int, List[bytes], Optional[List[tuple]], int, List[RcvInfo]]]:
+    def _batchReader(self) -> Callable[[int], Tuple[int, Sequence[bytes], Optional[List[tuple]], int, List[RcvInfo]]]:
         """
         Build L{receiveBatch}, with this receiver's buffers bound once as
         its closure's: a port reads once per wake-up of the reactor.
         """
         buffer, slotSize, slots, records, total = self._buffer, self.slotSize, self.slots, self._records, self._total
-        infos, starts, ends, infoBytes = self._infos, self._starts, self._ends, self._infoBytes
-        startsView, endsView, whole, recordBytes = self._startsView, self._endsView, self._whole, self._recordBytes
+        infos, layout, infoBytes, whole, recordBytes = (self._infos, self._layout, self._infoBytes, self._whole,
+                                                        self._recordBytes)
         piecesAndRecords = self._piecesAndRecords
 
-        def receiveBatch(fd: int) -> Tuple[int, List[bytes], Optional[List[tuple]], int, List[RcvInfo]]:
+        def receiveBatch(fd: int) -> Tuple[int, Sequence[bytes], Optional[List[tuple]], int, List[RcvInfo]]:
             """
             L{receive} for a port or connector, which takes the usual batch
             in a cheaper form: whole messages with their L{RcvInfo}, all of
@@ -269,13 +272,18 @@ class BatchReceiver:
             @return: C{(count, datas, records, longest, infos)}; for a
                 plain batch, C{records} is C{None}, C{longest} the longest
                 message's length and C{infos} each message's L{RcvInfo};
-                else as L{receive}, with C{0} and no infos.
-            @raise OSError: as L{receive}.
+                else as L{receive}, with C{0} and no infos.  A count of 0:
+                nothing to read (C{EAGAIN}).
+            @raise OSError: as L{receive}, but for C{EAGAIN}.
             """
             # One C call reads and sorts: the count, and 256 times the
             # longest message's length if the batch is plain.
-            result = _recvbatch(fd, buffer, slotSize, slots, records, total, infos, starts, ends)
+            result = _recvbatch(fd, buffer, slotSize, slots, records, total, infos, layout)
             if result < 0:
+                if ffi.errno == _EAGAIN:
+                    # Read dry, the end of every read that took full
+                    # batches: no exception to build and catch.
+                    return _NOTHING_READ
                 raise fromErrno(ffi.errno, "recvmsg")
             n = result & 0xFF
             longest = result >> 8
@@ -287,11 +295,11 @@ class BatchReceiver:
                 return 1, [_unpack(buffer, size)], [_unpackRecord(recordBytes)], 0, _NO_INFOS
             if not longest:
                 return (n, *piecesAndRecords(n), 0, _NO_INFOS)
-            # Every payload is one slice of one buffer.
-            source = ffi.buffer(buffer, size)[:] if size <= _COMPACT_LIMIT else whole
-            datas = [source[start:end] for start, end in zip(startsView[:n], endsView[:n])]
-            return n, datas, None, longest, list(map(_tupleNew, repeat(RcvInfo, n),
-                                                     INFO.iter_unpack(infoBytes[:n * _INFO_SIZE])))
+            # The C side wrote where the payloads lie as a struct format
+            # ("100s57s..."): the struct module cuts them all out of the
+            # buffer in one call, with no slicing here.
+            return n, _unpackFrom(_string(layout), whole), None, longest, list(map(
+                _tupleNew, repeat(RcvInfo, n), INFO.iter_unpack(infoBytes[:n * _INFO_SIZE])))
 
         return receiveBatch
 

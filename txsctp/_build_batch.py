@@ -93,10 +93,11 @@ int txsctp_recvmany(int fd, char *buf, size_t slot_size, unsigned nslots,
                     struct txsctp_rcv *out, int flags);
 int txsctp_recvcompact(int fd, char *buf, size_t slot_size, unsigned nslots,
                        struct txsctp_rcv *out, int flags, size_t *total);
+#define TXSCTP_LAYOUT_SIZE ...
 long long txsctp_recvbatch(int fd, char *buf, size_t slot_size,
                            unsigned nslots, struct txsctp_rcv *out,
                            size_t *total, struct txsctp_info *infos,
-                           uint32_t *starts, uint32_t *ends);
+                           char *layout);
 int txsctp_sendblob(int fd, const char *blob, const uint32_t *lens, unsigned n,
                     const struct txsctp_meta *metas, int flags, int bundle);
 int txsctp_sendptrs(int fd, char *const *datas, const uint32_t *lens, unsigned n,
@@ -366,20 +367,40 @@ static int txsctp_recvcompact(int fd, char *buf, size_t slot_size,
     return n;
 }
 
+/* Room for a plain batch's layout: per message "<len>s<gap>x", each
+   number at most 10 digits, and the terminating NUL. */
+#define TXSCTP_LAYOUT_SIZE (TXSCTP_MAX_BATCH * 24 + 8)
+
+static char *txsctp_put_count(char *p, size_t v, char code)
+{
+    char digits[24];
+    int k = 0;
+    do {
+        digits[k++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    while (k)
+        *p++ = digits[--k];
+    *p++ = code;
+    return p;
+}
+
 /* Whether a batch txsctp_recvcompact read is plain: every piece a whole
    message (MSG_EOR, not a notification, not empty) with its RcvInfo, all
-   of one association.  If so, fills each message's RcvInfo and where its
-   payload lies in buf (compacted or in its slot, as txsctp_recvcompact left
-   it) and returns the longest message's length; else returns 0.  This is
-   the usual batch, which Python then hands over with no record to read. */
+   of one association.  If so, fills each message's RcvInfo, writes where
+   the payloads lie in buf (compacted or in their slots, as
+   txsctp_recvcompact left them) as a struct-module format ("100s57s...",
+   with "<gap>x" between slots) that cuts them all out in one call, and
+   returns the longest message's length; else returns 0.  This is the
+   usual batch, which Python then hands over with no record to read. */
 static uint32_t txsctp_plainbatch(const struct txsctp_rcv *recs, unsigned n,
                                   size_t slot_size, size_t total,
-                                  struct txsctp_info *infos, uint32_t *starts,
-                                  uint32_t *ends)
+                                  struct txsctp_info *infos, char *layout)
 {
     unsigned i;
     uint32_t longest = 0;
-    size_t off = 0;
+    int slotted = total > TXSCTP_COMPACT_LIMIT;
+    char *p = layout;
     for (i = 0; i < n; i++) {
         const struct txsctp_rcv *r = &recs[i];
         if ((r->msg_flags & (MSG_EOR | MSG_NOTIFICATION)) != MSG_EOR ||
@@ -392,8 +413,6 @@ static uint32_t txsctp_plainbatch(const struct txsctp_rcv *recs, unsigned n,
     for (i = 0; i < n; i++) {
         const struct txsctp_rcv *r = &recs[i];
         struct txsctp_info *o = &infos[i];
-        size_t start = total > TXSCTP_COMPACT_LIMIT ? (size_t)i * slot_size
-                                                      : off;
         o->sid = r->sid;
         o->ssn = r->ssn;
         o->flags = r->flags;
@@ -402,10 +421,11 @@ static uint32_t txsctp_plainbatch(const struct txsctp_rcv *recs, unsigned n,
         o->cumtsn = r->cumtsn;
         o->context = r->context;
         o->assoc_id = r->assoc_id;
-        starts[i] = (uint32_t)start;
-        ends[i] = (uint32_t)(start + r->len);
-        off += r->len;
+        p = txsctp_put_count(p, r->len, 's');
+        if (slotted && i + 1 < n && slot_size > r->len)
+            p = txsctp_put_count(p, slot_size - r->len, 'x');
     }
+    *p = '\0';
     return longest;
 }
 
@@ -416,16 +436,15 @@ static uint32_t txsctp_plainbatch(const struct txsctp_rcv *recs, unsigned n,
 static long long txsctp_recvbatch(int fd, char *buf, size_t slot_size,
                                   unsigned nslots, struct txsctp_rcv *out,
                                   size_t *total, struct txsctp_info *infos,
-                                  uint32_t *starts, uint32_t *ends)
+                                  char *layout)
 {
     int n = txsctp_recvcompact(fd, buf, slot_size, nslots, out, 0, total);
     if (n < 0)
         return -1;
-    if (slot_size * nslots > UINT32_MAX)
-        return n;  /* offsets would not fit: records only */
+    if (n > TXSCTP_MAX_BATCH)
+        return n;
     return (long long)n + 256LL * txsctp_plainbatch(out, (unsigned)n, slot_size,
-                                                    *total, infos, starts,
-                                                    ends);
+                                                    *total, infos, layout);
 }
 
 static size_t txsctp_fill_cmsgs(const struct txsctp_snd *m, char *cbuf,

@@ -131,7 +131,7 @@ class SCTPTransport(ProducerRegistration):
     # both per message; slots also make an idle association smaller.
     __slots__ = (
         "__weakref__", "_handle", "_metaCache", "_fastMeta", "_fastStream", "_fastPPID", "_fastParameters",
-        "_fastLimit", "_fastMax", "_fastCeiling", "reactor", "assocId",
+        "_fastLimit", "_fastMax", "_fastCeiling", "_interruptions", "reactor", "assocId",
         "protocol", "_outboundStreams", "inboundStreams", "_peer", "_options", "maxMessageSize", "_bufferSize",
         "_maxQueuedBytes",
         "_queue", "_specials", "_queued", "_peerShutdown", "_ending", "_refuseWrites", "_aborting", "_sendBroken",
@@ -208,6 +208,10 @@ class SCTPTransport(ProducerRegistration):
         self.disconnected = False
         self._shutdownSent = False
         self._readingPaused = False
+        # Counts what may stop a message going straight to messageReceived
+        # (reading paused, something held, aborting, ended): a carrier
+        # delivering a batch compares it, not the four, per message.
+        self._interruptions = 0
         # Messages and notifications held back while the Protocol does not
         # read: an empty tuple until the first one, then a deque (an idle
         # association does not carry an empty deque's ~600 bytes).
@@ -794,6 +798,7 @@ class SCTPTransport(ProducerRegistration):
         if self.disconnected:
             return
         self._readingPaused = True
+        self._interruptions += 1
         self._handle.associationPaused(self)
 
     def resumeProducing(self) -> None:
@@ -878,6 +883,7 @@ class SCTPTransport(ProducerRegistration):
         self._notifyNow(notification)
 
     def _hold(self, item: Union[Message, Notification]) -> None:
+        self._interruptions += 1
         if self._held.__class__ is tuple:
             self._held = deque()
         self._held.append(item)  # type: ignore[union-attr]
@@ -1022,6 +1028,7 @@ class SCTPTransport(ProducerRegistration):
         if self.disconnected or self._aborting:
             return
         self._aborting = True
+        self._interruptions += 1
         self.disconnecting = True
         self._refuseFurtherWrites()
         self._sendAbort()
@@ -1051,6 +1058,7 @@ class SCTPTransport(ProducerRegistration):
         if self.disconnected:
             return
         self.disconnected = True
+        self._interruptions += 1
         self._refuseFurtherWrites()
         self.connected = False
         self.disconnecting = False

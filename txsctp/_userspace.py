@@ -642,7 +642,7 @@ class UserspaceStack:
         sent = driver.sent
         errors: List[OSError] = []
 
-        def receive() -> Tuple[int, List[bytes], Optional[List[tuple]], int, List[RcvInfo]]:
+        def receive() -> Tuple[int, Sequence[bytes], Optional[List[tuple]], int, List[RcvInfo]]:
             datas, records = receiveRecords()
             if not records:
                 return 1, [b""], [_EOF_RECORD], 0, []
