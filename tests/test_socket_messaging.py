@@ -554,3 +554,36 @@ def test_receiveAndAcceptTimeouts(closer):
     cli.sendMessage(b"later")
     assert acc.receive().data == b"later"
     acc.setTimeouts(receive=0, send=0)  # back to waiting for ever
+
+
+@pytest.mark.parametrize("size", [100, 9_000], ids=["packed", "in-slots"])
+def test_portReaderTakesPlainBatchWhole(closer, size):
+    """
+    The reader the ports use hands a batch of whole messages of one
+    association over as payloads and RcvInfos, byte-exact, in order, in
+    one read: packed to the front of the buffer when small, or left in
+    their slots when the batch passes 64 KiB.  A socket with nothing
+    queued reads as a count of 0.
+    """
+    from txsctp._batch import BatchReceiver
+    from txsctp.info import RcvInfo
+
+    cli, acc, srv = oneToOnePair(closer)
+    acc.setblocking(False)
+    rx = BatchReceiver()
+    # Whatever the association queued first (notifications), taken away.
+    while rx.receiveBatch(acc.fileno())[0]:
+        pass
+    payloads = [bytes([65 + i]) * (size - i) for i in range(8)]
+    assert cli.sendBatch([(p, i % 3, 1000 + i, 0, 0, 0) for i, p in enumerate(payloads)]) == 8
+    deadline = time.monotonic() + 5
+    while cli.getStatus().unackData and time.monotonic() < deadline:
+        time.sleep(0.002)  # polling the peer's acknowledgement, bounded by the deadline
+    assert cli.getStatus().unackData == 0, "the peer did not take every message"
+    n, datas, records, longest, infos = rx.receiveBatch(acc.fileno())
+    assert (n, records, longest) == (8, None, size)
+    assert list(datas) == payloads
+    assert all(type(info) is RcvInfo for info in infos)
+    assert [(info.stream, info.ppid) for info in infos] == [(i % 3, 1000 + i) for i in range(8)]
+    assert len({info.assocId for info in infos}) == 1
+    assert rx.receiveBatch(acc.fileno())[0] == 0
