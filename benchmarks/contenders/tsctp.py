@@ -92,14 +92,16 @@ def oneway_recv(out, settings, size):
                 break
         else:
             raise RuntimeError(f"tsctp exited ({proc.wait()}) without a result")
+        first, msgs, _, nbytes, seconds = (int(m.group(1)), int(m.group(2)), int(m.group(3)), int(m.group(4)),
+                                           float(m.group(5)))
+        bad = 0 if first == size and nbytes == msgs * size else 1
+        # tsctp sends no count at the end: the driver checks msgs against
+        # the sender's count ("expected" is the receiver's own).  Reported
+        # before the server is stopped, which may take a while on a loaded
+        # host (and under callgrind, which writes its figures first).
+        out.result(msgs=msgs, bytes=nbytes, elapsed=seconds, expected=msgs, bad=bad)
     finally:
         _stop(proc)
-    first, msgs, _, nbytes, seconds = (int(m.group(1)), int(m.group(2)), int(m.group(3)), int(m.group(4)),
-                                       float(m.group(5)))
-    bad = 0 if first == size and nbytes == msgs * size else 1
-    # tsctp sends no count at the end: the driver checks msgs against the
-    # sender's count ("expected" is the receiver's own).
-    out.result(msgs=msgs, bytes=nbytes, elapsed=seconds, expected=msgs, bad=bad)
 
 
 def _stop(proc):
