@@ -98,7 +98,18 @@ def test_quickBenchmark(tmp_path):
     if os.access("/usr/lib/usrsctp/tsctp", os.X_OK):
         (run,) = byKey[("oneway100", "tsctp")]
         assert run["section"] == "native"
-        assert run["ok"] and run["metrics"]["count"] > 0, run
+        if not (run["ok"] and run["metrics"].get("count", 0) > 0):
+            # usrsctp's own program, with its threads, can be slow to start
+            # in the test kernel while the rest of the suite loads the host:
+            # once more, alone, before judging it.
+            first = f"{run['note']} {run['metrics']}"
+            again = tmp_path / "tsctp.json"
+            proc = subprocess.run([RUN, "--quick", "--part", "native", "--only", "tsctp", "--json", str(again)],
+                                  cwd=REPO, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=240)
+            assert proc.returncode == 0, proc.stderr.decode(errors="replace")[-4000:]
+            (run,) = [r for r in json.loads(again.read_text())["runs"]
+                      if (r["workload"], r["contender"]) == ("oneway100", "tsctp")]
+            assert run["ok"] and run["metrics"]["count"] > 0, f"tsctp: {first}; again: {run['note']} {run['metrics']}"
 
 
 def test_contendersArePlugins():
