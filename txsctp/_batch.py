@@ -228,8 +228,6 @@ class BatchReceiver:
         self._infoBytes = ffi.buffer(self._infos)
         # A plain batch's payloads, as a struct format (see _batchReader).
         self._layout = ffi.new("char[]", lib.TXSCTP_LAYOUT_SIZE)
-        # Slicing a cffi buffer copies straight into a new bytes object.
-        self._whole = ffi.buffer(self._buffer)
         self.receiveBatch = self._batchReader()
         self._addresses: Dict[bytes, Any] = {}
 
@@ -259,8 +257,8 @@ class BatchReceiver:
         its closure's: a port reads once per wake-up of the reactor.
         """
         buffer, slotSize, slots, records, total = self._buffer, self.slotSize, self.slots, self._records, self._total
-        infos, layout, infoBytes, whole, recordBytes = (self._infos, self._layout, self._infoBytes, self._whole,
-                                                        self._recordBytes)
+        infos, layout, infoBytes, view, recordBytes = (self._infos, self._layout, self._infoBytes, self._view,
+                                                       self._recordBytes)
         piecesAndRecords = self._piecesAndRecords
 
         def receiveBatch(fd: int) -> Tuple[int, Sequence[bytes], Optional[List[tuple]], int, List[RcvInfo]]:
@@ -298,7 +296,7 @@ class BatchReceiver:
             # The C side wrote where the payloads lie as a struct format
             # ("100s57s..."): the struct module cuts them all out of the
             # buffer in one call, with no slicing here.
-            return n, _unpackFrom(_string(layout), whole), None, longest, list(map(
+            return n, _unpackFrom(_string(layout), view), None, longest, list(map(
                 _tupleNew, repeat(RcvInfo, n), INFO.iter_unpack(infoBytes[:n * _INFO_SIZE])))
 
         return receiveBatch
